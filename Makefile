@@ -1,0 +1,40 @@
+# The venv is rebuilt whenever pyproject.toml changes; everything else runs inside it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export POWERTOOLS_TRACE_DISABLED := 1
+export POWERTOOLS_METRICS_NAMESPACE := orchestrator
+
+.PHONY: venv test lint typecheck unit demo synth bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+
+typecheck: venv
+	$(BIN)/mypy --strict orchestrator
+
+test: lint typecheck
+	$(BIN)/pytest
+
+demo: venv
+	$(BIN)/orchestrator demo
+
+synth: venv
+	$(BIN)/python -c "import shutil; shutil.rmtree('cdk.out', ignore_errors=True)"
+	$(BIN)/python app.py
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) cdk.out .mypy_cache .pytest_cache .ruff_cache

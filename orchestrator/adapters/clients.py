@@ -1,0 +1,67 @@
+"""Lazy, cached boto3 clients with botocore's standard retry mode.
+
+Nothing is built at import time; the first call for a service builds its client once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from orchestrator.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+CallHook = Callable[..., None]
+_call_hooks: list[CallHook] = []
+
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+@cache
+def client(service: str) -> Any:
+    """A boto3 client for `service`, built on first use. Typed as Any: callers annotate via stubs."""
+    settings = get_settings()
+    built = boto3.client(
+        service,  # type: ignore[call-overload]
+        region_name=settings.region,
+        endpoint_url=settings.endpoint_url,
+        config=RETRY_CONFIG,
+    )
+    for hook in _call_hooks:
+        built.meta.events.register("before-call", hook)
+    return built
+
+
+@cache
+def dynamodb_resource() -> DynamoDBServiceResource:
+    settings = get_settings()
+    resource = boto3.resource(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=RETRY_CONFIG
+    )
+    for hook in _call_hooks:
+        resource.meta.client.meta.events.register("before-call", hook)
+    return resource
+
+
+def add_call_hook(hook: CallHook) -> None:
+    """Observe every AWS API call made through the adapters (botocore `before-call` event).
+    Used by tests to count side effects and by the benchmark to count calls per pipeline."""
+    _call_hooks.append(hook)
+    reset_clients()
+
+
+def remove_call_hook(hook: CallHook) -> None:
+    _call_hooks.remove(hook)
+    reset_clients()
+
+
+def reset_clients() -> None:
+    """Drop cached clients (tests and the emulator switch endpoints and moto backends)."""
+    client.cache_clear()
+    dynamodb_resource.cache_clear()

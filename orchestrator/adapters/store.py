@@ -1,0 +1,124 @@
+"""DynamoDB single-table access (AppPack layout): items, lookups, claims and versioned updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.clients import dynamodb_resource
+from orchestrator.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+Item = dict[str, Any]
+VERSION_ATTR = "record_version"
+
+
+class ConcurrentUpdateError(RuntimeError):
+    """A versioned update kept losing the race; the event is retried by Lambda."""
+
+
+def to_dynamo(value: Any) -> Any:
+    """JSON-ish Python values to what the DynamoDB resource accepts (floats become Decimal)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    """Decimals back to int or float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class Store:
+    """The orchestrator's table. The boto3 resource is built on first use."""
+
+    def __init__(self, table_name: str | None = None) -> None:
+        self._table_name = table_name
+
+    @property
+    def table(self) -> Table:
+        return dynamodb_resource().Table(self._table_name or get_settings().table_name)
+
+    def get(self, primary_id: str, secondary_id: str, *, consistent: bool = True) -> Item | None:
+        response = self.table.get_item(
+            Key={"primary_id": primary_id, "secondary_id": secondary_id}, ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return from_dynamo(item) if item is not None else None
+
+    def put(self, item: Item) -> None:
+        self.table.put_item(Item=to_dynamo(item))
+
+    def put_if_absent(self, item: Item) -> bool:
+        """Write `item` only if its key is new. True when this call created it (a claim)."""
+        try:
+            self.table.put_item(Item=to_dynamo(item), ConditionExpression=Attr("primary_id").not_exists())
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def delete(self, primary_id: str, secondary_id: str) -> None:
+        self.table.delete_item(Key={"primary_id": primary_id, "secondary_id": secondary_id})
+
+    def query(
+        self, primary_id: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None
+    ) -> list[Item]:
+        condition: ConditionBase = Key("primary_id").eq(primary_id)
+        if prefix:
+            condition = condition & Key("secondary_id").begins_with(prefix)
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": not newest_first}
+        items: list[Item] = []
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = limit - len(items)
+            response = self.table.query(**kwargs)
+            items.extend(from_dynamo(i) for i in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last or (limit is not None and len(items) >= limit):
+                return items
+            kwargs["ExclusiveStartKey"] = last
+
+    def update(
+        self, primary_id: str, secondary_id: str, change: Callable[[Item | None], Item | None], attempts: int = 8
+    ) -> tuple[Item | None, Item | None]:
+        """Optimistic read-modify-write. `change` gets the current item (or None) and returns the new
+        item, or None for "nothing to change". Returns (before, after); after is None when unchanged.
+        The version attribute makes concurrent writers retry instead of overwriting each other."""
+        for _ in range(attempts):
+            before = self.get(primary_id, secondary_id)
+            after = change(before)
+            if after is None or after == before:
+                return before, None
+            version = (before or {}).get(VERSION_ATTR, 0)
+            new_item = {**after, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version + 1}
+            condition = Attr("primary_id").not_exists() if before is None else Attr(VERSION_ATTR).eq(version)
+            try:
+                self.table.put_item(Item=to_dynamo(new_item), ConditionExpression=condition)
+            except ClientError as error:
+                if _is_condition_failure(error):
+                    continue
+                raise
+            return before, new_item
+        raise ConcurrentUpdateError(f"{primary_id}/{secondary_id}: too many concurrent updates")

@@ -1,0 +1,80 @@
+"""The EventBridge rules, defined once as data.
+
+The CDK stack builds its rules from `event_routes()`, and the local emulator puts the very same
+patterns into moto's EventBridge. Values that only exist at deploy time (bucket names, the SSM prefix)
+are parameters, so CDK can pass tokens and the emulator plain strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+EventPattern = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventRoute:
+    """One EventBridge rule: what it matches and which handler receives it."""
+
+    name: str
+    handler: str  # dotted path of the Lambda entry point
+    description: str
+    pattern: EventPattern
+
+
+CODEBUILD_HANDLER = "orchestrator.handlers.codebuild.handler"
+ECS_TASK_HANDLER = "orchestrator.handlers.ecs_task.handler"
+ECS_DEPLOYMENT_HANDLER = "orchestrator.handlers.ecs_deployment.handler"
+PARAMETER_HANDLER = "orchestrator.handlers.parameters.handler"
+BUNDLE_HANDLER = "orchestrator.handlers.bundles.handler"
+
+
+def event_routes(*, ssm_prefix: str, bundle_bucket: str) -> list[EventRoute]:
+    return [
+        EventRoute(
+            name="codebuild",
+            handler=CODEBUILD_HANDLER,
+            description="CodeBuild build and phase changes: build records and the start of a release",
+            pattern={
+                "source": ["aws.codebuild"],
+                "detail-type": ["CodeBuild Build State Change", "CodeBuild Build Phase Change"],
+            },
+        ),
+        EventRoute(
+            name="ecs-task",
+            handler=ECS_TASK_HANDLER,
+            description="Stopped ECS tasks: release and postdeploy task exits",
+            pattern={
+                "source": ["aws.ecs"],
+                "detail-type": ["ECS Task State Change"],
+                "detail": {"lastStatus": ["STOPPED"]},
+            },
+        ),
+        EventRoute(
+            name="ecs-deployment",
+            handler=ECS_DEPLOYMENT_HANDLER,
+            description="ECS service deployments: completed, failed, circuit-breaker rollback",
+            pattern={"source": ["aws.ecs"], "detail-type": ["ECS Deployment State Change"]},
+        ),
+        EventRoute(
+            name="parameters",
+            handler=PARAMETER_HANDLER,
+            description="Parameter Store changes under the orchestrator's prefix",
+            pattern={
+                "source": ["aws.ssm"],
+                "detail-type": ["Parameter Store Change"],
+                "detail": {"name": [{"prefix": f"/{ssm_prefix}/"}]},
+            },
+        ),
+        EventRoute(
+            name="bundles",
+            handler=BUNDLE_HANDLER,
+            description="Function-app bundles uploaded under bundles/ in the bundle bucket",
+            pattern={
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {"bucket": {"name": [bundle_bucket]}, "object": {"key": [{"prefix": "bundles/"}]}},
+            },
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Lambda entry points. Each parses its event and calls one logic function."""

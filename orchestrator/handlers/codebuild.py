@@ -1,0 +1,30 @@
+"""CodeBuild Build State Change and Build Phase Change → build records (and, on success, the release)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
+from orchestrator.events.patterns import CODEBUILD_HANDLER
+from orchestrator.handlers.common import Response, handle
+from orchestrator.observability import logger, metrics, tracer
+from orchestrator.pipeline.builds import record_build_event
+
+CodeBuildEvent = Annotated[BuildStateChangeEvent | BuildPhaseChangeEvent, Field(discriminator="detail_type")]
+
+
+def on_codebuild_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> Response:
+    outcome = record_build_event(event)
+    return {"status": outcome.action, "app": outcome.app, "build_number": outcome.build_number}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return handle(
+        event, handler_path=CODEBUILD_HANDLER, model=CodeBuildEvent, logic=on_codebuild_event, context=context
+    )

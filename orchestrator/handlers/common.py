@@ -1,0 +1,93 @@
+"""What every handler does around its one logic call.
+
+1. An event that this handler's route does not match (a foreign or sample event) is acknowledged.
+2. The event is parsed with the Powertools parser; a malformed event is logged, counted and raised,
+   so Lambda's bounded retries end in the dead-letter queue and no data is lost.
+3. Exact redeliveries (same EventBridge `id`) are absorbed by Powertools idempotency, in the same table.
+   The logic stays safe without it: its writes are conditional and forward-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import ValidationError
+
+from orchestrator.adapters.clients import client
+from orchestrator.events.matching import matches
+from orchestrator.events.patterns import EventRoute, event_routes
+from orchestrator.observability import logger, metrics
+from orchestrator.settings import get_settings
+
+ModelT = TypeVar("ModelT")
+Response = dict[str, Any]
+
+
+class MalformedEventError(ValueError):
+    """The event matched our rule but does not have the shape AWS documents."""
+
+
+def route_for(handler_path: str) -> EventRoute:
+    settings = get_settings()
+    routes = event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket)
+    return next(r for r in routes if r.handler == handler_path)
+
+
+@cache
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().table_name,
+        key_attr="primary_id",
+        sort_key_attr="secondary_id",
+        boto3_client=client("dynamodb"),
+    )
+
+
+def reset_idempotency() -> None:
+    _persistence.cache_clear()
+
+
+def handle(
+    event: dict[str, Any],
+    *,
+    handler_path: str,
+    model: Any,
+    logic: Callable[[Any], Response],
+    context: Any = None,
+) -> Response:
+    route = route_for(handler_path)
+    if not isinstance(event, dict) or not matches(route.pattern, event):
+        logger.debug("event not for this handler; acknowledged", extra={"route": route.name})
+        return {"status": "ignored", "reason": "no rule of this handler matches the event"}
+    try:
+        parsed = parse(event=event, model=model)
+    except ValidationError as error:
+        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
+        message = f"malformed {event.get('detail-type')} event {event.get('id')}: {error.error_count()} errors"
+        logger.error(message, extra={"errors": error.errors(include_url=False, include_input=False)})
+        raise MalformedEventError(message) from error
+
+    config = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False)
+    if context is not None:
+        config.register_lambda_context(context)
+
+    # Powertools' decorator is untyped; the wrapped function's signature is unchanged.
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="raw",
+        persistence_store=_persistence(),
+        config=config,
+    )
+    def run_once(raw: dict[str, Any]) -> Response:
+        return logic(parsed)
+
+    response: Response = run_once(raw=event)
+    return response

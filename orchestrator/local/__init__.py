@@ -1,0 +1,1 @@
+"""The embedded AWS: moto plus simulations of what moto does not do (events, builds, deployments)."""

@@ -1,0 +1,1 @@
+"""The container-app pipeline: build records, release, postdeploy and deploy decisions."""

@@ -1,0 +1,211 @@
+"""Build records from CodeBuild events: find the app, merge the event, close the build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from orchestrator.adapters.artifacts import Artifacts, artifact_key
+from orchestrator.adapters.codebuild import CodeBuild
+from orchestrator.adapters.store import Item, Store
+from orchestrator.events.codebuild import (
+    AdditionalInformation,
+    BuildPhaseChangeEvent,
+    BuildStateChangeEvent,
+    CodeBuildPhase,
+)
+from orchestrator.observability import logger
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
+from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
+
+SUMMARY_NAME = "build-summary.json"
+
+
+@dataclass
+class BuildDeps:
+    store: Store = field(default_factory=Store)
+    artifacts: Artifacts = field(default_factory=Artifacts)
+    codebuild: CodeBuild = field(default_factory=CodeBuild)
+
+
+@dataclass(frozen=True)
+class BuildObservation:
+    """What one CodeBuild event says about one build."""
+
+    project: str
+    build_arn: str
+    build_number: int | None
+    commit: str | None
+    source_version: str | None
+    logs: str
+    status: str | None
+    phases: dict[str, CodeBuildPhaseRecord]
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What the handler did, for the log and for `events explain`."""
+
+    action: str
+    app: str | None = None
+    build_number: int | None = None
+    record: BuildRecord | None = None
+    closed_now: bool = False
+
+    @property
+    def succeeded_now(self) -> bool:
+        return self.closed_now and self.record is not None and self.record.codebuild_status == "SUCCEEDED"
+
+
+def _unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
+
+
+def _phase_record(phase: CodeBuildPhase) -> CodeBuildPhaseRecord:
+    return CodeBuildPhaseRecord(
+        status=phase.phase_status.value if phase.phase_status else None,
+        start=_unix(phase.start_time),
+        end=_unix(phase.end_time),
+        duration=phase.duration_in_seconds,
+    )
+
+
+def _logs_pointer(info: AdditionalInformation) -> str:
+    if info.logs is None:
+        return ""
+    if info.logs.deep_link:
+        return info.logs.deep_link
+    return f"{info.logs.group_name or ''}/{info.logs.stream_name or ''}".strip("/")
+
+
+def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObservation:
+    info = event.detail.additional_information
+    phases = {p.phase_type: _phase_record(p) for p in info.phases if p.phase_type != "COMPLETED"}
+    status: str | None = None
+    if isinstance(event, BuildPhaseChangeEvent):
+        detail = event.detail
+        if detail.completed_phase != "COMPLETED":
+            completed = CodeBuildPhaseRecord(
+                status=detail.completed_phase_status.value,
+                start=_unix(detail.completed_phase_start),
+                end=_unix(detail.completed_phase_end),
+                duration=detail.completed_phase_duration_seconds,
+            )
+            known = phases.get(detail.completed_phase)
+            phases[detail.completed_phase] = known.merge(completed) if known else completed
+    else:
+        status = event.detail.build_status.value
+    return BuildObservation(
+        project=event.detail.project_name,
+        build_arn=event.detail.build_id,
+        build_number=info.build_number,
+        commit=info.resolved_source_version or None,
+        source_version=info.source_version,
+        logs=_logs_pointer(info),
+        status=status,
+        phases=phases,
+    )
+
+
+def _status_rank(status: str | None) -> int:
+    return 0 if status is None else 1 if status == "IN_PROGRESS" else 2
+
+
+def merge_observation(current: BuildRecord | None, app: str, number: int, obs: BuildObservation) -> BuildRecord:
+    """Pure, commutative merge of one observation into the record."""
+    record = current or BuildRecord(app=app, build_number=number)
+    codebuild_phases = dict(record.codebuild_phases)
+    for name, phase in obs.phases.items():
+        codebuild_phases[name] = codebuild_phases[name].merge(phase) if name in codebuild_phases else phase
+    status = record.codebuild_status
+    if _status_rank(obs.status) > _status_rank(status):
+        status = obs.status
+    logs = (record.build.logs if record.build else "") or obs.logs
+    derived = derive_record_phases(codebuild_phases, status, logs)
+    update: dict[str, object] = {
+        "commit": record.commit or obs.commit or "",
+        "build_arn": record.build_arn or obs.build_arn,
+        "codebuild_project": record.codebuild_project or obs.project,
+        "codebuild_status": status,
+        "codebuild_phases": codebuild_phases,
+    }
+    for name, derived_phase in derived.items():
+        if name == "build" and obs.build_arn:
+            derived_phase = derived_phase.model_copy(update={"arns": [obs.build_arn]})
+        update[name] = merge_phase(getattr(record, name), derived_phase)
+    return record.model_copy(update=update)
+
+
+def resolve_app(store: Store, project: str, source_version: str | None) -> str | None:
+    """The app that owns `project`, via its lookup item. Pipelines build review apps from `pr/<N>`."""
+    lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
+    if lookup is None:
+        return None
+    app = str(lookup["app"])
+    if lookup.get("kind") == "pipeline" and source_version and source_version.startswith("pr/"):
+        return f"{app}:{source_version.removeprefix('pr/')}"
+    return app
+
+
+def record_build_event(
+    event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: BuildDeps | None = None
+) -> BuildOutcome:
+    deps = deps or BuildDeps()
+    obs = observe(event)
+    app = resolve_app(deps.store, obs.project, obs.source_version)
+    if app is None:
+        logger.debug("CodeBuild project not managed; acknowledged", extra={"project": obs.project})
+        return BuildOutcome(action="not managed")
+    number, commit = obs.build_number, obs.commit
+    if number is None:
+        info = deps.codebuild.describe_build(obs.build_arn)
+        if info is None:
+            logger.warning("CodeBuild build not found; acknowledged", extra={"build_arn": obs.build_arn})
+            return BuildOutcome(action="build not found", app=app)
+        number, commit = info.build_number, commit or info.commit
+        obs = replace(obs, build_number=number, commit=commit)
+
+    def change(item: Item | None) -> Item | None:
+        current = BuildRecord.model_validate(item) if item else None
+        return merge_observation(current, app, number, obs).to_item()
+
+    before, after = deps.store.update(keys.app_pk(app), keys.build_sk(number), change)
+    record = BuildRecord.model_validate(after or before)
+    was_closed = before is not None and before.get("codebuild_status") in TERMINAL_BUILD_STATUSES
+    closed_now = after is not None and not was_closed and record.codebuild_status in TERMINAL_BUILD_STATUSES
+    if closed_now:
+        deps.artifacts.write_json(artifact_key(app, number, SUMMARY_NAME), build_summary(record))
+    logger.info(
+        "build record updated" if after else "build record unchanged (duplicate or stale event)",
+        extra={"app": app, "build_number": number, "codebuild_status": record.codebuild_status},
+    )
+    return BuildOutcome(
+        action="recorded" if after else "unchanged",
+        app=app,
+        build_number=number,
+        record=record,
+        closed_now=closed_now,
+    )
+
+
+def build_summary(record: BuildRecord) -> dict[str, object]:
+    phases = {
+        name: {
+            "state": phase.state,
+            "start": phase.start,
+            "end": phase.end,
+            "duration": (phase.end - phase.start) if phase.start and phase.end else None,
+        }
+        for name in ("build", "test", "finalize")
+        if (phase := getattr(record, name)) is not None
+    }
+    return {
+        "app": record.app,
+        "build_number": record.build_number,
+        "commit": record.commit,
+        "build_arn": record.build_arn,
+        "status": record.codebuild_status,
+        "phases": phases,
+        "codebuild_phases": {k: v.model_dump(exclude_none=True) for k, v in record.codebuild_phases.items()},
+    }

@@ -1,0 +1,116 @@
+"""The build record (AppPack's BUILD# item) and its forward-only merge rules.
+
+Every change is a merge into the stored record. Merges are commutative and idempotent: a phase's
+state only climbs (started < succeeded < failed), start times only move earlier and end times later.
+So a duplicated, late or reordered event can never reopen a finished phase or lose a recorded one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PhaseState(StrEnum):
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+_STATE_RANK = {None: 0, PhaseState.STARTED: 1, PhaseState.SUCCEEDED: 2, PhaseState.FAILED: 3}
+
+
+def newer_state(a: PhaseState | None, b: PhaseState | None) -> PhaseState | None:
+    return a if _STATE_RANK[a] >= _STATE_RANK[b] else b
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+class RecordModel(BaseModel):
+    model_config = ConfigDict(extra="allow", validate_assignment=False)
+
+
+class Phase(RecordModel):
+    """One phase of the AppPack build record."""
+
+    arns: list[str] = Field(default_factory=list)
+    logs: str = ""
+    start: int | None = None
+    end: int | None = None
+    state: PhaseState | None = None
+    error: str | None = None
+
+    def merge(self, other: Phase) -> Phase:
+        state = newer_state(self.state, other.state)
+        return self.model_copy(
+            update={
+                "arns": sorted(set(self.arns) | set(other.arns)),
+                "logs": self.logs or other.logs,
+                "start": _earliest(self.start, other.start),
+                "end": _latest(self.end, other.end) if state in (PhaseState.SUCCEEDED, PhaseState.FAILED) else None,
+                "state": state,
+                "error": self.error or other.error,
+            }
+        )
+
+
+class CodeBuildPhaseRecord(RecordModel):
+    """CodeBuild's own phase, as reported; `status` None means it is running."""
+
+    status: str | None = None
+    start: int | None = None
+    end: int | None = None
+    duration: int | None = None
+
+    def merge(self, other: CodeBuildPhaseRecord) -> CodeBuildPhaseRecord:
+        return CodeBuildPhaseRecord(
+            status=_worst_status(self.status, other.status),
+            start=_earliest(self.start, other.start),
+            end=_latest(self.end, other.end),
+            duration=self.duration if self.duration is not None else other.duration,
+        )
+
+
+def _worst_status(a: str | None, b: str | None) -> str | None:
+    def rank(status: str | None) -> int:
+        return 0 if status is None else 1 if status == "SUCCEEDED" else 2
+
+    if rank(a) != rank(b):
+        return a if rank(a) > rank(b) else b
+    return min(a, b) if a is not None and b is not None else a
+
+
+RECORD_PHASES = ("build", "test", "finalize", "release", "postdeploy", "deploy")
+
+
+class BuildRecord(RecordModel):
+    app: str
+    build_number: int
+    commit: str = ""
+    build_arn: str = ""
+    codebuild_project: str = ""
+    codebuild_status: str | None = None
+    codebuild_phases: dict[str, CodeBuildPhaseRecord] = Field(default_factory=dict)
+    build: Phase | None = None
+    test: Phase | None = None
+    finalize: Phase | None = None
+    release: Phase | None = None
+    postdeploy: Phase | None = None
+    deploy: Phase | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def merge_phase(current: Phase | None, update: Phase | None) -> Phase | None:
+    if update is None:
+        return current
+    return update if current is None else current.merge(update)

@@ -1,0 +1,40 @@
+"""The one settings model. Only this module reads the environment.
+
+The CDK stack sets these variables on every Lambda; the local emulator sets the same ones.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", extra="ignore", frozen=True)
+
+    table_name: str = "orchestrator"
+    artifacts_bucket: str = "orchestrator-artifacts"
+    bundle_bucket: str = "orchestrator-bundles"
+    ssm_prefix: str = Field(default="apppack", pattern=r"^[A-Za-z0-9_.\-]+$")
+    cluster_name: str = "orchestrator"
+    # Shared networking for Fargate tasks and services (comma-separated lists in the environment).
+    subnets: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=list)
+    function_role_arn: str = ""
+    events_role_arn: str = ""
+    dlq_url: str = ""
+    # None means the real AWS endpoints; the emulator points everything at moto.
+    endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (the emulator and tests change the environment)."""
+    get_settings.cache_clear()

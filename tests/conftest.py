@@ -1,0 +1,99 @@
+"""Shared fixtures: a fresh moto account with the orchestrator's resources, and an API call recorder."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Set before any orchestrator import: fake credentials, and Powertools quiet and offline.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+from moto import mock_aws
+
+from orchestrator.adapters import clients
+from orchestrator.handlers.common import reset_idempotency
+from orchestrator.local.resources import create_core_resources
+from orchestrator.settings import get_settings, reset_settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AWS_SAMPLES = sorted((FIXTURES / "aws-events").glob("*.json"))
+
+
+def load_sample(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "aws-events" / name).read_text())
+    return data
+
+
+def reset_process_state() -> None:
+    reset_settings()
+    clients.reset_clients()
+    reset_idempotency()
+
+
+@contextmanager
+def fresh_aws() -> Iterator[None]:
+    """A new, empty moto account holding the orchestrator's table, buckets and cluster."""
+    with mock_aws():
+        reset_process_state()
+        create_core_resources(get_settings())
+        try:
+            yield
+        finally:
+            reset_process_state()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with fresh_aws():
+        yield
+
+
+class CallRecorder:
+    """Counts AWS API calls (service, operation) made through the adapters."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.params: list[tuple[str, str, dict[str, Any]]] = []
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        key = (model.service_model.service_name, model.name)
+        self.calls[key] += 1
+        self.params.append((*key, params.get("body", params)))
+
+    def count(self, service: str, operation: str) -> int:
+        return self.calls[(service, operation)]
+
+
+@contextmanager
+def recording_calls() -> Iterator[CallRecorder]:
+    recorder = CallRecorder()
+    clients.add_call_hook(recorder)
+    try:
+        yield recorder
+    finally:
+        clients.remove_call_hook(recorder)
+
+
+@pytest.fixture
+def api_calls() -> Iterator[CallRecorder]:
+    with recording_calls() as recorder:
+        yield recorder

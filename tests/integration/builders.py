@@ -1,0 +1,39 @@
+"""Test helpers: declare apps in the table, build event streams."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestrator.adapters.store import Store
+from orchestrator.local.aws_events import codebuild_build_events
+from orchestrator.pipeline.app_registry import AppDeclaration, app_items
+
+START = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def declare_app(name: str = "demo", kind: str = "app") -> AppDeclaration:
+    app = AppDeclaration(
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        codebuild_project=f"{name}-build",
+        cluster="orchestrator",
+        ecr_repository=f"orchestrator/{name}",
+        log_group=f"/orchestrator/apps/{name}",
+    )
+    store = Store()
+    for item in app_items(app):
+        store.put(item)
+    return app
+
+
+def build_events(app: str = "demo", number: int = 1, fail_phase: str | None = None, **kw: Any) -> list[dict[str, Any]]:
+    return codebuild_build_events(
+        project=f"{app}-build",
+        build_uuid=f"00000000-0000-0000-0000-{number:012d}",
+        build_number=number,
+        commit=f"{number:040x}",
+        start=START,
+        fail_phase=fail_phase,
+        **kw,
+    )
