@@ -30,11 +30,23 @@ class Settings(BaseSettings):
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
 
 
+_overrides: dict[str, object] = {}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    return settings.model_copy(update=_overrides) if _overrides else settings
+
+
+def configure(**overrides: object) -> Settings:
+    """Override settings for this process (the CLI's --endpoint-url, the emulator's resource names)."""
+    _overrides.update({k: v for k, v in overrides.items() if v is not None})
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def reset_settings() -> None:
-    """Forget the cached settings (the emulator and tests change the environment)."""
+    """Forget overrides and cached settings (the emulator and tests change the environment)."""
+    _overrides.clear()
     get_settings.cache_clear()

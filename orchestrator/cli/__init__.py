@@ -1,0 +1,1 @@
+"""The operator CLI (typer + rich), over the same adapters as the handlers."""

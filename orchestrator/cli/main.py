@@ -1,0 +1,63 @@
+"""`orchestrator`: the operator CLI. Works against AWS or the local emulator (--endpoint-url)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from orchestrator.cli import events
+from orchestrator.cli.output import UserError, errors
+from orchestrator.settings import configure
+
+app = typer.Typer(
+    name="orchestrator",
+    help="Operate the orchestrator: builds, config, processes, scheduled tasks, access, bundles, the emulator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(events.app, name="events")
+
+
+@app.callback()
+def global_options(
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (the local emulator's URL)."
+    ),
+    region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
+) -> None:
+    configure(endpoint_url=endpoint_url, region=region)
+
+
+def main() -> None:
+    """Console entry point: user errors and AWS errors become one line and a non-zero exit code."""
+    try:
+        app(standalone_mode=False)
+    except UserError as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False)
+        sys.exit(error.code)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        errors.print(f"[red]error:[/] invalid {where}: {first['msg']}", highlight=False)
+        sys.exit(2)
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        errors.print(f"[red]AWS error:[/] {info.get('Code')}: {info.get('Message')}", highlight=False)
+        sys.exit(1)
+    except BotoCoreError as error:
+        errors.print(f"[red]AWS error:[/] {error}", highlight=False)
+        sys.exit(1)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as error:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise

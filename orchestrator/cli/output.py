@@ -1,0 +1,35 @@
+"""How every command speaks: rich tables for people, --json for scripts, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+errors = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+AppOption = typer.Option(..., "-a", "--app", help="App name (or <pipeline>:<pr> for a review app).")
+
+
+class UserError(Exception):
+    """A mistake in the user's input: printed as one line, exit code `code`, never a traceback."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    raise UserError(message, code)
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    else:
+        render(data)

@@ -1,0 +1,99 @@
+"""`events explain`: which rule an event matches, and what its handler would do. Reads, never writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from orchestrator.adapters.store import Store
+from orchestrator.events import patterns
+from orchestrator.events.envelope import AnyEvent
+from orchestrator.events.matching import matches
+from orchestrator.settings import get_settings
+
+
+class InvalidEventError(ValueError):
+    """The input is not an EventBridge event."""
+
+
+@dataclass(frozen=True)
+class RouteExplanation:
+    rule: str
+    handler: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    event_id: str
+    source: str
+    detail_type: str
+    routes: list[RouteExplanation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.event_id,
+            "source": self.source,
+            "detail_type": self.detail_type,
+            "routes": [r.__dict__ for r in self.routes],
+            "summary": self.summary,
+        }
+
+    @property
+    def summary(self) -> str:
+        if not self.routes:
+            return "no rule matches: not managed by the orchestrator"
+        return "; ".join(f"{r.rule} → {r.action}" for r in self.routes)
+
+
+Explainer = Callable[[dict[str, Any], Store], str]
+
+
+def _explain_codebuild(raw: dict[str, Any], store: Store) -> str:
+    from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
+    from orchestrator.pipeline.builds import observe, resolve_app
+
+    model = BuildStateChangeEvent if raw["detail-type"] == "CodeBuild Build State Change" else BuildPhaseChangeEvent
+    obs = observe(model.model_validate(raw))
+    app = resolve_app(store, obs.project, obs.source_version)
+    if app is None:
+        return f"not managed: CodeBuild project {obs.project!r} belongs to no app; acknowledged"
+    number = obs.build_number if obs.build_number is not None else "(number from CodeBuild)"
+    what = f"build status {obs.status}" if obs.status else f"phases {', '.join(sorted(obs.phases)) or 'none'}"
+    return f"records {what} on build {number} of app {app!r}"
+
+
+EXPLAINERS: dict[str, Explainer] = {patterns.CODEBUILD_HANDLER: _explain_codebuild}
+
+
+def parse_event(raw: Any) -> AnyEvent:
+    try:
+        return AnyEvent.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        raise InvalidEventError(f"not an EventBridge event: {where}: {first['msg']}") from error
+
+
+def explain_event(raw: Any, store: Store | None = None) -> Explanation:
+    event = parse_event(raw)
+    settings = get_settings()
+    routes = patterns.event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket)
+    store = store or Store()
+    explained = []
+    for route in routes:
+        if not matches(route.pattern, raw):
+            continue
+        explainer = EXPLAINERS.get(route.handler)
+        try:
+            action = explainer(raw, store) if explainer else "handled"
+        except ValidationError as error:
+            action = f"rejected as malformed ({error.error_count()} errors); would go to the dead-letter queue"
+        except (ClientError, BotoCoreError) as error:
+            action = f"cannot tell whether it is managed: {error}"
+        explained.append(RouteExplanation(rule=route.name, handler=route.handler, action=action))
+    return Explanation(event.id, event.source, event.detail_type, explained)
