@@ -1,7 +1,8 @@
-"""The DynamoDB items that declare an app: AppPack's `settings` item plus the orchestrator's lookups.
+"""The DynamoDB items that declare an app: AppPack's `settings` and `CONFIG#ecs` items, plus the
+orchestrator's lookup items.
 
-The AppStack writes exactly these items at deploy time, and the local emulator writes them when it
-registers an app, so both stay in step with what the handlers read.
+The AppStack writes exactly these items at deploy time (a custom resource calling PutItem), and the local
+emulator writes them when it registers an app, so both stay in step with what the handlers read.
 """
 
 from __future__ import annotations
@@ -16,15 +17,31 @@ AppKind = Literal["app", "pipeline"]
 APP_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,40}$"
 
 
+class EcsConfig(BaseModel):
+    """The base of every task definition and RunTask call of an app (the `CONFIG#ecs` item)."""
+
+    cluster: str
+    execution_role_arn: str
+    task_role_arn: str
+    log_group: str
+    image_repository_uri: str  # images are tagged build-<N>, <sha> and latest
+    subnets: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=list)
+    assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"
+    container_name: str = "app"
+    container_port: int | None = 8000  # the `web` process listens here (PORT is set to it)
+    default_cpu: int = 256
+    default_memory: int = 512
+
+
 class AppDeclaration(BaseModel):
     """An app (or a pipeline of review apps) as the stacks and the emulator declare it."""
 
     name: str = Field(pattern=APP_NAME_PATTERN)
     kind: AppKind = "app"
     codebuild_project: str
-    cluster: str
     ecr_repository: str
-    log_group: str
+    ecs: EcsConfig
 
     def service_name(self, process: str) -> str:
         return f"{self.name}-{process}"
@@ -36,10 +53,15 @@ def app_items(app: AppDeclaration) -> list[dict[str, Any]]:
         "secondary_id": keys.SETTINGS_SK,
         "name": app.name,
         "kind": app.kind,
-        "cluster": {"name": app.cluster},
+        "cluster": {"name": app.ecs.cluster},
         "codebuild_project": {"name": app.codebuild_project},
-        "ecr_repository": {"name": app.ecr_repository},
-        "log_group": {"name": app.log_group},
+        "ecr_repository": {"name": app.ecr_repository, "uri": app.ecs.image_repository_uri},
+        "log_group": {"name": app.ecs.log_group},
+    }
+    ecs_config_item = {
+        "primary_id": keys.app_pk(app.name),
+        "secondary_id": keys.CONFIG_ECS_SK,
+        **app.ecs.model_dump(mode="json"),
     }
     lookup_item = {
         "primary_id": keys.codebuild_project_pk(app.codebuild_project),
@@ -47,4 +69,4 @@ def app_items(app: AppDeclaration) -> list[dict[str, Any]]:
         "app": app.name,
         "kind": app.kind,
     }
-    return [settings_item, lookup_item]
+    return [settings_item, ecs_config_item, lookup_item]

@@ -7,7 +7,7 @@ from typing import Any
 
 from orchestrator.adapters.store import Store
 from orchestrator.local.aws_events import codebuild_build_events
-from orchestrator.pipeline.app_registry import AppDeclaration, app_items
+from orchestrator.pipeline.app_registry import AppDeclaration, EcsConfig, app_items
 
 START = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -17,9 +17,16 @@ def declare_app(name: str = "demo", kind: str = "app") -> AppDeclaration:
         name=name,
         kind=kind,  # type: ignore[arg-type]
         codebuild_project=f"{name}-build",
-        cluster="orchestrator",
         ecr_repository=f"orchestrator/{name}",
-        log_group=f"/orchestrator/apps/{name}",
+        ecs=EcsConfig(
+            cluster="orchestrator",
+            execution_role_arn=f"arn:aws:iam::123456789012:role/{name}-execution",
+            task_role_arn=f"arn:aws:iam::123456789012:role/{name}-task",
+            log_group=f"/orchestrator/apps/{name}",
+            image_repository_uri=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orchestrator/{name}",
+            subnets=["subnet-0123456789abcdef0"],
+            security_groups=["sg-0123456789abcdef0"],
+        ),
     )
     store = Store()
     for item in app_items(app):
