@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one-line errors are never wrapped
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
 AppOption = typer.Option(..., "-a", "--app", help="App name (or <pipeline>:<pr> for a review app).")
