@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from orchestrator.adapters.clients import client
+from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.settings import Settings
 
 TTL_ATTRIBUTE = "expiration"  # Powertools idempotency records expire through it
@@ -40,3 +44,49 @@ def create_core_resources(settings: Settings) -> None:
     ecs = client("ecs")
     if not ecs.describe_clusters(clusters=[settings.cluster_name]).get("clusters"):
         ecs.create_cluster(clusterName=settings.cluster_name)
+
+
+# --- Event routing: the stack's rules, from the one definition, each targeting a queue the dispatcher polls.
+
+DLQ_NAME = "orchestrator-dlq"
+
+
+def queue_name(route_name: str) -> str:
+    return f"orchestrator-{route_name}"
+
+
+def rule_name(route_name: str) -> str:
+    return f"orchestrator-{route_name}"
+
+
+@dataclass(frozen=True)
+class RouteQueue:
+    route: EventRoute
+    queue_url: str
+
+
+@dataclass(frozen=True)
+class Routing:
+    queues: list[RouteQueue]
+    dlq_url: str
+
+
+def create_event_routing(settings: Settings) -> Routing:
+    """One EventBridge rule per route of `event_routes()` on the default bus, each with an SQS target, plus
+    the dead-letter queue (the stack gives rule targets and Lambda async failures the same DLQ)."""
+    sqs = client("sqs")
+    events = client("events")
+    dlq_url: str = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
+    queues = []
+    for route in event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket):
+        url: str = sqs.create_queue(QueueName=queue_name(route.name))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(
+            Name=rule_name(route.name),
+            EventPattern=json.dumps(route.pattern),
+            State="ENABLED",
+            Description=route.description,
+        )
+        events.put_targets(Rule=rule_name(route.name), Targets=[{"Id": "dispatcher", "Arn": arn}])
+        queues.append(RouteQueue(route=route, queue_url=url))
+    return Routing(queues=queues, dlq_url=dlq_url)

@@ -1,0 +1,70 @@
+"""What a build writes for the orchestrator: a Procfile becomes `apppack.toml`, plus `metadata.toml`.
+
+web: gunicorn app.wsgi        ->  [services.web] command = "gunicorn app.wsgi"
+release: python migrate.py    ->  [deploy] release_command = "python migrate.py"
+postdeploy: ./seed            ->  [review_app] initialize_command = "./seed"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from importlib import resources
+
+PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+):\s*(?P<command>.+?)\s*$")
+SPECIAL = {"release", "postdeploy"}
+
+
+class ProcfileError(ValueError):
+    pass
+
+
+def parse_procfile(text: str) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = PROCFILE_LINE.match(line.strip())
+        if match is None:
+            raise ProcfileError(f"Procfile line {number}: expected '<name>: <command>'")
+        entries[match["name"]] = match["command"]
+    return entries
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string with only these escapes is a valid TOML basic string
+
+
+def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None) -> str:
+    lines = ["[build]", 'system = "buildpacks"', ""]
+    for name, command in procfile.items():
+        if name in SPECIAL:
+            continue
+        lines += [f"[services.{name}]", f"command = {_toml_string(command)}", ""]
+    if "release" in procfile:
+        lines += ["[deploy]", f"release_command = {_toml_string(procfile['release'])}", ""]
+    initialize = initialize_command or procfile.get("postdeploy")
+    if initialize:
+        lines += ["[review_app]", f"initialize_command = {_toml_string(initialize)}", ""]
+    text = "\n".join(lines)
+    tomllib.loads(text)  # what we write must parse
+    return text
+
+
+def metadata_toml(*, app: str, build_number: int, commit: str, image: str, built_at: str) -> str:
+    return "\n".join(
+        [
+            "[build]",
+            f"app = {_toml_string(app)}",
+            f"number = {build_number}",
+            f"commit = {_toml_string(commit)}",
+            f"image = {_toml_string(image)}",
+            f"built_at = {_toml_string(built_at)}",
+            "",
+        ]
+    )
+
+
+def sample_procfile(sample: str = "web-app") -> str:
+    return resources.files("orchestrator.local").joinpath("samples", sample, "Procfile").read_text()

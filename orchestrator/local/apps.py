@@ -1,0 +1,89 @@
+"""Registering an app in the emulator: the same DynamoDB items the AppStack writes, plus the resources
+the stack would create for it (CodeBuild project, ECR repository, log group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.clients import client
+from orchestrator.adapters.store import Store
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig, app_items
+from orchestrator.settings import Settings, get_settings
+
+ACCOUNT = "123456789012"
+# The app index: `apps` lists apps with one Query on this partition, never a Scan. The AppStack writes
+# the same item (primary_id "APPS", secondary_id "APP#<name>") next to the app's settings item.
+APPS_PK = "APPS"
+
+
+def apps_index_item(app: AppDeclaration) -> dict[str, Any]:
+    return {
+        "primary_id": APPS_PK,
+        "secondary_id": f"APP#{app.name}",
+        "name": app.name,
+        "kind": app.kind,
+        "codebuild_project": app.codebuild_project,
+    }
+
+
+def local_app(name: str, kind: AppKind = "app", settings: Settings | None = None) -> AppDeclaration:
+    """The declaration the AppStack would produce for `name`, with the emulator's account and region."""
+    settings = settings or get_settings()
+    region = settings.region
+    return AppDeclaration(
+        name=name,
+        kind=kind,
+        codebuild_project=f"{name}-build",
+        ecr_repository=f"orchestrator/{name}",
+        ecs=EcsConfig(
+            cluster=settings.cluster_name,
+            execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-execution",
+            task_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-task",
+            log_group=f"/orchestrator/apps/{name}",
+            image_repository_uri=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/orchestrator/{name}",
+            subnets=settings.subnets or ["subnet-0123456789abcdef0"],
+            security_groups=settings.security_groups or ["sg-0123456789abcdef0"],
+        ),
+    )
+
+
+def _ignore_exists(error: ClientError) -> None:
+    code = error.response.get("Error", {}).get("Code", "")
+    if "AlreadyExists" not in code and code != "ResourceInUseException":
+        raise error
+
+
+def register_app(app: AppDeclaration, store: Store | None = None) -> None:
+    """Write the app's items and create its per-app resources. Idempotent."""
+    store = store or Store()
+    for item in [*app_items(app), apps_index_item(app)]:
+        store.put(item)
+    try:
+        client("codebuild").create_project(
+            name=app.codebuild_project,
+            source={"type": "GITHUB", "location": f"https://github.com/example/{app.name}.git"},
+            artifacts={"type": "S3", "location": get_settings().artifacts_bucket},
+            environment={
+                "type": "LINUX_CONTAINER",
+                "image": "aws/codebuild/standard:7.0",
+                "computeType": "BUILD_GENERAL1_SMALL",
+                "privilegedMode": True,
+            },
+            serviceRole=f"arn:aws:iam::{ACCOUNT}:role/{app.name}-build",
+        )
+    except ClientError as error:
+        _ignore_exists(error)
+    try:
+        client("ecr").create_repository(repositoryName=app.ecr_repository)
+    except ClientError as error:
+        _ignore_exists(error)
+    try:
+        client("logs").create_log_group(logGroupName=app.ecs.log_group)
+    except ClientError as error:
+        _ignore_exists(error)
+
+
+def registered_apps(store: Store | None = None) -> list[dict[str, Any]]:
+    return (store or Store()).query(APPS_PK, "APP#")

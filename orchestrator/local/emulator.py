@@ -1,0 +1,151 @@
+"""The embedded AWS: moto on a loopback port, the orchestrator's resources, the simulators and the
+dispatcher, advanced one simulated step at a time.
+
+    emulator = Emulator(); emulator.start()          # moto up, resources created, routing in place
+    emulator.register("demo")                         # the app's items and per-app resources
+    emulator.run_until_idle()                         # simulate and dispatch until nothing is left to do
+    emulator.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from orchestrator.adapters import clients
+from orchestrator.handlers.common import reset_idempotency
+from orchestrator.local import apps as local_apps
+from orchestrator.local.behaviour import Behaviour
+from orchestrator.local.dispatcher import Dispatcher, dead_letters
+from orchestrator.local.resources import Routing, create_core_resources, create_event_routing
+from orchestrator.local.server import MotoServer, ensure_local_credentials
+from orchestrator.local.simulate import (
+    AppSource,
+    Bus,
+    Clock,
+    CodeBuildSimulator,
+    EcsDeploymentSimulator,
+    EcsTaskSimulator,
+    Scheduler,
+    SsmChangeSimulator,
+)
+from orchestrator.observability import logger as powertools_logger
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
+from orchestrator.settings import configure, get_settings
+
+
+@dataclass
+class StepReport:
+    tick: int
+    simulated: int
+    delivered: int
+
+    @property
+    def active(self) -> int:
+        return self.simulated + self.delivered
+
+
+@dataclass
+class Emulator:
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    port: int = 0
+    log_path: Path | None = None
+    server: MotoServer = field(init=False)
+    clock: Clock = field(default_factory=Clock)
+    routing: Routing | None = field(default=None, init=False)
+    _log_stream: IO[str] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.server = MotoServer(port=self.port)
+        self.scheduler = Scheduler(self.clock)
+        self.bus = Bus()
+        self.codebuild = CodeBuildSimulator(self.clock, self.scheduler, self.bus, self.behaviour)
+        self.tasks = EcsTaskSimulator(self.clock, self.scheduler, self.bus, self.behaviour)
+        self.deployments = EcsDeploymentSimulator(self.clock, self.scheduler, self.bus, self.behaviour)
+        self.parameters = SsmChangeSimulator(self.clock, self.bus)
+        self._dispatcher: Dispatcher | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            raise RuntimeError("the emulator is not started")
+        return self._dispatcher
+
+    def start(self) -> str:
+        """Serve moto, point this process at it, and create what the stacks create."""
+        ensure_local_credentials()
+        endpoint = self.server.start()
+        configure(endpoint_url=endpoint)
+        clients.reset_clients()
+        reset_idempotency()
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        settings = get_settings()
+        create_core_resources(settings)
+        self.routing = create_event_routing(settings)
+        configure(dlq_url=self.routing.dlq_url)
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_stream = self.log_path.open("a", buffering=1)
+        else:
+            powertools_logger.setLevel(logging.CRITICAL)
+        self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream)
+        self.parameters.prime()
+        return endpoint
+
+    def stop(self) -> None:
+        self.server.stop()
+        clients.reset_clients()
+        reset_idempotency()
+        if self._log_stream is not None:
+            self._log_stream.close()
+            self._log_stream = None
+
+    def __enter__(self) -> Emulator:
+        self.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+    def register(self, name: str, kind: AppKind = "app", source: AppSource | None = None) -> AppDeclaration:
+        app = local_apps.local_app(name, kind)
+        local_apps.register_app(app)
+        if source is not None:
+            self.codebuild.sources[name] = source
+        return app
+
+    def step(self) -> StepReport:
+        """One simulated step: observe moto, run what is due, deliver the events to the handlers."""
+        self.clock.tick += 1
+        simulated = self.parameters.step() + self.codebuild.step()
+        simulated += self.scheduler.run_due()
+        simulated += self.tasks.step() + self.deployments.step()
+        delivered = 0
+        while True:  # deliver until the queues are empty: handlers' own effects are seen next step
+            batch = self.dispatcher.poll()
+            if not batch:
+                break
+            delivered += batch
+        return StepReport(self.clock.tick, simulated, delivered)
+
+    def run_until_idle(self, max_steps: int = 400, quiet_steps: int = 2) -> int:
+        """Step until nothing happened for `quiet_steps` steps and nothing is scheduled. Returns steps taken."""
+        quiet = 0
+        for taken in range(1, max_steps + 1):
+            report = self.step()
+            quiet = quiet + 1 if report.active == 0 and self.scheduler.pending == 0 else 0
+            if quiet >= quiet_steps:
+                return taken
+        raise TimeoutError(f"the emulator did not settle within {max_steps} simulated steps")
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        if self.routing is None:
+            return []
+        return dead_letters(self.routing.dlq_url)

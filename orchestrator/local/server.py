@@ -1,0 +1,59 @@
+"""moto, served on a loopback port, so boto3, the AWS CLI and this CLI all reach it through AWS_ENDPOINT_URL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+
+import boto3
+
+LOOPBACK = "127.0.0.1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "emulator",
+    "AWS_SECRET_ACCESS_KEY": "emulator",
+}
+
+
+def ensure_local_credentials() -> None:
+    """moto accepts any credentials; give boto3 fake ones when the operator has none, so talking to the
+    emulator never needs an AWS account. Real credentials, when present, are left untouched."""
+    if boto3.Session().get_credentials() is None:
+        for name, value in FAKE_CREDENTIALS.items():
+            os.environ[name] = value
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class MotoServer:
+    """moto's threaded server on 127.0.0.1 (never on all interfaces)."""
+
+    port: int = 0
+    _server: object | None = field(default=None, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self) -> str:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the terminal
+        if not self.port:
+            self.port = free_port()
+        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
+        server.start()
+        self._server = server
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()  # type: ignore[attr-defined]
+            self._server = None

@@ -1,0 +1,492 @@
+"""Simulated AWS: what moto does not do by itself.
+
+moto stores CodeBuild builds, ECS tasks and services and SSM parameters, but it never runs a build, never
+stops a task, never rolls out a deployment and never emits an event. Each simulator here watches moto
+through the public API (as an outside observer would), plays the missing behaviour, and emits the events
+AWS documents with PutEvents on moto's default bus, so they reach the handlers through the same rules.
+
+Time is simulated: the emulator advances a clock one tick (5 simulated seconds) per step, and every
+simulated action is scheduled on a tick. Nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.artifacts import Artifacts, artifact_key
+from orchestrator.adapters.clients import client
+from orchestrator.adapters.store import Store
+from orchestrator.local import apps as local_apps
+from orchestrator.local.apppack import apppack_toml, metadata_toml, parse_procfile, sample_procfile
+from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events, envelope
+from orchestrator.local.behaviour import Behaviour
+from orchestrator.pipeline.builds import resolve_app
+from orchestrator.settings import get_settings
+
+SECONDS_PER_TICK = 5
+Action = Callable[[], None]
+
+
+@dataclass
+class Clock:
+    start: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    tick: int = 0
+
+    def now(self, ticks_ahead: int = 0) -> datetime:
+        return self.start + timedelta(seconds=SECONDS_PER_TICK * (self.tick + ticks_ahead))
+
+
+class Scheduler:
+    """Actions due on a tick, run in order of (tick, scheduling order)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._queue: list[tuple[int, int, Action]] = []
+        self._order = itertools.count()
+
+    def at(self, ticks_ahead: int, action: Action) -> None:
+        heapq.heappush(self._queue, (self.clock.tick + ticks_ahead, next(self._order), action))
+
+    def run_due(self) -> int:
+        ran = 0
+        while self._queue and self._queue[0][0] <= self.clock.tick:
+            _, _, action = heapq.heappop(self._queue)
+            action()
+            ran += 1
+        return ran
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+
+class Bus:
+    """Puts events on moto's default event bus (PutEvents), where the rules route them."""
+
+    def __init__(self) -> None:
+        self.emitted: list[dict[str, Any]] = []
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def put(self, event: dict[str, Any]) -> None:
+        entry: dict[str, Any] = {
+            "Source": event["source"],
+            "DetailType": event["detail-type"],
+            "Detail": json.dumps(event["detail"]),
+            "Resources": event.get("resources", []),
+        }
+        if event.get("time"):
+            entry["Time"] = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+        response = client("events").put_events(Entries=[entry])
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"PutEvents rejected the event: {response['Entries']}")
+        self.emitted.append(event)
+        for listener in self.listeners:
+            listener(event)
+
+
+def _iso_ms(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# --- CodeBuild ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AppSource:
+    """What a simulated build of an app produces: its Procfile and review-app initialize command."""
+
+    procfile: str = field(default_factory=sample_procfile)
+    initialize_command: str | None = None
+
+
+class CodeBuildSimulator:
+    """Runs every build StartBuild created: IN_PROGRESS, each phase, then SUCCEEDED or FAILED, with the
+    artifacts the buildspec uploads (`<app>/<N>/build.log, test.log, commit.txt, apppack.toml,
+    metadata.toml`) and the image pushed to ECR. Build numbers count per project, as CodeBuild's do."""
+
+    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+        self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.sources: dict[str, AppSource] = {}
+        self.numbers: dict[str, int] = {}
+        self.seen: set[str] = set()
+        self.started: list[tuple[str, int]] = []  # (app, build number) in start order
+
+    def step(self) -> int:
+        started = 0
+        for item in local_apps.registered_apps():
+            project = str(item["codebuild_project"])
+            ids = client("codebuild").list_builds_for_project(projectName=project, sortOrder="ASCENDING")["ids"]
+            new = [build_id for build_id in ids if build_id not in self.seen]
+            if not new:
+                continue
+            builds = {b["id"]: b for b in client("codebuild").batch_get_builds(ids=new)["builds"]}
+            for build_id in new:
+                self.seen.add(build_id)
+                self._simulate(project, str(item["name"]), builds.get(build_id, {}), build_id)
+                started += 1
+        return started
+
+    def _simulate(self, project: str, owner: str, build: dict[str, Any], build_id: str) -> None:
+        number = self.numbers.get(project, 0) + 1
+        self.numbers[project] = number
+        source_version = str(build.get("sourceVersion") or "main")
+        commit = source_version if re.fullmatch(r"[0-9a-f]{40}", source_version) else f"{number:040x}"
+        app = resolve_app(Store(), project, source_version) or owner
+        behaviour = self.behaviour.build(number)
+        events = codebuild_build_events(
+            project=project,
+            build_uuid=build_id.split(":", 1)[1],
+            build_number=number,
+            commit=commit,
+            start=self.clock.now(),
+            region=get_settings().region,
+            source_version=source_version,
+            fail_phase=behaviour.fail_phase,
+            phase_seconds=SECONDS_PER_TICK,
+        )
+        self.started.append((app, number))
+        source = self.sources.get(app) or self.sources.get(owner) or AppSource()
+        delay = 0
+        for event in events:
+            phase = event["detail"].get("completed-phase")
+            if phase is not None and phase == behaviour.slow_phase:
+                delay += behaviour.slow_ticks
+            if phase == "UPLOAD_ARTIFACTS" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
+                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source))
+            if event["detail"].get("build-status") == "FAILED":
+                self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
+            self.scheduler.at(delay, self._emit_action(event))
+            delay += 1
+
+    def _emit_action(self, event: dict[str, Any]) -> Action:
+        return lambda: self.bus.put(event)
+
+    def _artifacts_action(self, app: str, number: int, commit: str, source: AppSource) -> Action:
+        def write() -> None:
+            artifacts = Artifacts()
+            procfile = parse_procfile(source.procfile)
+            image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/orchestrator/{app.split(':')[0]}"
+            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit + "\n")
+            artifacts.write_text(
+                artifact_key(app, number, "build.log"),
+                f"===> DETECTING\n===> BUILDING {app} at {commit}\n===> EXPORTING {image}:build-{number}\n",
+            )
+            artifacts.write_text(artifact_key(app, number, "test.log"), "tests passed\n")
+            artifacts.write_text(
+                artifact_key(app, number, "apppack.toml"), apppack_toml(procfile, source.initialize_command)
+            )
+            artifacts.write_text(
+                artifact_key(app, number, "metadata.toml"),
+                metadata_toml(app=app, build_number=number, commit=commit, image=f"{image}:build-{number}",
+                              built_at=_iso_ms(self.clock.now())),
+            )  # fmt: skip
+            self._push_image(app.split(":")[0], number, commit)
+
+        return write
+
+    def _failure_log_action(self, app: str, number: int, commit: str, phase: str | None) -> Action:
+        def write() -> None:
+            artifacts = Artifacts()
+            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit + "\n")
+            artifacts.write_text(
+                artifact_key(app, number, "build.log"),
+                f"===> BUILDING {app} at {commit}\nERROR: phase {phase} failed: command exited with code 1\n",
+            )
+
+        return write
+
+    @staticmethod
+    def _push_image(app: str, number: int, commit: str) -> None:
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"digest": f"sha256:{commit[:40]:0<64}", "size": 1},
+                               "layers": []})  # fmt: skip
+        for tag in (f"build-{number}", commit):
+            try:
+                client("ecr").put_image(repositoryName=f"orchestrator/{app}", imageManifest=manifest, imageTag=tag)
+            except ClientError:
+                return  # no repository: nothing to push to
+
+
+# --- ECS tasks ------------------------------------------------------------------------------------
+
+
+def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["key"]: t.get("value", "") for t in items or []}
+
+
+def _build_from_image(image: str) -> int | None:
+    match = re.search(r":build-(\d+)$", image)
+    return int(match[1]) if match else None
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def task_state_change(
+    task: dict[str, Any], *, last_status: str, exit_code: int | None, when: datetime, region: str
+) -> dict[str, Any]:
+    """ECS Task State Change as AWS documents it (Fargate task, one essential container)."""
+    containers = []
+    for container in task.get("containers") or [{"name": "app"}]:
+        entry: dict[str, Any] = {
+            "containerArn": container.get("containerArn", task["taskArn"].replace(":task/", ":container/")),
+            "lastStatus": last_status,
+            "name": container["name"],
+            "taskArn": task["taskArn"],
+        }
+        if last_status == "STOPPED":
+            entry["exitCode"] = exit_code
+        containers.append(entry)
+    detail: dict[str, Any] = {
+        "clusterArn": task["clusterArn"],
+        "containers": containers,
+        "createdAt": _iso_ms(when - timedelta(seconds=SECONDS_PER_TICK)),
+        "desiredStatus": "STOPPED" if last_status == "STOPPED" else "RUNNING",
+        "group": task.get("group", ""),
+        "launchType": task.get("launchType", "FARGATE"),
+        "lastStatus": last_status,
+        "overrides": task.get("overrides", {"containerOverrides": []}),
+        "startedAt": _iso_ms(when - timedelta(seconds=SECONDS_PER_TICK)),
+        "startedBy": task.get("startedBy", ""),
+        "taskArn": task["taskArn"],
+        "taskDefinitionArn": task["taskDefinitionArn"],
+        "updatedAt": _iso_ms(when),
+        "version": 3 if last_status == "STOPPED" else 2,
+    }
+    if last_status == "STOPPED":
+        detail.update(
+            {
+                "stopCode": "EssentialContainerExited",
+                "stoppedAt": _iso_ms(when),
+                "stoppedReason": "Essential container in task exited",
+                "stoppingAt": _iso_ms(when),
+            }
+        )
+    return envelope("aws.ecs", "ECS Task State Change", detail, resources=[task["taskArn"]], region=region, when=when)
+
+
+class EcsTaskSimulator:
+    """Notices tasks RunTask started (release, postdeploy, scheduled) and runs them to their exit:
+    RUNNING, then STOPPED with the scenario's exit code; the task is stopped in moto too."""
+
+    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+        self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.seen: set[str] = set()
+        self.exits: list[dict[str, Any]] = []
+
+    def step(self) -> int:
+        ecs = client("ecs")
+        cluster = get_settings().cluster_name
+        arns = [a for a in ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING")["taskArns"] if a not in self.seen]
+        if not arns:
+            return 0
+        for chunk in _chunks(arns, 100):
+            for task in ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"])["tasks"]:
+                self.seen.add(task["taskArn"])
+                if str(task.get("group", "")).startswith("service:"):
+                    continue  # a service's task: it keeps running
+                self._run(cluster, task)
+        return len(arns)
+
+    def _run(self, cluster: str, task: dict[str, Any]) -> None:
+        tags = _tags(task.get("tags"))
+        app = tags.get("apppack:appName")
+        process = tags.get("apppack:processType")
+        build = int(tags["apppack:buildNumber"]) if tags.get("apppack:buildNumber", "").isdigit() else None
+        if not task.get("containers"):
+            definition = client("ecs").describe_task_definition(taskDefinition=task["taskDefinitionArn"])
+            names = [c["name"] for c in definition["taskDefinition"]["containerDefinitions"]]
+            task = {**task, "containers": [{"name": n} for n in names[:1]]}
+            if build is None:
+                images = [c.get("image", "") for c in definition["taskDefinition"]["containerDefinitions"]]
+                build = next((b for b in map(_build_from_image, images) if b is not None), None)
+        rule = self.behaviour.task(app, build, process)
+        region = get_settings().region
+        self.bus.put(
+            task_state_change(task, last_status="RUNNING", exit_code=None, when=self.clock.now(), region=region)
+        )
+
+        def stop() -> None:
+            client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason="Essential container in task exited")
+            when = self.clock.now()
+            self.exits.append({"task": task["taskArn"], "app": app, "build": build, "process": process,
+                               "exit_code": rule.exit_code})  # fmt: skip
+            self.bus.put(
+                task_state_change(task, last_status="STOPPED", exit_code=rule.exit_code, when=when, region=region)
+            )
+
+        self.scheduler.at(rule.ticks, stop)
+
+
+# --- ECS deployments ------------------------------------------------------------------------------
+
+
+def deployment_state_change(
+    *, service_arn: str, deployment_id: str, event_name: str, reason: str, when: datetime, region: str
+) -> dict[str, Any]:
+    """ECS Deployment State Change as AWS documents it."""
+    event_type = "ERROR" if event_name == "SERVICE_DEPLOYMENT_FAILED" else "INFO"
+    detail = {
+        "eventType": event_type,
+        "eventName": event_name,
+        "deploymentId": deployment_id,
+        "updatedAt": _iso_ms(when),
+        "reason": reason,
+    }
+    return envelope("aws.ecs", "ECS Deployment State Change", detail, resources=[service_arn], region=region, when=when)
+
+
+@dataclass
+class ServiceState:
+    deployment_id: str
+    task_definition: str
+    stable_task_definition: str | None = None
+
+
+class EcsDeploymentSimulator:
+    """Rolls out every new service deployment (CreateService, UpdateService with a new task definition or
+    forceNewDeployment): IN_PROGRESS, then COMPLETED, or FAILED, or a circuit-breaker rollback (the service
+    goes back to its last stable task definition), as the scenario says."""
+
+    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+        self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.services: dict[str, ServiceState] = {}
+        self.outcomes: list[dict[str, Any]] = []
+
+    def step(self) -> int:
+        ecs = client("ecs")
+        cluster = get_settings().cluster_name
+        arns = ecs.list_services(cluster=cluster).get("serviceArns", [])
+        started = 0
+        for chunk in _chunks(arns, 10):
+            for service in ecs.describe_services(cluster=cluster, services=chunk, include=["TAGS"])["services"]:
+                if service.get("status") != "ACTIVE":
+                    continue
+                primary = next((d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), None)
+                if primary is None:
+                    continue
+                known = self.services.get(service["serviceArn"])
+                task_definition = service["taskDefinition"]
+                if known and (known.deployment_id, known.task_definition) == (primary["id"], task_definition):
+                    continue
+                state = ServiceState(primary["id"], task_definition, known.stable_task_definition if known else None)
+                self.services[service["serviceArn"]] = state
+                self._roll_out(cluster, service, state)
+                started += 1
+        return started
+
+    def _identify(self, service: dict[str, Any]) -> tuple[str | None, int | None, str | None]:
+        tags = _tags(service.get("tags"))
+        app, process = tags.get("apppack:appName"), tags.get("apppack:processType")
+        if app is None or process is None:
+            name = service["serviceName"]
+            owners = [str(a["name"]) for a in local_apps.registered_apps() if name.startswith(f"{a['name']}-")]
+            if owners:
+                app = max(owners, key=len)
+                process = name.removeprefix(f"{app}-")
+        definition = client("ecs").describe_task_definition(taskDefinition=service["taskDefinition"], include=["TAGS"])
+        def_tags = _tags(definition.get("tags"))
+        build = int(def_tags["apppack:buildNumber"]) if def_tags.get("apppack:buildNumber", "").isdigit() else None
+        if build is None:
+            images = [c.get("image", "") for c in definition["taskDefinition"]["containerDefinitions"]]
+            build = next((b for b in map(_build_from_image, images) if b is not None), None)
+        return app, build, process
+
+    def _roll_out(self, cluster: str, service: dict[str, Any], state: ServiceState) -> None:
+        app, build, process = self._identify(service)
+        rule = self.behaviour.deployment(app, build, process)
+        region = get_settings().region
+        arn = service["serviceArn"]
+
+        def emit(name: str, reason: str) -> None:
+            self.bus.put(deployment_state_change(service_arn=arn, deployment_id=state.deployment_id, event_name=name,
+                                                 reason=reason, when=self.clock.now(), region=region))  # fmt: skip
+
+        emit("SERVICE_DEPLOYMENT_IN_PROGRESS", f"ECS deployment {state.deployment_id} in progress.")
+
+        def finish() -> None:
+            if self.services.get(arn) is not state:
+                return  # superseded by a newer deployment of the same service
+            self.outcomes.append({"service": service["serviceName"], "app": app, "build": build, "process": process,
+                                  "deployment_id": state.deployment_id, "outcome": rule.outcome})  # fmt: skip
+            if rule.outcome == "completed":
+                state.stable_task_definition = state.task_definition
+                emit("SERVICE_DEPLOYMENT_COMPLETED", f"ECS deployment {state.deployment_id} completed.")
+            elif rule.outcome == "failed":
+                emit("SERVICE_DEPLOYMENT_FAILED", "ECS deployment circuit breaker: task failed to start.")
+            else:
+                previous = state.stable_task_definition
+                emit(
+                    "SERVICE_DEPLOYMENT_IN_PROGRESS",
+                    f"ECS deployment circuit breaker: rolling back to deploymentId {previous or 'none'}.",
+                )
+                if previous:
+                    client("ecs").update_service(cluster=cluster, service=arn, taskDefinition=previous)
+                    state.task_definition = previous  # the rollback is ECS's own deployment: not simulated again
+
+        self.scheduler.at(rule.ticks, finish)
+
+
+# --- SSM Parameter Store ------------------------------------------------------------------------
+
+
+def parameter_store_change(*, name: str, operation: str, parameter_type: str | None, when: datetime,
+                           region: str) -> dict[str, Any]:  # fmt: skip
+    """Parameter Store Change as AWS documents it."""
+    detail: dict[str, Any] = {"operation": operation, "name": name}
+    if parameter_type:
+        detail["type"] = parameter_type
+    detail["description"] = ""
+    arn = f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{name.lstrip('/')}"
+    return envelope("aws.ssm", "Parameter Store Change", detail, resources=[arn], region=region, when=when)
+
+
+class SsmChangeSimulator:
+    """Parameter Store Change events for what PutParameter and DeleteParameter did under the prefix:
+    each step compares the parameters' versions with the last step's (DescribeParameters) and emits
+    Create, Update or Delete. Several writes between two steps give one event: the last state wins."""
+
+    def __init__(self, clock: Clock, bus: Bus) -> None:
+        self.clock, self.bus = clock, bus
+        self.versions: dict[str, tuple[int, str]] = {}
+
+    def snapshot(self) -> dict[str, tuple[int, str]]:
+        ssm = client("ssm")
+        prefix = f"/{get_settings().ssm_prefix}"
+        found: dict[str, tuple[int, str]] = {}
+        for page in ssm.get_paginator("describe_parameters").paginate(
+            ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [prefix]}]
+        ):
+            for parameter in page.get("Parameters", []):
+                found[parameter["Name"]] = (int(parameter.get("Version", 1)), str(parameter.get("Type", "")))
+        return found
+
+    def prime(self) -> None:
+        self.versions = self.snapshot()
+
+    def step(self) -> int:
+        current = self.snapshot()
+        region = get_settings().region
+        changes: list[tuple[str, str, str]] = []
+        for name, (version, kind) in current.items():
+            if name not in self.versions:
+                changes.append((name, "Create", kind))
+            elif self.versions[name][0] != version:
+                changes.append((name, "Update", kind))
+        changes += [(name, "Delete", old) for name, (_, old) in self.versions.items() if name not in current]
+        self.versions = current
+        for name, operation, kind in sorted(changes):
+            self.bus.put(parameter_store_change(name=name, operation=operation, parameter_type=kind,
+                                                when=self.clock.now(), region=region))  # fmt: skip
+        return len(changes)
