@@ -70,6 +70,24 @@ def _explain_codebuild(raw: dict[str, Any], store: Store) -> str:
 EXPLAINERS: dict[str, Explainer] = {patterns.CODEBUILD_HANDLER: _explain_codebuild}
 
 
+def _explain_bundle(raw: dict[str, Any], store: Store) -> str:
+    from orchestrator.bundles.deploy import BundleDeps
+    from orchestrator.bundles.uploads import UploadedObject, explain_upload
+    from orchestrator.events.s3 import ObjectCreatedEvent
+
+    event = ObjectCreatedEvent.model_validate(raw)
+    upload = UploadedObject(
+        bucket=event.detail.bucket.name,
+        key=event.detail.object.key,
+        version_id=event.detail.object.version_id,
+        sequencer=event.detail.object.sequencer,
+    )
+    return explain_upload(upload, BundleDeps(store=store))
+
+
+EXPLAINERS[patterns.BUNDLE_HANDLER] = _explain_bundle
+
+
 def parse_event(raw: Any) -> AnyEvent:
     try:
         return AnyEvent.model_validate(raw)

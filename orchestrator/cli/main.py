@@ -8,7 +8,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from orchestrator.cli import demo, events
+from orchestrator.cli import bundle, demo, events
 from orchestrator.cli.output import UserError, errors
 from orchestrator.settings import configure
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(events.app, name="events")
+app.add_typer(bundle.app, name="bundle")
 app.command(name="demo")(demo.demo)
 
 

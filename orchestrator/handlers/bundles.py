@@ -1,0 +1,34 @@
+"""S3 Object Created under bundles/ in the bundle bucket → deploy the uploaded bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.bundles.uploads import UploadedObject, deploy_upload
+from orchestrator.events.patterns import BUNDLE_HANDLER
+from orchestrator.events.s3 import ObjectCreatedEvent
+from orchestrator.handlers.common import Response, handle
+from orchestrator.observability import logger, metrics, tracer
+
+
+def on_object_created(event: ObjectCreatedEvent) -> Response:
+    detail = event.detail
+    upload = UploadedObject(
+        bucket=detail.bucket.name,
+        key=detail.object.key,
+        version_id=detail.object.version_id,
+        sequencer=detail.object.sequencer,
+        event_id=event.id,
+    )
+    return deploy_upload(upload).to_dict()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return handle(
+        event, handler_path=BUNDLE_HANDLER, model=ObjectCreatedEvent, logic=on_object_created, context=context
+    )
