@@ -11,14 +11,14 @@ from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChang
 from orchestrator.events.patterns import CODEBUILD_HANDLER
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, tracer
-from orchestrator.pipeline.builds import record_build_event
+from orchestrator.pipeline.release import on_build_event
 
 CodeBuildEvent = Annotated[BuildStateChangeEvent | BuildPhaseChangeEvent, Field(discriminator="detail_type")]
 
 
 def on_codebuild_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> Response:
-    outcome = record_build_event(event)
-    return {"status": outcome.action, "app": outcome.app, "build_number": outcome.build_number}
+    outcome = on_build_event(event)
+    return {"status": outcome.action, "app": outcome.app, "build_number": outcome.build_number, "step": outcome.step}
 
 
 @logger.inject_lambda_context

@@ -30,3 +30,24 @@ def task_pk(task_arn: str) -> str:
 def deployment_pk(deployment_id: str) -> str:
     """Lookup: an ECS deployment id to its app, build and service."""
     return f"DEPLOYMENT#{deployment_id}"
+
+
+# The release pipeline's own items (orchestrator/pipeline/release.py, deploy.py).
+DEPLOY_CLAIM_SK = "CLAIM#deploy"  # under APP#<app>: the newest build that started deploying (newest build wins)
+DEPLOYED_SK = "DEPLOYED"  # under APP#<app>: what runs now (last successful deploy): build, task definitions
+CLAIM_PREFIX = "CLAIM#"
+
+
+def claim_sk(scope: str, action: str, target: str) -> str:
+    """A side effect's claim, under APP#<app>: `CLAIM#<scope>#<action>#<target>`, e.g.
+    `CLAIM#BUILD#0000000007#run-task#release`. Written with put_if_absent before the side effect is made."""
+    return f"{CLAIM_PREFIX}{scope}#{action}#{target}"
+
+
+def build_scope(build_number: int) -> str:
+    return build_sk(build_number)
+
+
+def deploystatus_sk(pr: str | None = None) -> str:
+    """`DEPLOYSTATUS` for an app; a review app's is `DEPLOYSTATUS#<pr>` under its pipeline's key."""
+    return DEPLOYSTATUS_SK if pr is None else f"{DEPLOYSTATUS_SK}#{pr}"

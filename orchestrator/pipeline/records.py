@@ -91,6 +91,64 @@ def _worst_status(a: str | None, b: str | None) -> str | None:
 RECORD_PHASES = ("build", "test", "finalize", "release", "postdeploy", "deploy")
 
 
+class PlannedProcess(RecordModel):
+    """One process type of a release: its command and the task definition registered for it."""
+
+    command: str
+    task_definition: str
+    cpu: int
+    memory: int
+    min_processes: int = 1
+    max_processes: int = 1
+
+
+class ReleasePlan(RecordModel):
+    """What a successful build releases, decided once from its apppack.toml (the first plan stored wins)."""
+
+    processes: dict[str, PlannedProcess]
+    release_command: str | None = None
+    postdeploy_command: str | None = None  # only on a review app's first deploy
+    task_definition: str  # the one-off task definition (release, postdeploy)
+    container_name: str = "app"
+
+
+class TaskOutcome(RecordModel):
+    """How a release or postdeploy task ended."""
+
+    task_arn: str
+    exit_code: int | None = None
+    stopped_reason: str | None = None
+    stop_code: str | None = None
+
+
+SERVICE_STATE_RANK = {"IN_PROGRESS": 1, "COMPLETED": 2, "FAILED": 3}
+
+
+class ServiceDeployment(RecordModel):
+    """One ECS service's deployment of this build; its state only climbs IN_PROGRESS < COMPLETED < FAILED."""
+
+    service_name: str
+    service_arn: str = ""
+    deployment_id: str = ""
+    action: str = ""  # "created", "updated" or "scaled to zero"
+    state: str = "IN_PROGRESS"
+    reasons: list[str] = Field(default_factory=list)
+    updated: int | None = None
+
+    def merge(self, other: ServiceDeployment) -> ServiceDeployment:
+        state = self.state if SERVICE_STATE_RANK[self.state] >= SERVICE_STATE_RANK[other.state] else other.state
+        return self.model_copy(
+            update={
+                "service_arn": self.service_arn or other.service_arn,
+                "deployment_id": self.deployment_id or other.deployment_id,
+                "action": self.action or other.action,
+                "state": state,
+                "reasons": sorted(set(self.reasons) | set(other.reasons)),
+                "updated": _latest(self.updated, other.updated),
+            }
+        )
+
+
 class BuildRecord(RecordModel):
     app: str
     build_number: int
@@ -105,6 +163,12 @@ class BuildRecord(RecordModel):
     release: Phase | None = None
     postdeploy: Phase | None = None
     deploy: Phase | None = None
+    # The release pipeline (orchestrator/pipeline/release.py, deploy.py); absent until the build succeeded.
+    plan: ReleasePlan | None = None
+    tasks: dict[str, TaskOutcome] | None = None  # "release" / "postdeploy" → how the task ended
+    services: dict[str, ServiceDeployment] | None = None  # process type → its service deployment
+    scaled_to_zero: list[str] | None = None  # process types gone from apppack.toml, scaled to 0
+    superseded_by: int | None = None  # a newer build was deploying: this one deployed nothing
 
     def to_item(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,30 @@
+"""ECS Deployment State Change → the deploy phase of a build, and DEPLOYSTATUS when it ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.events.ecs import DeploymentStateChangeEvent
+from orchestrator.events.patterns import ECS_DEPLOYMENT_HANDLER
+from orchestrator.handlers.common import Response, handle
+from orchestrator.observability import logger, metrics, tracer
+from orchestrator.pipeline.deploy import record_deployment_event
+
+
+def on_deployment_event(event: DeploymentStateChangeEvent) -> Response:
+    return record_deployment_event(event).response()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return handle(
+        event,
+        handler_path=ECS_DEPLOYMENT_HANDLER,
+        model=DeploymentStateChangeEvent,
+        logic=on_deployment_event,
+        context=context,
+    )

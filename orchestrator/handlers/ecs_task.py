@@ -1,0 +1,26 @@
+"""ECS Task State Change (STOPPED) → the release or postdeploy step of a build, then its next step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.events.ecs import TaskStateChangeEvent
+from orchestrator.events.patterns import ECS_TASK_HANDLER
+from orchestrator.handlers.common import Response, handle
+from orchestrator.observability import logger, metrics, tracer
+from orchestrator.pipeline.release import record_task_stopped
+
+
+def on_task_stopped(event: TaskStateChangeEvent) -> Response:
+    return record_task_stopped(event).response()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return handle(
+        event, handler_path=ECS_TASK_HANDLER, model=TaskStateChangeEvent, logic=on_task_stopped, context=context
+    )

@@ -1,0 +1,116 @@
+"""`apppack.toml`: what a build tells the orchestrator to run.
+
+    [services.web]
+    command = "gunicorn app.wsgi"
+    [deploy]
+    release_command = "python manage.py migrate"
+    [review_app]
+    initialize_command = "python manage.py loaddata demo"
+
+Other tables (`[build]`, ...) are the build's business and are ignored. Commands are split with shlex
+into an argument vector; ECS runs them without a shell.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+APPPACK_TOML = "apppack.toml"
+PROCESS_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,30}$"
+
+
+class AppPackTomlError(ValueError):
+    """apppack.toml is missing or invalid; the message names the file and the problem."""
+
+
+def split_command(command: str) -> list[str]:
+    """The argument vector of a command line (shlex, POSIX rules)."""
+    return shlex.split(command)
+
+
+def _command(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise ValueError("must not be empty")
+    try:
+        split_command(value)
+    except ValueError as error:
+        raise ValueError(f"cannot be split into arguments ({error})") from error
+    return value.strip()
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ServiceSpec(_Table):
+    command: str
+
+    @field_validator("command")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        return _command(value) or value
+
+
+class DeploySpec(_Table):
+    release_command: str | None = None
+
+    @field_validator("release_command")
+    @classmethod
+    def _valid(cls, value: str | None) -> str | None:
+        return _command(value)
+
+
+class ReviewAppSpec(_Table):
+    initialize_command: str | None = None
+
+    @field_validator("initialize_command")
+    @classmethod
+    def _valid(cls, value: str | None) -> str | None:
+        return _command(value)
+
+
+class AppPackToml(_Table):
+    services: dict[str, ServiceSpec] = Field(min_length=1)
+    deploy: DeploySpec = Field(default_factory=DeploySpec)
+    review_app: ReviewAppSpec = Field(default_factory=ReviewAppSpec)
+
+    @field_validator("services")
+    @classmethod
+    def _names(cls, value: dict[str, ServiceSpec]) -> dict[str, ServiceSpec]:
+        for name in value:
+            if not re.match(PROCESS_NAME_PATTERN, name):
+                raise ValueError(f"{name!r} is not a valid process type (lowercase letters, digits, - and _)")
+        return value
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "too_short" and item["loc"] == ("services",):
+            message = "must define at least one [services.<name>] with a command"
+        parts.append(f"[{where}] {message}" if where else message)
+    return "; ".join(parts)
+
+
+def parse_apppack_toml(text: str | None, where: str = APPPACK_TOML) -> AppPackToml:
+    """Parse and validate; raises AppPackTomlError("<where>: <problem>")."""
+    if text is None:
+        raise AppPackTomlError(f"{where}: not found (the build must upload it)")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise AppPackTomlError(f"{where}: not valid TOML: {error}") from error
+    try:
+        return AppPackToml.model_validate(data)
+    except ValidationError as error:
+        raise AppPackTomlError(f"{where}: {_describe(error)}") from error

@@ -1,0 +1,64 @@
+"""Post-deploy hooks: code that must follow every successful deploy (re-pointing scheduled tasks, ...).
+
+A hook is `callback(app, build_number, task_definitions)` where `task_definitions` maps each process type
+to the task-definition ARN now running. It is called once, when a build's deploy succeeds and that build
+is the newest deployed one (the `DEPLOYED` item was written). Hooks must be idempotent; an exception is
+logged and counted (metric `DeployHookFailures`) and does not undo or fail the deploy.
+
+Register a hook either with `register(callback)` at import time of a module the handler imports, or, for a
+module the pipeline does not import, by adding its dotted path ("package.module:function") to
+`DEFAULT_HOOKS`: those are imported lazily, on the first deploy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from orchestrator.observability import logger, metrics
+
+DeployedCallback = Callable[[str, int, dict[str, str]], None]
+
+DEFAULT_HOOKS: tuple[str, ...] = ()
+_registered: list[DeployedCallback] = []
+
+
+def register(callback: DeployedCallback) -> DeployedCallback:
+    """Add a post-deploy hook (usable as a decorator). Registering the same callback twice is a no-op."""
+    if callback not in _registered:
+        _registered.append(callback)
+    return callback
+
+
+def unregister(callback: DeployedCallback) -> None:
+    if callback in _registered:
+        _registered.remove(callback)
+
+
+def _load(path: str) -> DeployedCallback:
+    module, _, name = path.partition(":")
+    hook: DeployedCallback = getattr(import_module(module), name)
+    return hook
+
+
+def deployed_hooks() -> list[DeployedCallback]:
+    hooks = list(_registered)
+    for path in DEFAULT_HOOKS:
+        hook = _load(path)
+        if hook not in hooks:
+            hooks.append(hook)
+    return hooks
+
+
+def run_deployed_hooks(app: str, build_number: int, task_definitions: dict[str, str]) -> None:
+    """Call every post-deploy hook; one failing hook does not stop the others."""
+    for hook in deployed_hooks():
+        try:
+            hook(app, build_number, dict(task_definitions))
+        except Exception:
+            logger.exception(
+                "post-deploy hook failed", extra={"app": app, "build_number": build_number, "hook": repr(hook)}
+            )
+            metrics.add_metric(name="DeployHookFailures", unit=MetricUnit.Count, value=1)

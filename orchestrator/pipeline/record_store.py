@@ -1,0 +1,51 @@
+"""Read and change a build record with forward-only, order-independent merges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from orchestrator.adapters.store import Item, Store
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.records import BuildRecord, Phase, ServiceDeployment, TaskOutcome, merge_phase
+
+
+def load_record(store: Store, app: str, build_number: int) -> BuildRecord | None:
+    item = store.get(keys.app_pk(app), keys.build_sk(build_number))
+    return BuildRecord.model_validate(item) if item else None
+
+
+def change_record(
+    store: Store, app: str, build_number: int, change: Callable[[BuildRecord], BuildRecord]
+) -> tuple[BuildRecord | None, BuildRecord]:
+    """Apply `change` with an optimistic, versioned write. Returns (before, after); after is the stored record."""
+
+    def apply(item: Item | None) -> Item | None:
+        current = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
+        return change(current).to_item()
+
+    before, after = store.update(keys.app_pk(app), keys.build_sk(build_number), apply)
+    return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
+
+
+def with_phase(record: BuildRecord, name: str, phase: Phase, *, error: str | None = None) -> BuildRecord:
+    merged = merge_phase(getattr(record, name), phase)
+    if merged is not None and error is not None:
+        merged = merged.model_copy(update={"error": error})  # derived from the whole record: deterministic
+    return record.model_copy(update={name: merged})
+
+
+def with_task(record: BuildRecord, step: str, outcome: TaskOutcome) -> BuildRecord:
+    tasks = dict(record.tasks or {})
+    tasks.setdefault(step, outcome)  # a task stops once: the first report is the report
+    return record.model_copy(update={"tasks": tasks})
+
+
+def with_services(record: BuildRecord, services: Mapping[str, ServiceDeployment]) -> BuildRecord:
+    merged = dict(record.services or {})
+    for process, service in services.items():
+        merged[process] = merged[process].merge(service) if process in merged else service
+    return record.model_copy(update={"services": merged})
+
+
+def with_superseded(record: BuildRecord, newer: int) -> BuildRecord:
+    return record.model_copy(update={"superseded_by": max(record.superseded_by or 0, newer)})

@@ -1,0 +1,284 @@
+"""From a successful build to a deploy: apppack.toml, task definitions, the release and postdeploy tasks.
+
+    build SUCCEEDED ─► read <app>/<N>/apppack.toml ─► register one revision per process type
+                    ─► release_command? RunTask ─► (task STOPPED, exit 0)
+                    ─► review app's first deploy with initialize_command? RunTask ─► (STOPPED, exit 0)
+                    ─► deploy (orchestrator/pipeline/deploy.py)
+
+Every step is safe to repeat: the plan is stored once in the build record, each side effect is claimed
+(orchestrator/pipeline/claims.py), and the record only moves forward. A task is found again from its
+ECS event through the `TASK#<arn>` lookup item (or, if that item is not written yet, the task's tags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.artifacts import artifact_key
+from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
+from orchestrator.events.ecs import TaskStateChangeEvent
+from orchestrator.observability import logger, metrics
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.apppack_toml import APPPACK_TOML, AppPackTomlError, parse_apppack_toml, split_command
+from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.builds import BuildDeps, record_build_event
+from orchestrator.pipeline.claims import claimed, client_token
+from orchestrator.pipeline.deploy import newer_deploy, start_deploy
+from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
+from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ReleasePlan, TaskOutcome
+from orchestrator.pipeline.taskdefs import (
+    WEB_PROCESS,
+    RuntimeInputsError,
+    load_ecs_config,
+    load_runtime_inputs,
+    register_task_definitions,
+    task_tags,
+)
+
+TASK_STEPS = ("release", "postdeploy")
+STARTED_BY = "orchestrator"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What the pipeline did for one event, for the handler's response and `events explain`."""
+
+    action: str
+    app: str | None = None
+    build_number: int | None = None
+    step: str | None = None
+
+    def response(self) -> dict[str, object]:
+        return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
+
+
+def _fail(deps: PipelineDeps, app: str, number: int, step: str, when: int, error: str, metric: str) -> StepOutcome:
+    logger.error(f"{step} failed: {error}", extra={"app": app, "build_number": number, "step": step})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    failed = Phase(state=PhaseState.FAILED, start=when, end=when, error=error)
+    change_record(deps.store, app, number, lambda r: with_phase(r, step, failed))
+    return StepOutcome(f"{step} failed", app, number, step)
+
+
+def _superseded(deps: PipelineDeps, app: str, number: int, newer: int, step: str) -> StepOutcome:
+    logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": newer})
+    metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
+    change_record(deps.store, app, number, lambda r: with_superseded(r, newer))
+    return StepOutcome("superseded", app, number, step)
+
+
+def plan_release(ref: AppRef, number: int, deps: PipelineDeps) -> ReleasePlan:
+    """Read apppack.toml and the app's runtime inputs, register the task definitions, and decide the steps.
+    Raises AppPackTomlError or RuntimeInputsError on bad input, before any side effect."""
+    where = f"s3://{deps.artifacts.bucket}/{artifact_key(ref.name, number, APPPACK_TOML)}"
+    manifest = parse_apppack_toml(deps.artifacts.read_text(artifact_key(ref.name, number, APPPACK_TOML)), where)
+    inputs = load_runtime_inputs(ref, deps)
+    commands = {name: service.command for name, service in manifest.services.items()}
+    registered = register_task_definitions(
+        ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
+    )
+    one_off = registered.get(WEB_PROCESS) or registered[sorted(registered)[0]]
+    first_deploy = deps.store.get(keys.app_pk(ref.name), keys.DEPLOY_CLAIM_SK) is None
+    initialize = manifest.review_app.initialize_command
+    return ReleasePlan(
+        processes={
+            name: PlannedProcess(
+                command=r.command,
+                task_definition=r.arn,
+                cpu=r.resources.cpu,
+                memory=r.resources.memory,
+                min_processes=r.resources.min_processes,
+                max_processes=r.resources.max_processes,
+            )
+            for name, r in registered.items()
+        },
+        release_command=manifest.deploy.release_command,
+        postdeploy_command=initialize if ref.is_review_app and first_deploy else None,
+        task_definition=one_off.arn,
+        container_name=inputs.ecs.container_name,
+    )
+
+
+def start_release(app: str, build_number: int, when: datetime | None, deps: PipelineDeps | None = None) -> StepOutcome:
+    """The build succeeded: plan the release and start its first step. Safe to call any number of times."""
+    deps = deps or PipelineDeps()
+    ref, number = AppRef(app), build_number
+    at = int(when.timestamp()) if when else None
+    record = load_record(deps.store, app, number)
+    if record is None or record.codebuild_status != "SUCCEEDED":
+        return StepOutcome("build not succeeded", app, number)
+    if record.superseded_by or (record.release and record.release.state is PhaseState.FAILED):
+        return StepOutcome("nothing to do", app, number, "release")
+    plan = record.plan
+    if plan is None:
+        newer = newer_deploy(deps.store, app, number)
+        if newer is not None:
+            return _superseded(deps, app, number, newer, "release")
+        try:
+            new_plan = plan_release(ref, number, deps)
+        except AppPackTomlError as error:
+            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidAppPackToml")
+        except RuntimeInputsError as error:
+            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidRuntimeInputs")
+        _, stored = change_record(
+            deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan})
+        )
+        plan = stored.plan or new_plan
+    if plan.release_command:
+        return run_task_step(ref, number, "release", plan.release_command, at, deps)
+    skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
+    change_record(deps.store, app, number, lambda r: with_phase(r, "release", skipped))
+    return advance(ref, number, "release", at, deps)
+
+
+def run_task_step(ref: AppRef, number: int, step: str, command: str, at: int | None, deps: PipelineDeps) -> StepOutcome:
+    """RunTask the release or postdeploy command, once per build and step, and record it."""
+    app = ref.name
+    newer = newer_deploy(deps.store, app, number)
+    if newer is not None:
+        return _superseded(deps, app, number, newer, step)
+    record = load_record(deps.store, app, number)
+    assert record is not None
+    assert record.plan is not None
+    plan = record.plan
+    ecs = load_ecs_config(ref, deps)
+    request = {
+        "cluster": ecs.cluster,
+        "taskDefinition": plan.task_definition,
+        "launchType": "FARGATE",
+        "count": 1,
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": ecs.subnets,
+                "securityGroups": ecs.security_groups,
+                "assignPublicIp": ecs.assign_public_ip,
+            }
+        },
+        "overrides": {"containerOverrides": [{"name": plan.container_name, "command": split_command(command)}]},
+        "tags": task_tags(ref, step, number),
+        "startedBy": STARTED_BY,
+        "clientToken": client_token(app, number, "run-task", step),
+    }
+
+    def run() -> dict[str, object]:
+        result = deps.ecs.run_task(request)
+        if result.task_arn:
+            deps.store.put(
+                {
+                    "primary_id": keys.task_pk(result.task_arn),
+                    "secondary_id": keys.LOOKUP_SK,
+                    "app": app,
+                    "build_number": number,
+                    "step": step,
+                }
+            )
+        return {"task_arn": result.task_arn, "failures": result.failures}
+
+    try:
+        result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
+    except ClientError as error:
+        return _fail(deps, app, number, step, at or 0, f"RunTask failed: {error}", "TaskStartFailures")
+    task_arn = result.get("task_arn")
+    if not task_arn:
+        reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
+        return _fail(deps, app, number, step, at or 0, f"RunTask placed no task: {reasons}", "TaskStartFailures")
+    started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)])
+    change_record(deps.store, app, number, lambda r: with_phase(r, step, started))
+    logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
+    return StepOutcome(f"{step} started", app, number, step)
+
+
+def advance(ref: AppRef, number: int, finished: str, at: int | None, deps: PipelineDeps) -> StepOutcome:
+    """The step `finished` succeeded: start the next one."""
+    record = load_record(deps.store, ref.name, number)
+    if record is None or record.plan is None:
+        return StepOutcome("no plan", ref.name, number, finished)
+    if finished == "release" and record.plan.postdeploy_command:
+        return run_task_step(ref, number, "postdeploy", record.plan.postdeploy_command, at, deps)
+    outcome = start_deploy(ref, number, at, deps)
+    return StepOutcome(outcome.action, ref.name, number, "deploy")
+
+
+def _tag(event: TaskStateChangeEvent, key: str) -> str | None:
+    return next((t.value for t in event.detail.tags if t.key == key), None)
+
+
+def find_task(event: TaskStateChangeEvent, deps: PipelineDeps) -> tuple[str, int, str] | None:
+    """The (app, build number, step) of a task: its lookup item, else its tags if they name a planned build."""
+    lookup = deps.store.get(keys.task_pk(event.detail.task_arn), keys.LOOKUP_SK)
+    if lookup is not None:
+        return str(lookup["app"]), int(lookup["build_number"]), str(lookup["step"])
+    app, number, step = (_tag(event, f"apppack:{k}") for k in ("appName", "buildNumber", "processType"))
+    if not app or not number or not number.isdigit() or step not in TASK_STEPS:
+        return None
+    record = load_record(deps.store, app, int(number))
+    if record is None or record.plan is None:
+        return None
+    return app, int(number), step
+
+
+def task_outcome(event: TaskStateChangeEvent, container_name: str) -> tuple[TaskOutcome, str | None]:
+    """How the task ended, and the error when it did not succeed."""
+    detail = event.detail
+    container = next((c for c in detail.containers if c.name == container_name), None)
+    if container is None and detail.containers:
+        container = detail.containers[0]
+    exit_code = container.exit_code if container else None
+    outcome = TaskOutcome(
+        task_arn=detail.task_arn, exit_code=exit_code, stopped_reason=detail.stopped_reason, stop_code=detail.stop_code
+    )
+    why = detail.stopped_reason or (container.reason if container else None) or "no reason given"
+    if exit_code is None:
+        return outcome, f"task stopped before its command ran ({detail.stop_code or 'no stop code'}): {why}"
+    if exit_code != 0:
+        return outcome, f"command exited with code {exit_code} ({detail.stop_code or 'no stop code'}): {why}"
+    return outcome, None
+
+
+def record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps | None = None) -> StepOutcome:
+    """An ECS task stopped: record how, and on exit 0 move the build's pipeline to its next step."""
+    deps = deps or PipelineDeps()
+    found = find_task(event, deps)
+    if found is None:
+        logger.debug("ECS task not managed; acknowledged", extra={"task": event.detail.task_arn})
+        return StepOutcome("not managed")
+    app, number, step = found
+    record = load_record(deps.store, app, number)
+    container_name = record.plan.container_name if record and record.plan else "app"
+    outcome, error = task_outcome(event, container_name)
+    moment = event.detail.stopped_at or event.time
+    at = int(moment.timestamp()) if moment else None
+    state = PhaseState.FAILED if error else PhaseState.SUCCEEDED
+    phase = Phase(state=state, end=at, arns=[event.detail.task_arn], error=f"{step} {error}" if error else None)
+
+    def change(record: BuildRecord) -> BuildRecord:
+        return with_phase(with_task(record, step, outcome), step, phase)
+
+    change_record(deps.store, app, number, change)
+    if error:
+        logger.warning(f"{step} failed", extra={"app": app, "build_number": number, "error": error})
+        metrics.add_metric(
+            name="ReleaseFailures" if step == "release" else "PostdeployFailures", unit=MetricUnit.Count, value=1
+        )
+        return StepOutcome(f"{step} failed", app, number, step)
+    return advance(AppRef(app), number, step, at, deps)
+
+
+def on_build_event(
+    event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: PipelineDeps | None = None
+) -> StepOutcome:
+    """A CodeBuild event: record it (orchestrator/pipeline/builds.py); a SUCCEEDED build starts its release.
+    A redelivered SUCCEEDED event resumes the release where a failed attempt left it (all steps are claimed)."""
+    deps = deps or PipelineDeps()
+    outcome = record_build_event(event, BuildDeps(store=deps.store, artifacts=deps.artifacts))
+    if outcome.app is None or outcome.build_number is None or outcome.record is None:
+        return StepOutcome(outcome.action, outcome.app, outcome.build_number)
+    succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
+    if outcome.record.codebuild_status == "SUCCEEDED" and (outcome.closed_now or succeeded_event):
+        return start_release(outcome.app, outcome.build_number, event.time, deps)
+    return StepOutcome(outcome.action, outcome.app, outcome.build_number)

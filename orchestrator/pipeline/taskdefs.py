@@ -1,0 +1,248 @@
+"""Task definitions of a container app: one family per process type, `<app>-<process>`.
+
+Public API (the release pipeline uses it for every build; the parameter handler uses it when config or
+scaling changes):
+
+- `task_definition_input(...)`: pure. The RegisterTaskDefinition request for one process type.
+- `load_runtime_inputs(app, deps)`: what a task definition depends on besides the build: the `CONFIG#ecs`
+  item, the NAMES of the config parameters (never their values) and the scaling parameter.
+- `register_task_definitions(app, build_number, commands, scope=..., deps=...)`: registers one revision per
+  process type, each claimed under `CLAIM#<scope>#register-task-definition#<process>`, and returns
+  `{process: RegisteredTaskDefinition}`. A caller that registers for another reason than a build passes its
+  own `scope` (for example the parameter change it handles), so its revisions are made once per scope.
+
+Config variables become `secrets: [{name: VAR, valueFrom: <parameter ARN>}]`: ECS resolves them at task start
+with the execution role, so the orchestrator never reads a value. The command is an argument vector
+(shlex-split), never a shell string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orchestrator.observability import logger
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.apppack_toml import split_command
+from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.claims import claimed
+from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.settings import get_settings
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+WEB_PROCESS = "web"
+
+
+class RuntimeInputsError(ValueError):
+    """The app's runtime inputs are missing or invalid (no CONFIG#ecs item, bad scaling JSON)."""
+
+
+class ProcessSize(BaseModel):
+    """One process type in the scaling parameter; what is missing falls back to CONFIG#ecs defaults."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    cpu: int | None = Field(default=None, gt=0)
+    memory: int | None = Field(default=None, gt=0)
+    min_processes: int | None = Field(default=None, ge=0)
+    max_processes: int | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True)
+class ProcessResources:
+    cpu: int
+    memory: int
+    min_processes: int
+    max_processes: int
+
+
+def parse_scaling(text: str | None, where: str = "scaling") -> dict[str, ProcessSize]:
+    """The scaling parameter's value; None (no parameter) is no scaling. Raises RuntimeInputsError."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RuntimeInputsError(f"{where}: not valid JSON: {error.msg} at line {error.lineno}") from error
+    if not isinstance(data, dict):
+        raise RuntimeInputsError(f"{where}: must be a JSON object of process type → {{cpu, memory, ...}}")
+    try:
+        return {str(name): ProcessSize.model_validate(size) for name, size in data.items()}
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise RuntimeInputsError(f"{where}: {field}: {first['msg']}") from error
+
+
+def resources_for(process: str, scaling: Mapping[str, ProcessSize], ecs: EcsConfig) -> ProcessResources:
+    size = scaling.get(process) or ProcessSize()
+    minimum = size.min_processes if size.min_processes is not None else 1
+    maximum = size.max_processes if size.max_processes is not None else minimum
+    return ProcessResources(
+        cpu=size.cpu or ecs.default_cpu,
+        memory=size.memory or ecs.default_memory,
+        min_processes=minimum,
+        max_processes=max(minimum, maximum),
+    )
+
+
+@dataclass(frozen=True)
+class RuntimeInputs:
+    """Everything a task definition needs that is not in the build."""
+
+    app: AppRef
+    ecs: EcsConfig
+    secrets: dict[str, str]  # VAR → valueFrom (parameter ARN or name)
+    scaling: dict[str, ProcessSize]
+
+    def resources(self, process: str) -> ProcessResources:
+        return resources_for(process, self.scaling, self.ecs)
+
+
+@dataclass(frozen=True)
+class RegisteredTaskDefinition:
+    process: str
+    arn: str
+    command: str
+    resources: ProcessResources
+
+
+def image_uri(ecs: EcsConfig, build_number: int) -> str:
+    return f"{ecs.image_repository_uri}:build-{build_number}"
+
+
+def task_tags(app: AppRef, process: str, build_number: int) -> list[dict[str, str]]:
+    return [
+        {"key": "apppack:appName", "value": app.name},
+        {"key": "apppack:processType", "value": process},
+        {"key": "apppack:buildNumber", "value": str(build_number)},
+    ]
+
+
+def task_definition_input(
+    *,
+    app: str | AppRef,
+    process: str,
+    command: str | Sequence[str],
+    build_number: int,
+    ecs: EcsConfig,
+    secrets: Mapping[str, str],
+    resources: ProcessResources,
+    region: str,
+) -> dict[str, Any]:
+    """The RegisterTaskDefinition request for one process type of one build. Pure."""
+    ref = app if isinstance(app, AppRef) else AppRef(app)
+    argv = split_command(command) if isinstance(command, str) else list(command)
+    container: dict[str, Any] = {
+        "name": ecs.container_name,
+        "image": image_uri(ecs, build_number),
+        "essential": True,
+        "command": argv,
+        # The container may use the whole task; also what lets an emulator place the task.
+        "memory": resources.memory,
+        "secrets": [{"name": name, "valueFrom": secrets[name]} for name in sorted(secrets)],
+        "environment": [],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": ecs.log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": ref.ecs_name(process),
+            },
+        },
+    }
+    if process == WEB_PROCESS and ecs.container_port is not None:
+        container["portMappings"] = [{"containerPort": ecs.container_port, "protocol": "tcp"}]
+        container["environment"] = [{"name": "PORT", "value": str(ecs.container_port)}]
+    return {
+        "family": ref.ecs_name(process),
+        "taskRoleArn": ecs.task_role_arn,
+        "executionRoleArn": ecs.execution_role_arn,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": str(resources.cpu),
+        "memory": str(resources.memory),
+        "containerDefinitions": [container],
+        "tags": task_tags(ref, process, build_number),
+    }
+
+
+def load_ecs_config(app: AppRef, deps: PipelineDeps) -> EcsConfig:
+    item = deps.store.get(keys.app_pk(app.declared_name), keys.CONFIG_ECS_SK)
+    if item is None:
+        raise RuntimeInputsError(f"app {app.declared_name!r} has no {keys.CONFIG_ECS_SK} item (is its stack deployed?)")
+    try:
+        return EcsConfig.model_validate(item)
+    except ValidationError as error:
+        raise RuntimeInputsError(f"{keys.CONFIG_ECS_SK} of {app.declared_name!r} is invalid: {error}") from error
+
+
+def config_secrets(app: AppRef, deps: PipelineDeps, prefix: str) -> dict[str, str]:
+    """VAR → valueFrom for every config parameter of the app; a review app's own names win."""
+    secrets: dict[str, str] = {}
+    for path in app.config_paths(prefix):
+        for parameter in deps.ssm.list_names(path):
+            var = parameter.name[len(path) :]
+            if not ENV_NAME.match(var):
+                logger.warning("config parameter is not a valid variable name; skipped", extra={"name": parameter.name})
+                continue
+            secrets[var] = parameter.value_from
+    return secrets
+
+
+def load_scaling(app: AppRef, deps: PipelineDeps, prefix: str) -> dict[str, ProcessSize]:
+    for name in app.scaling_names(prefix):
+        value = deps.ssm.read_string(name)
+        if value is not None:
+            return parse_scaling(value, where=name)
+    return {}
+
+
+def load_runtime_inputs(app: str | AppRef, deps: PipelineDeps | None = None) -> RuntimeInputs:
+    """Read the app's CONFIG#ecs, config names and scaling. Raises RuntimeInputsError on bad input."""
+    deps = deps or PipelineDeps()
+    ref = app if isinstance(app, AppRef) else AppRef(app)
+    prefix = get_settings().ssm_prefix
+    return RuntimeInputs(
+        app=ref,
+        ecs=load_ecs_config(ref, deps),
+        secrets=config_secrets(ref, deps, prefix),
+        scaling=load_scaling(ref, deps, prefix),
+    )
+
+
+def register_task_definitions(
+    app: str | AppRef,
+    build_number: int,
+    commands: Mapping[str, str],
+    *,
+    scope: str,
+    deps: PipelineDeps | None = None,
+    inputs: RuntimeInputs | None = None,
+) -> dict[str, RegisteredTaskDefinition]:
+    """Register one revision per process type (`commands`: process → command line), each at most once
+    per `scope`. Returns process → what was registered."""
+    deps = deps or PipelineDeps()
+    ref = app if isinstance(app, AppRef) else AppRef(app)
+    inputs = inputs or load_runtime_inputs(ref, deps)
+    region = get_settings().region
+    registered: dict[str, RegisteredTaskDefinition] = {}
+    for process in sorted(commands):
+        resources = inputs.resources(process)
+        request = task_definition_input(
+            app=ref, process=process, command=commands[process], build_number=build_number, ecs=inputs.ecs,
+            secrets=inputs.secrets, resources=resources, region=region,
+        )  # fmt: skip
+
+        def register(request: dict[str, Any] = request) -> dict[str, Any]:
+            return {"arn": deps.ecs.register_task_definition(request)}
+
+        result, _ = claimed(deps.store, ref.name, scope, "register-task-definition", process, register)
+        registered[process] = RegisteredTaskDefinition(process, str(result["arn"]), commands[process], resources)
+    return registered
