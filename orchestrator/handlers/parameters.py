@@ -1,0 +1,30 @@
+"""Parameter Store Change (under the orchestrator's prefix) → config, scaling, scheduled tasks, access lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.events.patterns import PARAMETER_HANDLER
+from orchestrator.events.ssm import ParameterStoreChangeEvent
+from orchestrator.handlers.common import Response, handle
+from orchestrator.observability import logger, metrics, tracer
+from orchestrator.parameters.changes import apply_parameter_change
+
+
+def on_parameter_change(event: ParameterStoreChangeEvent) -> Response:
+    return apply_parameter_change(event).response()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return handle(
+        event,
+        handler_path=PARAMETER_HANDLER,
+        model=ParameterStoreChangeEvent,
+        logic=on_parameter_change,
+        context=context,
+    )

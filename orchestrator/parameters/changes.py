@@ -1,0 +1,408 @@
+"""One Parameter Store Change → the app's ECS services, autoscaling, schedules or access items.
+
+Every path follows the same steps (see state.py for why this ends in the state of the last write):
+
+1. parse the name (foreign names: acknowledged, nothing else), check the app is declared;
+2. take a ticket, then read the parameter's CURRENT value (config: names and versions only);
+3. unchanged since the last apply (same fingerprint): done, no side effect;
+4. validate; invalid: error in the state record, the log and a metric, and nothing else changes;
+5. a newer handler has started meanwhile: stop, it applies a view at least as new;
+6. apply, then record what was applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from orchestrator.adapters.parameters import Parameters
+from orchestrator.adapters.scheduling import Scheduling
+from orchestrator.adapters.store import Store
+from orchestrator.events.ssm import ParameterStoreChangeEvent
+from orchestrator.observability import logger, metrics
+from orchestrator.parameters.access import apply_grants, parse_access_list
+from orchestrator.parameters.context import AppContext, declared, load_context, review_apps
+from orchestrator.parameters.names import (
+    ParameterKind,
+    ParameterRef,
+    Target,
+    config_path,
+    kind_name,
+    parse_parameter_name,
+)
+from orchestrator.parameters.rollout import Rollout, RunningApp, scope_for
+from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec, parse_scaling
+from orchestrator.parameters.schedules import (
+    ScheduledTask,
+    TaskTemplate,
+    cluster_arn_from,
+    parse_scheduled_tasks,
+    plan_rules,
+    sync_rules,
+)
+from orchestrator.parameters.state import ParameterStates, Ticket
+from orchestrator.pipeline.taskdefs import ENV_NAME
+from orchestrator.settings import get_settings
+
+ABSENT = "absent"
+Status = Literal["not managed", "ignored", "applied", "recorded", "deferred", "unchanged", "superseded", "rejected"]
+
+
+@dataclass(frozen=True)
+class ParameterOutcome:
+    status: Status
+    parameter: str
+    kind: str | None = None
+    target: str | None = None
+    message: str = ""
+    changes: tuple[str, ...] = ()
+    details: tuple[ParameterOutcome, ...] = ()
+
+    def response(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": self.status, "parameter": self.parameter}
+        for key in ("kind", "target", "message"):
+            if getattr(self, key):
+                body[key] = getattr(self, key)
+        if self.changes:
+            body["changes"] = list(self.changes)
+        if self.details:
+            body["targets"] = [d.response() for d in self.details]
+        return body
+
+
+@dataclass
+class ParameterDeps:
+    store: Store = field(default_factory=Store)
+    parameters: Parameters = field(default_factory=Parameters)
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    rollout: Rollout | None = None
+
+    def __post_init__(self) -> None:
+        self.states = ParameterStates(self.store)
+        if self.rollout is None:
+            self.rollout = Rollout(self.store)
+
+    @property
+    def roll(self) -> Rollout:
+        assert self.rollout is not None
+        return self.rollout
+
+
+def _outcome(ref: ParameterRef, target: Target, status: Status, message: str = "", changes: list[str] | None = None) -> ParameterOutcome:  # fmt: skip
+    return ParameterOutcome(status, ref.name, ref.kind.value, target.key, message, tuple(changes or ()))
+
+
+def _reject(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, parameter: str, fingerprint: str, message: str) -> ParameterOutcome:  # fmt: skip
+    deps.states.record_error(ticket, parameter, fingerprint, message)
+    metrics.add_metric(name="InvalidParameters", unit=MetricUnit.Count, value=1)
+    logger.error(
+        "parameter rejected; nothing changed",
+        extra={"parameter": parameter, "kind": ref.kind.value, "target": ticket.target.key, "error": message},
+    )
+    return _outcome(ref, ticket.target, "rejected", message)
+
+
+def _value_of(deps: ParameterDeps, names: list[str]) -> tuple[str | None, str, str]:
+    """(value, fingerprint, name) of the first existing parameter of `names`; (None, ABSENT, first name)."""
+    for name in names:
+        found = deps.parameters.get(name)
+        if found is not None:
+            return found.value, found.fingerprint, name
+    return None, ABSENT, names[0]
+
+
+# -- access lists ---------------------------------------------------------------------------------------------
+
+
+def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    target = ref.target
+    if target.kind == "review_app":
+        return _outcome(ref, target, "ignored", "review apps have no access list; use the pipeline's users")
+    ticket = deps.states.take_ticket(target, ref.kind)
+    value, fingerprint, _ = _value_of(deps, [ref.name])
+    if fingerprint == ticket.applied_fingerprint:
+        return _outcome(ref, target, "unchanged", "already applied")
+    try:
+        emails = parse_access_list(value, str(ref.kind)) if value is not None else []
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer change of this parameter is being applied")
+    before = list((ticket.applied_desired or {}).get("emails") or [])
+    change = apply_grants(deps.store, target, ref.kind, ref.name, before, emails)
+    deps.states.record_applied(ticket, ref.name, fingerprint, {"emails": emails})
+    changes = [f"granted {e}" for e in change.granted] + [f"revoked {e}" for e in change.revoked]
+    return _outcome(ref, target, "applied", f"{len(emails)} email(s) granted", changes)
+
+
+# -- scaling --------------------------------------------------------------------------------------------------
+
+
+def default_size(ctx: AppContext) -> ProcessScaling:
+    return ProcessScaling(cpu=ctx.ecs.default_cpu, memory=ctx.ecs.default_memory, min_processes=1, max_processes=1)
+
+
+def effective_sizes(ctx: AppContext, spec: ScalingSpec, processes: list[str]) -> dict[str, ProcessScaling]:
+    """Every running process's size: from the spec, or the app's defaults (1 process) when not listed."""
+    return {p: spec.for_process(p) or default_size(ctx) for p in processes}
+
+
+def _scaling_names(target: Target, prefix: str) -> list[str]:
+    names = [kind_name(target, ParameterKind.SCALING, prefix)]
+    if target.kind == "review_app":  # falls back to the pipeline's scaling
+        names.append(kind_name(Target("pipeline", target.name), ParameterKind.SCALING, prefix))
+    return names
+
+
+def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    prefix = get_settings().ssm_prefix
+    ctx = load_context(deps.store, target)
+    if ctx is None:
+        return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
+    ticket = deps.states.take_ticket(target, ParameterKind.SCALING)
+    value, fingerprint, source = _value_of(deps, _scaling_names(target, prefix))
+    known = ctx.process_names if ctx.deployed else None
+    fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
+    if fingerprint == ticket.applied_fingerprint:
+        return _outcome(ref, target, "unchanged", "already applied")
+    try:
+        spec = parse_scaling(value, known) if value is not None else ScalingSpec({})
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, source, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer change of this parameter is being applied")
+    desired = {"scaling": spec.to_json(), "source": source if value is not None else None}
+    running = deps.roll.running(ctx)
+    if running is None:
+        deps.states.record_applied(ticket, source, fingerprint, desired)
+        return _outcome(ref, target, "recorded", "not deployed yet: the first deploy uses this scaling")
+    if deps.roll.deploy_in_progress(ctx):
+        return _outcome(ref, target, "deferred", "a deploy is in progress; it is re-applied when the deploy ends")
+    sizes = effective_sizes(ctx, spec, sorted(running.processes))
+    resized = [
+        p for p, s in sizes.items() if (s.cpu, s.memory) != (running.processes[p].cpu, running.processes[p].memory)
+    ]
+    revisions: dict[str, str] = {}
+    if resized:
+        revisions = deps.roll.register(
+            ctx, running, scope=scope_for("scaling", f"{target.key}|{fingerprint}"),
+            secrets=config_secrets(ctx.target, deps)[0], sizes=sizes, processes=resized,
+        )  # fmt: skip
+    result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=sizes)
+    if revisions:
+        _repoint_schedules(ctx, deps)
+    deps.states.record_applied(ticket, source, fingerprint, desired)
+    return _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
+
+
+def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    if ref.target.kind != "pipeline":
+        return apply_scaling(ref.target, ref, deps)
+    # A pipeline's scaling is the default of its review apps: validate it here, apply it to each of them.
+    ticket = deps.states.take_ticket(ref.target, ParameterKind.SCALING)
+    value, fingerprint, _ = _value_of(deps, [ref.name])
+    try:
+        spec = parse_scaling(value) if value is not None else ScalingSpec({})
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    deps.states.record_applied(ticket, ref.name, fingerprint, {"scaling": spec.to_json()})
+    details = tuple(apply_scaling(t, ref, deps) for t in review_apps(deps.store, ref.target.name))
+    return ParameterOutcome("applied", ref.name, ref.kind.value, ref.target.key, f"{len(details)} review app(s)", details=details)  # fmt: skip
+
+
+# -- config ---------------------------------------------------------------------------------------------------
+
+
+def config_secrets(target: Target, deps: ParameterDeps) -> tuple[dict[str, str], str]:
+    """(VAR → parameter ARN, fingerprint of names+versions) of a target's config, never reading values.
+    A review app merges its pipeline's config with its own; the review app's wins."""
+    prefix = get_settings().ssm_prefix
+    paths = [config_path(target, prefix)]
+    if target.kind == "review_app":
+        paths.insert(0, config_path(Target("pipeline", target.name), prefix))
+    secrets: dict[str, str] = {}
+    prints: list[str] = []
+    for path in paths:
+        for meta in deps.parameters.list_names(path):
+            var = meta.name[len(path) + 1 :]
+            if not ENV_NAME.match(var):
+                logger.warning("config parameter is not a valid variable name; skipped", extra={"name": meta.name})
+                continue
+            secrets[var] = meta.arn or _arn(meta.name)
+            prints.append(meta.fingerprint)
+    digest = hashlib.sha256("\n".join(prints).encode()).hexdigest()
+    return secrets, digest
+
+
+def _arn(name: str) -> str:
+    from orchestrator.local.aws_events import ACCOUNT  # only when SSM did not return the ARN (old moto)
+
+    return f"arn:aws:ssm:{get_settings().region}:{ACCOUNT}:parameter/{name.lstrip('/')}"
+
+
+def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    ctx = load_context(deps.store, target)
+    if ctx is None:
+        return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
+    ticket = deps.states.take_ticket(target, ParameterKind.CONFIG)
+    secrets, fingerprint = config_secrets(target, deps)
+    if fingerprint == ticket.applied_fingerprint:
+        return _outcome(ref, target, "unchanged", "already applied")
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer config change is being applied")
+    desired = {"variables": sorted(secrets)}
+    running = deps.roll.running(ctx)
+    if running is None:
+        deps.states.record_applied(ticket, ref.name, fingerprint, desired)
+        return _outcome(ref, target, "recorded", "not deployed yet: the first deploy uses these config names")
+    if deps.roll.deploy_in_progress(ctx):
+        return _outcome(ref, target, "deferred", "a deploy is in progress; it is re-applied when the deploy ends")
+    sizes = {
+        p: ProcessScaling(cpu=n.cpu, memory=n.memory, min_processes=1, max_processes=1)
+        for p, n in running.processes.items()
+    }
+    revisions = deps.roll.register(
+        ctx, running, scope=scope_for("config", f"{target.key}|{fingerprint}"), secrets=secrets, sizes=sizes
+    )
+    result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=None)
+    _repoint_schedules(ctx, deps)
+    deps.states.record_applied(ticket, ref.name, fingerprint, desired)
+    return _outcome(ref, target, "applied", f"{len(secrets)} config variable(s)", result.changes())
+
+
+def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    if ref.target.kind != "pipeline":
+        return apply_config(ref.target, ref, deps)
+    details = tuple(apply_config(t, ref, deps) for t in review_apps(deps.store, ref.target.name))
+    return ParameterOutcome("applied", ref.name, ref.kind.value, ref.target.key, f"{len(details)} review app(s)", details=details)  # fmt: skip
+
+
+# -- scheduled tasks ------------------------------------------------------------------------------------------
+
+SCHEDULE_PROCESS_PREFERENCE = ("web",)
+
+
+def task_template(ctx: AppContext, running: RunningApp | None, deps: ParameterDeps) -> TaskTemplate | None:
+    """The task definition scheduled commands run with: the current revision of the `web` process (or of the
+    first process type), with the app's networking. None before the first deploy."""
+    if running is None or not running.processes:
+        return None
+    process = next((p for p in SCHEDULE_PROCESS_PREFERENCE if p in running.processes), sorted(running.processes)[0])
+    arn = running.processes[process].task_definition
+    if arn is None:
+        return None
+    return TaskTemplate(
+        app=ctx.target.key,
+        cluster_arn=cluster_arn_from(arn, ctx.ecs.cluster),
+        task_definition_arn=arn,
+        ecs=ctx.ecs,
+        events_role_arn=get_settings().events_role_arn,
+    )
+
+
+def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
+    """Point the app's schedule targets at the current task definition (after a rollout or a deploy)."""
+    if ctx.target.kind != "app":
+        return []
+    state = deps.states.get(ctx.target, ParameterKind.SCHEDULED_TASKS) or {}
+    raw = ((state.get("applied") or {}).get("desired") or {}).get("tasks") or []
+    tasks = [ScheduledTask.model_validate(t) for t in raw]
+    result = sync_rules(
+        deps.scheduling,
+        ctx.target.key,
+        plan_rules(ctx.target.key, tasks),
+        task_template(ctx, deps.roll.running(ctx), deps),
+    )
+    return [result.describe()]
+
+
+def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    target = ref.target
+    ticket = deps.states.take_ticket(target, ParameterKind.SCHEDULED_TASKS)
+    value, fingerprint, _ = _value_of(deps, [ref.name])
+    if target.kind != "app":
+        if value is None:
+            return _outcome(ref, target, "ignored", "deleted; review apps have no scheduled tasks")
+        what = "review apps" if target.kind == "review_app" else "pipelines (their review apps)"
+        return _reject(
+            deps, ticket, ref, ref.name, fingerprint, f"{what} cannot have scheduled tasks; remove {ref.name}"
+        )
+    ctx = load_context(deps.store, target)
+    if ctx is None:
+        return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
+    running = deps.roll.running(ctx)
+    template = task_template(ctx, running, deps)
+    fingerprint = f"{fingerprint}|td={template.task_definition_arn if template else None}"
+    if fingerprint == ticket.applied_fingerprint:
+        return _outcome(ref, target, "unchanged", "already applied")
+    try:
+        tasks = parse_scheduled_tasks(value) if value is not None else []
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer change of this parameter is being applied")
+    planned = plan_rules(target.key, tasks)
+    result = sync_rules(deps.scheduling, target.key, planned, template)
+    desired = {"tasks": [t.model_dump() for t in tasks], "rules": sorted(planned)}
+    deps.states.record_applied(ticket, ref.name, fingerprint, desired)
+    status: Status = "applied" if template is not None or not planned else "recorded"
+    message = f"{len(tasks)} task(s) on {len(planned)} schedule(s)"
+    if status == "recorded":
+        message += "; rules are created by the first deploy"
+    return _outcome(ref, target, status, message, [result.describe()])
+
+
+# -- entry point ----------------------------------------------------------------------------------------------
+
+_KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOutcome]] = {
+    ParameterKind.CONFIG: _config,
+    ParameterKind.SCALING: _scaling,
+    ParameterKind.SCHEDULED_TASKS: _scheduled_tasks,
+    ParameterKind.USERS: _access,
+    ParameterKind.ADMINISTRATORS: _access,
+}
+
+
+def apply_parameter_change(event: ParameterStoreChangeEvent, deps: ParameterDeps | None = None) -> ParameterOutcome:
+    name = event.detail.path
+    ref = parse_parameter_name(name, get_settings().ssm_prefix)
+    if ref is None:
+        logger.debug("parameter not managed by the orchestrator; acknowledged", extra={"parameter": name})
+        return ParameterOutcome("not managed", name, message="not a parameter the orchestrator manages")
+    if event.detail.exception:
+        logger.info("Parameter Store rejected the change; nothing to do", extra={"parameter": name})
+        return ParameterOutcome("ignored", name, ref.kind.value, ref.target.key, f"rejected by Parameter Store: {event.detail.exception}")  # fmt: skip
+    if event.detail.operation == "LabelParameterVersion":
+        return ParameterOutcome("ignored", name, ref.kind.value, ref.target.key, "a label does not change the value")
+    deps = deps or ParameterDeps()
+    if not declared(deps.store, ref.target):
+        logger.debug("parameter of an undeclared app; acknowledged", extra={"parameter": name})
+        return ParameterOutcome("not managed", name, ref.kind.value, ref.target.key, f"{ref.target.describe()} is not declared")  # fmt: skip
+    outcome = _KINDS[ref.kind](ref, deps)
+    logger.info("parameter change handled", extra=outcome.response())
+    return outcome
+
+
+def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterOutcome]:
+    """Post-deploy callback: re-point the scheduled tasks at the new task definition, and re-apply config or
+    scaling changes that were deferred while the deploy ran. `app` is an app key (`demo`, `pipe:12`)."""
+    deps = deps or ParameterDeps()
+    prefix = get_settings().ssm_prefix
+    target = Target("review_app", *app.split(":", 1)) if ":" in app else Target("app", app)
+    ctx = load_context(deps.store, target)
+    if ctx is None:
+        return []
+    outcomes = []
+    config_ref = ParameterRef(config_path(target, prefix) + "/*", prefix, ParameterKind.CONFIG, target, "*")
+    outcomes.append(apply_config(target, config_ref, deps))
+    scaling_ref = ParameterRef(kind_name(target, ParameterKind.SCALING, prefix), prefix, ParameterKind.SCALING, target)
+    outcomes.append(apply_scaling(target, scaling_ref, deps))
+    if target.kind == "app":
+        fresh = load_context(deps.store, target)
+        if fresh is not None:
+            _repoint_schedules(fresh, deps)
+    return outcomes

@@ -1,0 +1,49 @@
+"""`events explain` for Parameter Store Change events: which parameter, which app, what would change. Reads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.adapters.store import Store
+from orchestrator.events.ssm import ParameterStoreChangeEvent
+from orchestrator.parameters.context import declared, load_context, review_apps
+from orchestrator.parameters.names import ParameterKind, parse_parameter_name
+from orchestrator.settings import get_settings
+
+_WHAT = {
+    ParameterKind.CONFIG: "register task-definition revisions naming every config parameter (no values), "
+    "roll {services} and re-point the scheduled tasks",
+    ParameterKind.SCALING: "validate the scaling, then set sizes (new revisions where cpu/memory change), desired "
+    "counts and autoscaling of {services}",
+    ParameterKind.SCHEDULED_TASKS: "validate every cron expression, then put one EventBridge rule per schedule "
+    "(RunTask targets) and delete the rules of removed schedules",
+    ParameterKind.USERS: "grant USER#<email> items for the listed emails and revoke removed ones",
+    ParameterKind.ADMINISTRATORS: "mark the listed emails as administrators (USER#<email> / ADMIN) and revoke removed ones",
+}
+
+
+def explain_parameter_event(raw: dict[str, Any], store: Store) -> str:
+    event = ParameterStoreChangeEvent.model_validate(raw)
+    ref = parse_parameter_name(event.detail.name, get_settings().ssm_prefix)
+    if ref is None:
+        return f"not managed: {event.detail.path} is not an orchestrator parameter; acknowledged"
+    if event.detail.exception:
+        return f"{ref.describe()}: Parameter Store rejected the write ({event.detail.exception}); nothing to do"
+    if not declared(store, ref.target):
+        return f"not managed: {ref.describe()}, but no stack declared it; acknowledged"
+    target = ref.target
+    if ref.kind is ParameterKind.SCHEDULED_TASKS and target.kind != "app":
+        return f"{ref.describe()}: rejected, review apps cannot have scheduled tasks (error recorded)"
+    services = "the app's services"
+    if target.kind == "pipeline" and ref.kind in (ParameterKind.CONFIG, ParameterKind.SCALING):
+        count = len(review_apps(store, target.name))
+        services = f"the services of its {count} review app(s)"
+    elif target.kind in ("app", "review_app"):
+        ctx = load_context(store, target)
+        if ctx is not None and ctx.deployed:
+            services = ", ".join(ctx.service_name(p) for p in ctx.process_names)
+        elif ref.kind in (ParameterKind.CONFIG, ParameterKind.SCALING, ParameterKind.SCHEDULED_TASKS):
+            return f"{ref.describe()} ({event.detail.operation}): not deployed yet; records the desired state for the first deploy"
+    action = "revoke everything it granted" if event.detail.operation == "Delete" and ref.kind in (
+        ParameterKind.USERS, ParameterKind.ADMINISTRATORS) else _WHAT[ref.kind].format(services=services)  # fmt: skip
+    return f"{ref.describe()} ({event.detail.operation}): reads the current value, then would {action}"

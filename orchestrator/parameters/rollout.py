@@ -1,0 +1,228 @@
+"""Rolling an app's services after a config or scaling change, through the pipeline's task-definition API.
+
+New revisions are built by `orchestrator.pipeline.taskdefs.register_task_definitions` (the same request the
+release pipeline registers for a build: image of the deployed build, config names as `secrets`, sizes from
+scaling), each claimed under the change's own scope, so a redelivered change never registers twice. The
+services then get `UpdateService` with the new revision, which starts a new deployment: ECS reads secrets at
+task start, so even a value update with an unchanged set of names restarts the tasks.
+
+What runs now comes from the pipeline's DEPLOYED item (build, commands, revisions; sizes from DEPLOYSTATUS)
+and from this module's own record `APP#<app>` / `PARAMETERS#rollout`: the revisions and sizes the parameter handler last rolled out
+for that build. While a deploy is in progress nothing is rolled: the deploy registers its revisions from the
+current parameters itself, and the post-deploy hook (`after_deploy`) catches anything written meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.adapters.autoscaling import AutoScaling
+from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.store import Item, Store
+from orchestrator.parameters.context import AppContext
+from orchestrator.parameters.scaling import ProcessScaling
+from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.taskdefs import ProcessSize, RuntimeInputs, register_task_definitions
+
+ROLLOUT_SK = "PARAMETERS#rollout"
+
+
+@dataclass(frozen=True)
+class ProcessNow:
+    """A process type as it runs now."""
+
+    process: str
+    service: str
+    command: str
+    cpu: int
+    memory: int
+    task_definition: str | None = None
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    build_number: int
+    processes: dict[str, ProcessNow]
+
+
+@dataclass
+class RolloutResult:
+    registered: dict[str, str] = field(default_factory=dict)  # process → new task-definition ARN
+    updated: list[str] = field(default_factory=list)  # services given UpdateService
+    autoscaling: dict[str, str] = field(default_factory=dict)  # service → enabled/disabled
+    skipped: list[str] = field(default_factory=list)
+
+    def changes(self) -> list[str]:
+        lines = [f"registered {arn}" for arn in self.registered.values()]
+        lines += [f"updated service {s}" for s in self.updated]
+        lines += [f"autoscaling {state} on {s}" for s, state in sorted(self.autoscaling.items())]
+        lines += [f"skipped {s}" for s in self.skipped]
+        return lines
+
+
+def scope_for(kind: str, fingerprint: str) -> str:
+    """The claim scope of one parameter state: `PARAM#<kind>#<16 hex>`."""
+    return f"PARAM#{kind}#{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}"
+
+
+def _command(raw: Any) -> str:
+    if isinstance(raw, list):
+        import shlex
+
+        return shlex.join(str(a) for a in raw)
+    return str(raw or "")
+
+
+class Rollout:
+    def __init__(
+        self, store: Store | None = None, ecs: Ecs | None = None, autoscaling: AutoScaling | None = None
+    ) -> None:
+        self.store = store or Store()
+        self.ecs = ecs or Ecs()
+        self.autoscaling = autoscaling or AutoScaling()
+
+    # -- what runs now ------------------------------------------------------------------------------------
+
+    def deploy_in_progress(self, ctx: AppContext) -> bool:
+        return ctx.deploy_in_progress
+
+    def record(self, ctx: AppContext) -> Item | None:
+        return self.store.get(ctx.target.pk, ROLLOUT_SK)
+
+    def running(self, ctx: AppContext) -> RunningApp | None:
+        """The deployed build and its processes (the pipeline's DEPLOYED item, then what this module rolled
+        out for the same build); None when the app has never deployed."""
+        deployed = ctx.deployed_item
+        if deployed is None or ctx.build_number is None:
+            return None
+        rolled = self.record(ctx) or {}
+        mine: Mapping[str, Any] = (
+            rolled.get("processes") or {} if rolled.get("build_number") == ctx.build_number else {}
+        )
+        status_build = (ctx.deploystatus or {}).get("build_number")
+        sizes = {p.name: p for p in ctx.processes} if status_build == ctx.build_number else {}
+        processes = {}
+        for name, raw in sorted((deployed.get("processes") or {}).items()):
+            entry = mine.get(name) or {}
+            size = sizes.get(name)
+            processes[name] = ProcessNow(
+                process=name,
+                service=ctx.service_name(name),
+                command=_command(raw.get("command")),
+                cpu=int(entry.get("cpu") or (size.cpu if size else None) or ctx.ecs.default_cpu),
+                memory=int(entry.get("memory") or (size.memory if size else None) or ctx.ecs.default_memory),
+                task_definition=entry.get("task_definition") or raw.get("task_definition"),
+            )
+        return RunningApp(ctx.build_number, processes)
+
+    # -- changes ------------------------------------------------------------------------------------------
+
+    def register(
+        self,
+        ctx: AppContext,
+        running: RunningApp,
+        *,
+        scope: str,
+        secrets: Mapping[str, str],
+        sizes: Mapping[str, ProcessScaling],
+        processes: list[str] | None = None,
+    ) -> dict[str, str]:
+        """Register new revisions (claimed per scope) for `processes` (default: all). process → ARN."""
+        wanted = processes if processes is not None else sorted(running.processes)
+        if not wanted:
+            return {}
+        inputs = RuntimeInputs(
+            app=ctx.ref,
+            ecs=ctx.ecs,
+            secrets=dict(secrets),
+            scaling={
+                p: ProcessSize(cpu=s.cpu, memory=s.memory, min_processes=s.min_processes, max_processes=s.max_processes)
+                for p, s in sizes.items()
+            },
+        )
+        commands = {p: running.processes[p].command for p in wanted}
+        registered = register_task_definitions(
+            ctx.ref,
+            running.build_number,
+            commands,
+            scope=scope,
+            inputs=inputs,
+            deps=PipelineDeps(store=self.store, ecs=self.ecs),
+        )
+        return {p: r.arn for p, r in registered.items()}
+
+    def existing_services(self, ctx: AppContext, running: RunningApp) -> set[str]:
+        names = [p.service for p in running.processes.values()]
+        found = self.ecs.describe_services(ctx.ecs.cluster, names)
+        return {name for name, info in found.items() if info.status == "ACTIVE"}
+
+    def apply(
+        self,
+        ctx: AppContext,
+        running: RunningApp,
+        *,
+        task_definitions: Mapping[str, str],
+        sizes: Mapping[str, ProcessScaling] | None,
+    ) -> RolloutResult:
+        """UpdateService each process's service: the new revision (if any) and, with `sizes`, the desired
+        count and autoscaling. Services that do not exist (yet) are skipped."""
+        result = RolloutResult(registered=dict(task_definitions))
+        existing = self.existing_services(ctx, running)
+        current = self.ecs.describe_services(ctx.ecs.cluster, sorted(existing)) if existing else {}
+        for process, now in sorted(running.processes.items()):
+            if now.service not in existing:
+                result.skipped.append(f"{now.service} (no active service)")
+                continue
+            size = sizes.get(process) if sizes is not None else None
+            desired: int | None = None
+            if size is not None:
+                count = current[now.service].desired_count if now.service in current else size.min_processes
+                desired = (
+                    size.min_processes
+                    if not size.autoscaling
+                    else min(max(count, size.min_processes), size.max_processes)
+                )
+            revision = task_definitions.get(process)
+            if revision is not None or desired is not None:
+                self.ecs.update_service(ctx.ecs.cluster, now.service, task_definition=revision, desired_count=desired)
+                result.updated.append(now.service)
+            if size is not None:
+                if size.autoscaling:
+                    self.autoscaling.enable(
+                        ctx.ecs.cluster, now.service, minimum=size.min_processes, maximum=size.max_processes,
+                        target_cpu=size.target_cpu,
+                    )  # fmt: skip
+                    result.autoscaling[now.service] = "enabled"
+                elif self.autoscaling.disable(ctx.ecs.cluster, now.service):
+                    result.autoscaling[now.service] = "disabled"
+        self._remember(ctx, running, task_definitions, sizes)
+        return result
+
+    def _remember(
+        self,
+        ctx: AppContext,
+        running: RunningApp,
+        task_definitions: Mapping[str, str],
+        sizes: Mapping[str, ProcessScaling] | None,
+    ) -> None:
+        def change(item: Item | None) -> Item:
+            current = dict(item or {})
+            processes = (
+                dict(current.get("processes") or {}) if current.get("build_number") == running.build_number else {}
+            )
+            for process, now in running.processes.items():
+                entry = dict(processes.get(process) or {"cpu": now.cpu, "memory": now.memory})
+                if process in task_definitions:
+                    entry["task_definition"] = task_definitions[process]
+                if sizes is not None and process in sizes:
+                    size = sizes[process]
+                    entry.update(cpu=size.cpu, memory=size.memory, min_processes=size.min_processes,
+                                 max_processes=size.max_processes)  # fmt: skip
+                processes[process] = entry
+            return {**current, "build_number": running.build_number, "processes": processes, "at": int(time.time())}
+
+        self.store.update(ctx.target.pk, ROLLOUT_SK, change)

@@ -1,0 +1,120 @@
+"""Per-parameter-kind state records, and the ticket that makes a burst end in the state of the last write.
+
+One item per target and kind: `APP#<app>` / `PARAMETERS#<kind>` (the account's administrators under
+`ACCOUNT`). It holds what was last applied (`applied`: fingerprint + the desired state), the last error and a
+`ticket` counter.
+
+Why a ticket: events carry only the parameter's name, so a handler reads the parameter's *current* value.
+Each handler takes a ticket (an atomic increment) BEFORE it reads the value. The handler of the last write
+takes its ticket after that write, so the highest ticket always reads the final value. A handler only
+changes AWS while its ticket is still the highest; an older one stops and leaves the work to the newer one.
+Handlers that find the fingerprint already applied do nothing, so duplicates and coalesced bursts cost no
+side effects.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.adapters.store import Item, Store
+from orchestrator.parameters.names import ParameterKind, Target
+
+STATE_PREFIX = "PARAMETERS#"
+
+
+def state_sk(kind: ParameterKind | str) -> str:
+    return f"{STATE_PREFIX}{ParameterKind(kind).value}"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    target: Target
+    kind: ParameterKind
+    number: int
+    before: Item | None  # the state item as it was when the ticket was taken
+
+    @property
+    def applied_fingerprint(self) -> str | None:
+        applied = (self.before or {}).get("applied") or {}
+        fingerprint = applied.get("fingerprint")
+        return str(fingerprint) if fingerprint is not None else None
+
+    @property
+    def applied_desired(self) -> dict[str, Any] | None:
+        applied = (self.before or {}).get("applied") or {}
+        desired = applied.get("desired")
+        return dict(desired) if isinstance(desired, dict) else None
+
+    @property
+    def error_fingerprint(self) -> str | None:
+        error = (self.before or {}).get("error") or {}
+        value = error.get("fingerprint")
+        return str(value) if value is not None else None
+
+
+class ParameterStates:
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or Store()
+
+    def get(self, target: Target, kind: ParameterKind) -> Item | None:
+        return self.store.get(target.pk, state_sk(kind))
+
+    def take_ticket(self, target: Target, kind: ParameterKind) -> Ticket:
+        taken: dict[str, int] = {}
+
+        def bump(item: Item | None) -> Item:
+            current = dict(item or {"target": target.key, "target_kind": target.kind, "kind": kind.value})
+            current["ticket"] = int(current.get("ticket", 0)) + 1
+            taken["number"] = current["ticket"]
+            return current
+
+        before, _ = self.store.update(target.pk, state_sk(kind), bump)
+        return Ticket(target, kind, taken["number"], before)
+
+    def is_newest(self, ticket: Ticket) -> bool:
+        item = self.get(ticket.target, ticket.kind) or {}
+        return int(item.get("ticket", 0)) == ticket.number
+
+    def record_applied(self, ticket: Ticket, parameter: str, fingerprint: str, desired: dict[str, Any]) -> bool:
+        """Record what was applied, forward-only: an older ticket never overwrites a newer result."""
+
+        def change(item: Item | None) -> Item | None:
+            current = dict(item or {})
+            if int((current.get("applied") or {}).get("ticket", 0)) > ticket.number:
+                return None
+            current["applied"] = {
+                "ticket": ticket.number,
+                "fingerprint": fingerprint,
+                "parameter": parameter,
+                "desired": desired,
+                "at": int(time.time()),
+            }
+            current.pop("error", None)
+            return current
+
+        _, after = self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+        return after is not None
+
+    def record_error(self, ticket: Ticket, parameter: str, fingerprint: str, message: str) -> None:
+        """The value at `fingerprint` was rejected. Kept until a valid value is applied."""
+
+        def change(item: Item | None) -> Item | None:
+            current = dict(item or {})
+            if int((current.get("applied") or {}).get("ticket", 0)) > ticket.number:
+                return None
+            current["error"] = {
+                "parameter": parameter,
+                "message": message,
+                "fingerprint": fingerprint,
+                "ticket": ticket.number,
+                "at": int(time.time()),
+            }
+            return current
+
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+
+    def all_for(self, target: Target) -> list[Item]:
+        """Every parameter state of a target (one Query)."""
+        return self.store.query(target.pk, STATE_PREFIX)
