@@ -1,0 +1,129 @@
+"""Figure 3: cold start, as the import time of each handler module in a fresh interpreter.
+
+Each sample is a new `python -c` that times `import <module>` with perf_counter_ns; the baseline is
+`import boto3` in the same kind of interpreter, run interleaved with the handlers. Median of several runs.
+Bytecode is already compiled (as in a Lambda asset that ships .pyc files or after the first import).
+
+A separate run per handler checks that the import builds no boto3 client (it patches botocore's
+`Session.create_client` before importing) and reads `-X importtime` to say which packages the time goes to.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench.cases import discover_handlers
+from bench.environment import subprocess_environment
+from bench.measure import Samples, ms, ratio
+
+UNIT = "ratio: median import time of the handler module / median import time of boto3 (fresh interpreters)"
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "boto3"
+
+_TIMER = "import time; t = time.perf_counter_ns(); import {module}; print(time.perf_counter_ns() - t)"
+_CLIENT_SPY = """
+import json, sys, botocore.session
+created = []
+original = botocore.session.Session.create_client
+def spy(self, *args, **kwargs):
+    frame, creator = sys._getframe(1), "?"
+    while frame is not None:  # the innermost caller outside boto3/botocore
+        name = frame.f_globals.get("__name__", "")
+        if name.split(".")[0] not in {"boto3", "botocore"}:
+            creator = name
+            break
+        frame = frame.f_back
+    created.append({"service": args[0] if args else kwargs.get("service_name"), "created_by": creator})
+    return original(self, *args, **kwargs)
+botocore.session.Session.create_client = spy
+import {module}
+print(json.dumps(created))
+"""
+
+
+def _python(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *flags, "-c", code],
+        cwd=ROOT,
+        env=subprocess_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+
+def import_ns(module: str) -> int:
+    return int(_python(_TIMER.format(module=module)).stdout.strip().splitlines()[-1])
+
+
+def clients_built_on_import(module: str) -> list[dict[str, str]]:
+    """Every botocore client created while importing `module`: its service and the module that built it."""
+    created: list[dict[str, str]] = json.loads(
+        _python(_CLIENT_SPY.replace("{module}", module)).stdout.strip().splitlines()[-1]
+    )
+    return created
+
+
+def import_breakdown(module: str, top: int = 6) -> list[dict[str, Any]]:
+    """Self time of every module imported, added up by top-level package (`-X importtime`)."""
+    stderr = _python(f"import {module}", "-X", "importtime").stderr
+    totals: dict[str, int] = defaultdict(int)
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3:
+            continue
+        name = fields[2].strip()
+        totals[name.split(".")[0]] += int(fields[0].strip())
+    ranked = sorted(totals.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    return [{"package": name, "self_ms": round(us / 1000, 1)} for name, us in ranked]
+
+
+def run(runs: int = 9, breakdown: bool = True) -> dict[str, Any]:
+    modules: list[str] = []
+    skipped: list[dict[str, str]] = []
+    for found in discover_handlers():
+        module = found.handler_path.rpartition(".")[0]
+        if found.importable:
+            modules.append(module)
+        else:
+            skipped.append({"handler": found.handler_path, "note": found.note})
+    samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
+    for _ in range(runs):  # interleaved, so drift on a shared machine hits every module alike
+        for name in samples:
+            samples[name].add(import_ns(name))
+    baseline = samples[BASELINE]
+    rows = []
+    for module in modules:
+        created = clients_built_on_import(module)
+        rows.append(
+            {
+                "module": module,
+                "time": samples[module].summary(),
+                "unit": "ms",
+                "floor": f"import {BASELINE}",
+                "floor_time": baseline.summary(),
+                "ratio": ratio(samples[module].median, baseline.median),
+                "clients_built_on_import": created,
+                "orchestrator_clients_on_import": [c for c in created if c["created_by"].startswith("orchestrator")],
+                "no_orchestrator_client_at_import": not any(
+                    c["created_by"].startswith("orchestrator") for c in created
+                ),
+                "heaviest_packages": import_breakdown(module) if breakdown else [],
+            }
+        )
+    return {
+        "title": "Cold start (import)",
+        "unit": UNIT,
+        "runs": runs,
+        "baseline": {"module": BASELINE, "time": baseline.summary(), "median_ms": ms(baseline.median)},
+        "rows": rows,
+        "skipped": skipped,
+    }
