@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.adapters.bundle_storage import BundleStorage
 from orchestrator.adapters.lambda_functions import FunctionState, LambdaFunctions
-from orchestrator.adapters.store import Item, Store
+from orchestrator.adapters.store import VERSION_ATTR, Item, Store
 from orchestrator.bundles import naming
 from orchestrator.bundles.plan import OWNER_TAG, DeployPlan, FunctionSpec, plan_deploy
 from orchestrator.bundles.records import (
@@ -43,6 +43,7 @@ from orchestrator.observability import logger
 from orchestrator.settings import get_settings
 
 LEASE_SECONDS = 15 * 60
+_BOOKKEEPING = {VERSION_ATTR, "primary_id", "secondary_id"}
 Progress = Callable[[str, str], None]
 
 
@@ -182,10 +183,10 @@ def _write_record(
         updated = change(current)
         if updated is None:
             return None
-        new_item = updated.to_item()
+        new_item = {k: v for k, v in updated.to_item().items() if k not in _BOOKKEEPING}
         if item is not None:
             # Compare without bookkeeping fields so that an unchanged deploy writes nothing.
-            same = {k: v for k, v in item.items() if k not in {"record_version", "primary_id", "secondary_id"}}
+            same = {k: v for k, v in item.items() if k not in _BOOKKEEPING}
             if {**same, "updated_at": 0} == {**new_item, "updated_at": 0}:
                 return None
         return new_item

@@ -158,7 +158,7 @@ def read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> by
 
 
 def check_archive(report: ValidationReport, label: str, archive: zipfile.ZipFile, *, max_total: int) -> bool:
-    """Paths, duplicates, symlinks, declared sizes and ratios of every entry. False when unsafe to read."""
+    """Paths, duplicates, symlinks, declared sizes and ratios of every entry. False when any is unsafe."""
     infos = archive.infolist()
     safe = True
     if len(infos) > MAX_ENTRIES:
@@ -267,7 +267,10 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
         report.add(source, "bundle.zip", "not a valid zip archive")
         return report
     with archive:
-        if not check_archive(report, source, archive, max_total=MAX_BUNDLE_UNCOMPRESSED_BYTES):
+        # Keep going after unsafe entries: nothing is extracted, and every read below is capped,
+        # so the report can list all the problems. Only an absurd entry count stops here.
+        check_archive(report, source, archive, max_total=MAX_BUNDLE_UNCOMPRESSED_BYTES)
+        if len(archive.infolist()) > MAX_ENTRIES:
             return report
         entries = {i.filename: i for i in archive.infolist() if not i.is_dir()}
 
@@ -332,11 +335,12 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
                 continue
             _check_function_zip(report, matched[0], blob, raw_function)
             functions[fname] = FunctionPackage(name=fname, entry=matched[0], data=blob)
-        used = {f.entry for f in functions.values()}
-        for stems in zips.values():
-            for name in stems:
-                if name not in used and not any(name == n for n in used):
-                    report.warnings.append(BundleProblem(name, "function.unused", "no manifest function uses it"))
+        wanted = {f.get("name") for f in _raw_functions(raw)}
+        for stem, names in sorted(zips.items()):
+            if stem not in wanted:
+                report.warnings.extend(
+                    BundleProblem(n, "function.unused", "no manifest function uses it") for n in names
+                )
 
         if manifest is not None and manifest.icon and manifest.icon.lstrip("/") not in static:
             report.add(MANIFEST_NAME, "manifest.icon", f"icon {manifest.icon!r} is not in static/")
