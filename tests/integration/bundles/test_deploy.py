@@ -132,7 +132,7 @@ def test_a_changed_function_is_the_only_one_updated(bundles_aws: str) -> None:
     assert calls.count("lambda", "UpdateFunctionCode") == 1
     assert calls.count("lambda", "CreateFunction") == 0
     assert calls.count("lambda", "UpdateAlias") == 1
-    assert any("updated code of com-example-test_1-0-0_topic" == c for c in outcome.changes)
+    assert "updated code of com-example-test_1-0-0_topic" in outcome.changes
 
 
 def test_handler_runtime_and_environment_are_updated_too(bundles_aws: str) -> None:
@@ -159,7 +159,7 @@ def test_calls_are_routed_by_segment_and_run_locally(bundles_aws: str) -> None:
     assert (other.function, other.body["tag"]) == ("main", "v1")
     with pytest.raises(CallError, match="com-example-test_1-0-0_main failed: ValueError: kaboom /boom"):
         call(APP, VERSION, "/boom", None, invoker=runtime)
-    with pytest.raises(CallError, match="answered 404: .*no such thing"):
+    with pytest.raises(CallError, match=r"answered 404: .*no such thing"):
         call(APP, VERSION, "/missing", None, invoker=runtime)
     with pytest.raises(CallError, match="not published"):
         call(APP, "9.9", "/", None, invoker=runtime)
@@ -170,9 +170,11 @@ def test_a_failed_update_keeps_the_previous_deploy_served(bundles_aws: str) -> N
     before = record()
     served_manifest = manifest_body()
     new = bundle_zip(tag="v2")
-    with failing("UpdateFunctionCode", when={"FunctionName": "com-example-test_1-0-0_topic"}) as failed:
-        with pytest.raises(DeployFailedError) as raised:
-            deploy(new)
+    with (
+        failing("UpdateFunctionCode", when={"FunctionName": "com-example-test_1-0-0_topic"}) as failed,
+        pytest.raises(DeployFailedError) as raised,
+    ):
+        deploy(new)
     assert failed == ["UpdateFunctionCode"]
     assert raised.value.outcome.failed_step == "function topic"
     after = record()
@@ -216,7 +218,7 @@ def test_a_foreign_function_with_the_same_name_is_left_alone(bundles_aws: str) -
         FunctionName="com-example-test_1-0-0_main", Runtime="python3.12", Role=bundles_aws, Handler="x.y",
         Code={"ZipFile": python_function()},
     )  # fmt: skip
-    with pytest.raises(DeployFailedError, match="not owned by com.example.test/1.0.0"):
+    with pytest.raises(DeployFailedError, match=r"not owned by com\.example\.test/1\.0\.0"):
         deploy(bundle_zip())
     state = LambdaFunctions().get("com-example-test_1-0-0_main")
     assert state is not None
