@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +21,7 @@ from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local import apps as local_apps
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.dispatcher import Dispatcher, dead_letters
-from orchestrator.local.resources import Routing, create_core_resources, create_event_routing
+from orchestrator.local.resources import Routing, create_core_resources, create_event_routing, create_network
 from orchestrator.local.server import MotoServer, ensure_local_credentials
 from orchestrator.local.simulate import (
     AppSource,
@@ -82,6 +83,7 @@ class Emulator:
         """Serve moto, point this process at it, and create what the stacks create."""
         ensure_local_credentials()
         endpoint = self.server.start()
+        self.server.reset()
         configure(endpoint_url=endpoint)
         clients.reset_clients()
         reset_idempotency()
@@ -89,7 +91,8 @@ class Emulator:
         settings = get_settings()
         create_core_resources(settings)
         self.routing = create_event_routing(settings)
-        configure(dlq_url=self.routing.dlq_url)
+        network = create_network()
+        configure(dlq_url=self.routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups)
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_stream = self.log_path.open("a", buffering=1)
@@ -135,11 +138,15 @@ class Emulator:
             delivered += batch
         return StepReport(self.clock.tick, simulated, delivered)
 
-    def run_until_idle(self, max_steps: int = 400, quiet_steps: int = 2) -> int:
+    def run_until_idle(
+        self, max_steps: int = 400, quiet_steps: int = 2, on_step: Callable[[StepReport], None] | None = None
+    ) -> int:
         """Step until nothing happened for `quiet_steps` steps and nothing is scheduled. Returns steps taken."""
         quiet = 0
         for taken in range(1, max_steps + 1):
             report = self.step()
+            if on_step is not None:
+                on_step(report)
             quiet = quiet + 1 if report.active == 0 and self.scheduler.pending == 0 else 0
             if quiet >= quiet_steps:
                 return taken

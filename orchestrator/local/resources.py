@@ -90,3 +90,19 @@ def create_event_routing(settings: Settings) -> Routing:
         events.put_targets(Rule=rule_name(route.name), Targets=[{"Id": "dispatcher", "Arn": arn}])
         queues.append(RouteQueue(route=route, queue_url=url))
     return Routing(queues=queues, dlq_url=dlq_url)
+
+
+@dataclass(frozen=True)
+class Network:
+    subnets: list[str]
+    security_groups: list[str]
+
+
+def create_network() -> Network:
+    """The shared VPC networking Fargate tasks and services use (the stack takes it as context values).
+    moto checks awsvpc subnets and security groups against EC2, so they must exist."""
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
+    group = ec2.create_security_group(GroupName="orchestrator-tasks", Description="orchestrator tasks", VpcId=vpc)
+    return Network(subnets=subnets, security_groups=[group["GroupId"]])

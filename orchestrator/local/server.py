@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import urllib.request
 from dataclasses import dataclass, field
 
 import boto3
@@ -45,13 +46,23 @@ class MotoServer:
     def start(self) -> str:
         from moto.server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the terminal
+        from orchestrator.local import moto_patches
+
+        moto_patches.apply()
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # no access log on the terminal
         if not self.port:
             self.port = free_port()
         server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
         server.start()
         self._server = server
         return self.endpoint_url
+
+    def reset(self) -> None:
+        """Empty every moto backend (they are per process: a new server in the same process would
+        otherwise see the previous run's resources)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
 
     def stop(self) -> None:
         if self._server is not None:

@@ -136,7 +136,7 @@ class CodeBuildSimulator:
         return started
 
     def _simulate(self, project: str, owner: str, build: dict[str, Any], build_id: str) -> None:
-        number = self.numbers.get(project, 0) + 1
+        number = int(build.get("buildNumber") or self.numbers.get(project, 0) + 1)
         self.numbers[project] = number
         source_version = str(build.get("sourceVersion") or "main")
         commit = source_version if re.fullmatch(r"[0-9a-f]{40}", source_version) else f"{number:040x}"
@@ -432,8 +432,10 @@ class EcsDeploymentSimulator:
                     f"ECS deployment circuit breaker: rolling back to deploymentId {previous or 'none'}.",
                 )
                 if previous:
-                    client("ecs").update_service(cluster=cluster, service=arn, taskDefinition=previous)
-                    state.task_definition = previous  # the rollback is ECS's own deployment: not simulated again
+                    # The rollback is ECS's own deployment: recorded as seen, not simulated again.
+                    rolled = client("ecs").update_service(cluster=cluster, service=arn, taskDefinition=previous)
+                    primary = next(d for d in rolled["service"]["deployments"] if d.get("status") == "PRIMARY")
+                    state.deployment_id, state.task_definition = primary["id"], previous
 
         self.scheduler.at(rule.ticks, finish)
 

@@ -1,0 +1,172 @@
+"""What the CLI reads and writes in AWS (or the emulator), through the adapters' clients.
+
+Parameter commands only write SSM parameters: the orchestrator reacts to the change events as it would to
+any other writer. Config values are SecureStrings; the CLI runs with the operator's credentials and may
+decrypt them when asked (the orchestrator itself never does).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.clients import client
+from orchestrator.adapters.store import Store
+from orchestrator.cli.output import fail
+from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
+from orchestrator.pipeline import keys
+from orchestrator.settings import get_settings
+
+APPS_PK = "APPS"  # the app index written next to each app's settings item (see orchestrator/local/apps.py)
+
+
+def _prefix() -> str:
+    return get_settings().ssm_prefix
+
+
+def app_settings(app: str) -> dict[str, Any]:
+    """The app's settings item; a one-line error when the app does not exist."""
+    name = app.split(":", 1)[0]
+    item = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
+    if item is None:
+        fail(f"unknown app {name!r} (see `orchestrator apps`)", 1)
+    return item
+
+
+def target_of(app: str) -> Target:
+    """`demo` → app, `reviews` → pipeline, `reviews:12` → review app #12 of pipeline reviews."""
+    settings = app_settings(app)
+    if ":" in app:
+        pipeline, pr = app.split(":", 1)
+        if settings.get("kind") != "pipeline":
+            fail(f"{pipeline!r} is not a pipeline: review apps ({app!r}) need one", 2)
+        if not pr.isdigit() or pr.startswith("0"):
+            fail(f"{pr!r} is not a pull request number", 2)
+        return Target("review_app", pipeline, pr)
+    return Target("pipeline" if settings.get("kind") == "pipeline" else "app", app)
+
+
+def list_apps() -> list[dict[str, Any]]:
+    return Store().query(APPS_PK, "APP#")
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+
+def config_prefix(target: Target) -> str:
+    return config_path(target, _prefix()) + "/"
+
+
+def config_list(target: Target, *, with_values: bool) -> dict[str, str | None]:
+    ssm = client("ssm")
+    found: dict[str, str | None] = {}
+    path = config_prefix(target).rstrip("/")
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(
+        Path=path, Recursive=False, WithDecryption=with_values
+    ):
+        for parameter in page.get("Parameters", []):
+            found[parameter["Name"].rsplit("/", 1)[-1]] = parameter["Value"] if with_values else None
+    return dict(sorted(found.items()))
+
+
+def config_get(target: Target, variable: str) -> str:
+    try:
+        value: str = client("ssm").get_parameter(Name=config_prefix(target) + variable, WithDecryption=True)[
+            "Parameter"
+        ]["Value"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            fail(f"{variable} is not set for {target.key}", 1)
+        raise
+    return value
+
+
+def config_set(target: Target, values: dict[str, str]) -> None:
+    for variable, value in values.items():
+        client("ssm").put_parameter(
+            Name=config_prefix(target) + variable, Value=value, Type="SecureString", Overwrite=True
+        )
+
+
+def config_unset(target: Target, variables: list[str]) -> list[str]:
+    missing = []
+    for variable in variables:
+        try:
+            client("ssm").delete_parameter(Name=config_prefix(target) + variable)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise
+            missing.append(variable)
+    return missing
+
+
+def read_json_parameter(target: Target, kind: ParameterKind) -> Any:
+    try:
+        value = client("ssm").get_parameter(Name=kind_name(target, kind, _prefix()))["Parameter"]["Value"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return None
+        raise
+    return json.loads(value)
+
+
+def write_json_parameter(target: Target, kind: ParameterKind, value: Any) -> None:
+    client("ssm").put_parameter(
+        Name=kind_name(target, kind, _prefix()), Value=json.dumps(value, sort_keys=True), Type="String", Overwrite=True
+    )
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+def record_pk(app: str) -> str:
+    return keys.app_pk(app)
+
+
+def builds(app: str, limit: int = 20) -> list[dict[str, Any]]:
+    return Store().query(keys.app_pk(app), keys.BUILD_PREFIX, newest_first=True, limit=limit)
+
+
+def build(app: str, number: int | None) -> dict[str, Any] | None:
+    if number is None:
+        newest = builds(app, limit=1)
+        return newest[0] if newest else None
+    return Store().get(keys.app_pk(app), keys.build_sk(number))
+
+
+def deploystatus(app: str) -> dict[str, Any] | None:
+    if ":" in app:
+        pipeline, pr = app.split(":", 1)
+        return Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}")
+    return Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+def start_build(app: str, source_version: str | None) -> dict[str, Any]:
+    settings = app_settings(app)
+    project = str((settings.get("codebuild_project") or {}).get("name", ""))
+    if not project:
+        fail(f"app {app!r} has no CodeBuild project in its settings", 1)
+    if ":" in app and source_version is None:
+        source_version = f"pr/{app.split(':', 1)[1]}"
+    kwargs: dict[str, Any] = {"projectName": project}
+    if source_version:
+        kwargs["sourceVersion"] = source_version
+    started: dict[str, Any] = client("codebuild").start_build(**kwargs)["build"]
+    return started
+
+
+def restart(app: str, processes: list[str]) -> list[str]:
+    """A new deployment of each service (same task definition): every task is replaced."""
+    settings = app_settings(app)
+    cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
+    restarted = []
+    for process in processes:
+        service = f"{app.replace(':', '-pr')}-{process}" if ":" in app else f"{app}-{process}"
+        client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)
+        restarted.append(service)
+    return restarted

@@ -1,0 +1,79 @@
+"""Two places where moto behaves unlike AWS in a way the pipeline can see; the emulator corrects them
+in its own process (the moto server runs in-process), leaving moto itself untouched on disk.
+
+- ECS UpdateService with a new task definition starts a new deployment with a new id in AWS; moto keeps the
+  old deployment and id unless forceNewDeployment is set. The pipeline maps deployment ids to builds.
+- moto's Fargate RunTask fails on a missing ENI attribute (`private_dns_name`).
+- A scheduled rule (no event pattern) matches every event in moto, then fails on its ECS target.
+- CodeBuild numbers builds 1, 2, 3... per project; moto picks a random number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    from moto.codebuild.models import CodeBuildBackend
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+
+    original_update = EC2ContainerServiceBackend.update_service
+    original_start = CodeBuildBackend.start_build
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        cluster = service_properties.get("cluster", "default")
+        service_name = str(service_properties.get("service", "")).split("/")[-1]
+        new_definition = service_properties.get("task_definition")
+        before = self._get_service(cluster, service_name).task_definition
+        service = original_update(self, service_properties)
+        if new_definition and service.task_definition != before and service.deployments:
+            now = utcnow()
+            service.deployments[0].update(
+                {
+                    "id": f"ecs-svc/{mock_random.randint(0, 32**12)}",
+                    "taskDefinition": service.task_definition,
+                    "createdAt": now,
+                    "updatedAt": now,
+                    "rolloutState": "IN_PROGRESS",
+                }
+            )
+        return service
+
+    def start_build(self: Any, project_name: str, *args: Any, **kwargs: Any) -> Any:
+        build = original_start(self, project_name, *args, **kwargs)
+        build["buildNumber"] = len(self.build_history[project_name])
+        return build
+
+    # moto's ECS builds an awsvpc task's ENI attachment from `private_dns_name`, which its EC2
+    # NetworkInterface lacks: every RunTask on Fargate would fail with a 500.
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    if not hasattr(NetworkInterface, "private_dns_name"):
+
+        def private_dns_name(self: Any) -> str:
+            return f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
+
+        NetworkInterface.private_dns_name = property(private_dns_name)  # type: ignore[assignment]
+
+    # A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
+    # missing pattern as match-all and then fails on the rule's ECS target.
+    from moto.events.models import Rule
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if getattr(self, "scheduled_expression", None) and not getattr(self.event_pattern, "_pattern", None):
+            return
+        original_send(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
+    _applied = True
