@@ -15,21 +15,35 @@ A case says, for one handler:
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
+from bench.container import (
+    PROCESSES,
+    build_to_release,
+    codebuild_events,
+    declare_container_app,
+    deliver,
+    deployment_done,
+    deployment_in_progress,
+    network,
+)
 from bench.world import World, declare_apps
 from orchestrator.adapters.clients import client
-from orchestrator.events.patterns import CODEBUILD_HANDLER, event_routes
-from orchestrator.local.aws_events import CODEBUILD_PHASES, codebuild_build_events
+from orchestrator.events.patterns import (
+    CODEBUILD_HANDLER,
+    ECS_DEPLOYMENT_HANDLER,
+    ECS_TASK_HANDLER,
+    event_routes,
+)
+from orchestrator.local.aws_events import CODEBUILD_PHASES
 from orchestrator.pipeline import keys
 from orchestrator.settings import get_settings
 
 BENCH_APP = "bench"
 FLOOR_PK = "APP#bench-floor"  # the floor's own items, next to the handler's in the same table
-START = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 Event = dict[str, Any]
 
 
@@ -43,6 +57,7 @@ class HandlerCase:
     prepare: Callable[[World, int], Event]
     bare: Callable[[World, int], None]
     duplicate_floor: str = "1 GetItem"
+    measured: int | None = None  # fewer iterations for a case whose `prepare` runs a whole build
 
     def bare_duplicate(self, world: World, i: int) -> None:
         client("dynamodb").get_item(
@@ -83,17 +98,6 @@ def discover_handlers() -> list[Discovered]:
 def build_number(world: World, i: int) -> int:
     """Build numbers of measured events start after any history the scale figure recorded."""
     return int(world.state.get("first_build", 1)) + i
-
-
-def codebuild_events(app: str, number: int) -> list[Event]:
-    """The 12 events of one successful build: IN_PROGRESS, 10 phase changes, SUCCEEDED."""
-    return codebuild_build_events(
-        project=f"{app}-build",
-        build_uuid=f"00000000-0000-0000-0000-{number:012d}",
-        build_number=number,
-        commit=f"{number:040x}",
-        start=START,
-    )
 
 
 PHASE_EVENT_INDEX = CODEBUILD_PHASES.index("BUILD") + 1  # events[0] is IN_PROGRESS
@@ -142,4 +146,147 @@ CODEBUILD_CASE = HandlerCase(
 )
 
 
-CASES: dict[str, HandlerCase] = {case.handler_path: case for case in (CODEBUILD_CASE,)}
+# --- floors shared by the ECS cases: the bare calls on the floor's own services ------------------------------
+
+
+def _floor_task_definition(world: World, process: str, secrets: int = 2) -> str:
+    """RegisterTaskDefinition with the shape the pipeline registers (Fargate, awsvpc, secrets by name)."""
+    arn: str = client("ecs").register_task_definition(
+        family=f"bench-floor-{process}",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        executionRoleArn="arn:aws:iam::123456789012:role/bench-floor-execution",
+        taskRoleArn="arn:aws:iam::123456789012:role/bench-floor-task",
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/orchestrator/bench:build-1",
+                "command": ["/cnb/lifecycle/launcher", f"run-{process}"],
+                "essential": True,
+                "secrets": [
+                    {"name": f"VAR_{n}", "valueFrom": f"arn:aws:ssm:us-east-1:123456789012:parameter/x/{n}"}
+                    for n in range(secrets)
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/orchestrator/apps/bench",
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": process,
+                    },
+                },
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def _floor_services(world: World) -> None:
+    """The floor's own ECS services (so the floor never touches the handler's), created once."""
+    if "floor_services" in world.state:
+        return
+    subnet, group = network(world)
+    for process in PROCESSES:
+        client("ecs").create_service(
+            cluster=world.settings.cluster_name,
+            serviceName=f"bench-floor-{process}",
+            taskDefinition=_floor_task_definition(world, process),
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+        )
+    world.state["floor_services"] = True
+
+
+def _floor_update_services(world: World) -> None:
+    for process in PROCESSES:
+        client("ecs").update_service(
+            cluster=world.settings.cluster_name,
+            service=f"bench-floor-{process}",
+            taskDefinition=f"bench-floor-{process}",
+        )
+
+
+def _floor_record_write(world: World, i: int, attribute: str) -> None:
+    client("dynamodb").update_item(
+        TableName=world.settings.table_name,
+        Key={"primary_id": {"S": FLOOR_PK}, "secondary_id": {"S": f"{attribute.upper()}#{i:010d}"}},
+        UpdateExpression="SET #a = :v",
+        ConditionExpression="attribute_not_exists(#a.#end)",
+        ExpressionAttributeNames={"#a": attribute, "#end": "end"},
+        ExpressionAttributeValues={":v": {"M": {"state": {"S": "succeeded"}, "end": {"N": "1793534700"}}}},
+    )
+
+
+# --- ECS task STOPPED: the release task of a build exits 0, so the build deploys -----------------------------
+
+
+def _container_setup(world: World) -> None:
+    declare_container_app(world, BENCH_APP)
+    _floor_services(world)
+
+
+def _finish_previous(world: World, i: int) -> None:
+    """Let the previous measured build finish deploying, so each build starts from a deployed app."""
+    if i > 0:
+        previous = build_number(world, i - 1)
+        with suppress(RuntimeError):  # the previous build did not reach its deploy: nothing to finish
+            deliver(world, deployment_done(BENCH_APP, previous))
+
+
+def _ecs_task_prepare(world: World, i: int) -> Event:
+    _finish_previous(world, i)
+    return build_to_release(world, BENCH_APP, build_number(world, i))
+
+
+def _ecs_task_bare(world: World, i: int) -> None:
+    """The deploy the STOPPED event starts: UpdateService per process type, and the record write."""
+    _floor_update_services(world)
+    _floor_record_write(world, i, "release")
+
+
+ECS_TASK_CASE = HandlerCase(
+    handler_path=ECS_TASK_HANDLER,
+    event="Task State Change: release task STOPPED exit 0 (starts the deploy of 2 services)",
+    floor="2 UpdateService + 1 UpdateItem",
+    floor_calls=3,
+    setup=_container_setup,
+    prepare=_ecs_task_prepare,
+    bare=_ecs_task_bare,
+    measured=25,
+)
+
+
+# --- ECS Deployment State Change: one service's deployment COMPLETED ------------------------------------------
+
+
+def _ecs_deployment_prepare(world: World, i: int) -> Event:
+    _finish_previous(world, i)
+    number = build_number(world, i)
+    deliver(world, [build_to_release(world, BENCH_APP, number)])
+    deliver(world, deployment_in_progress(BENCH_APP, number))
+    return deployment_done(BENCH_APP, number)[0]  # web COMPLETED; worker still deploying
+
+
+def _ecs_deployment_bare(world: World, i: int) -> None:
+    """One conditional UpdateItem: the service's state in the build record."""
+    _floor_record_write(world, i, "deploy")
+
+
+ECS_DEPLOYMENT_CASE = HandlerCase(
+    handler_path=ECS_DEPLOYMENT_HANDLER,
+    event="Deployment State Change: SERVICE_DEPLOYMENT_COMPLETED (1 of 2 services)",
+    floor="1 UpdateItem (conditional, same table)",
+    floor_calls=1,
+    setup=_container_setup,
+    prepare=_ecs_deployment_prepare,
+    bare=_ecs_deployment_bare,
+    measured=25,
+)
+
+
+CASES: dict[str, HandlerCase] = {
+    case.handler_path: case for case in (CODEBUILD_CASE, ECS_TASK_CASE, ECS_DEPLOYMENT_CASE)
+}

@@ -35,12 +35,14 @@ def _timed_count(world: World, handler_path: str, event: dict[str, Any]) -> tupl
         start = time.perf_counter_ns()
         response = world.invoke(handler_path, event)
         elapsed = time.perf_counter_ns() - start
-    snapshot = CallMeter(calls=world.meter.calls.copy(), items_read=world.meter.items_read)
+    snapshot = world.meter.snapshot()
     world.meter.reset()
     return elapsed, response, snapshot
 
 
 def measure_case(world: World, case: HandlerCase, iterations: Iterations) -> dict[str, Any]:
+    if case.measured is not None and case.measured < iterations.measured:
+        iterations = Iterations(warmup=min(iterations.warmup, 3), measured=case.measured)
     case.setup(world)
     first, duplicate = Samples(), Samples()
     floor, duplicate_floor = Samples(), Samples()
@@ -76,6 +78,7 @@ def measure_case(world: World, case: HandlerCase, iterations: Iterations) -> dic
         "ratio": ratio(first.median, floor.median),
         "calls_per_event": first_calls.by_operation(),
         "calls_total": first_calls.total(),
+        "dynamodb_calls_by_item": first_calls.by_item_kind(),
         "floor_calls": case.floor_calls,
         "calls_identical_every_iteration": calls_stable,
         "response": _jsonable(responses[0]),

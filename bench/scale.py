@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.cases import BENCH_APP, CASES, HandlerCase, codebuild_events, discover_handlers
+from bench.cases import BENCH_APP, CASES, HandlerCase, discover_handlers
+from bench.container import codebuild_events
 from bench.measure import Samples, ratio, time_ns
 from bench.world import CallMeter, World, declaration, fresh_world, put_items
 from orchestrator.adapters.store import Store
@@ -86,7 +87,7 @@ def measure(world: World, case: HandlerCase, events: int) -> dict[str, Any]:
         world.meter.reset()
         with world.meter.counting():
             elapsed = time_ns(lambda event=event: world.invoke(case.handler_path, event))  # type: ignore[misc]
-        snapshot = CallMeter(calls=world.meter.calls.copy(), items_read=world.meter.items_read, scans=world.meter.scans)
+        snapshot = world.meter.snapshot()
         floor = time_ns(lambda i=i: case.bare(world, i))  # type: ignore[misc]
         if i == 0:
             continue

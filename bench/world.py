@@ -35,26 +35,44 @@ LOGIC = "logic"
 CallKey = tuple[str, str, str]  # (service, operation, purpose)
 
 
-def _dynamodb_key(params: dict[str, Any]) -> str:
-    """The primary_id a DynamoDB request names, from its JSON body ('' when it names none)."""
+def _dynamodb_key(params: dict[str, Any]) -> tuple[str, str]:
+    """(primary_id, secondary_id) that a DynamoDB request names, from its JSON body ('' when none)."""
     body = params.get("body")
     if isinstance(body, bytes | str) and body:
         try:
             payload = json.loads(body)
         except ValueError:
-            return ""
+            return "", ""
     elif isinstance(body, dict):
         payload = body
     else:
-        return ""
+        return "", ""
     item = payload.get("Key") or payload.get("Item") or {}
-    value = item.get("primary_id", {})
-    return str(value.get("S", "")) if isinstance(value, dict) else ""
+    if not isinstance(item, dict):
+        return "", ""
+    pk, sk = item.get("primary_id", {}), item.get("secondary_id", {})
+    return (
+        str(pk.get("S", "")) if isinstance(pk, dict) else "",
+        str(sk.get("S", "")) if isinstance(sk, dict) else "",
+    )
+
+
+def item_kind(pk: str, sk: str) -> str:
+    """What a DynamoDB item of the orchestrator's table is, from its key (for the per-kind breakdown)."""
+    if pk.startswith("idempotency#"):
+        return "idempotency record"
+    if sk.startswith("CLAIM#"):
+        return "claim"
+    if pk.split("#")[0] in {"CODEBUILD", "TASK", "DEPLOYMENT"}:
+        return f"{pk.split('#')[0]}# lookup"
+    if sk.startswith("BUILD#"):
+        return "build record"
+    return sk.split("#")[0] if sk else "(query)"
 
 
 def classify(service: str, operation: str, params: dict[str, Any]) -> str:
     """Powertools idempotency records live in the same table under `idempotency#<function>`."""
-    if service == "dynamodb" and _dynamodb_key(params).startswith("idempotency#"):
+    if service == "dynamodb" and _dynamodb_key(params)[0].startswith("idempotency#"):
         return IDEMPOTENCY
     return LOGIC
 
@@ -64,6 +82,7 @@ class CallMeter:
     """AWS API calls by (service, operation, purpose), and DynamoDB items read, while counting."""
 
     calls: Counter[CallKey] = field(default_factory=Counter)
+    dynamodb_items: Counter[tuple[str, str]] = field(default_factory=Counter)  # (operation, item kind)
     items_read: int = 0
     scans: int = 0
     active: bool = False
@@ -73,6 +92,8 @@ class CallMeter:
             return
         service, operation = model.service_model.service_name, model.name
         self.calls[(service, operation, classify(service, operation, params))] += 1
+        if service == "dynamodb":
+            self.dynamodb_items[(operation, item_kind(*_dynamodb_key(params)))] += 1
         if operation == "Scan":
             self.scans += 1
 
@@ -88,6 +109,7 @@ class CallMeter:
 
     def reset(self) -> None:
         self.calls.clear()
+        self.dynamodb_items.clear()
         self.items_read = 0
         self.scans = 0
 
@@ -98,6 +120,21 @@ class CallMeter:
             yield self
         finally:
             self.active = False
+
+    def add(self, other: CallMeter) -> None:
+        self.calls.update(other.calls)
+        self.dynamodb_items.update(other.dynamodb_items)
+        self.items_read += other.items_read
+        self.scans += other.scans
+
+    def snapshot(self) -> CallMeter:
+        copy = CallMeter()
+        copy.add(self)
+        return copy
+
+    def by_item_kind(self) -> dict[str, int]:
+        """`Operation item-kind` → count, for DynamoDB calls."""
+        return dict(sorted((f"{op} {kind}", n) for (op, kind), n in self.dynamodb_items.items()))
 
     def total(self) -> int:
         return sum(self.calls.values())
@@ -147,7 +184,7 @@ class World:
         self.meter.reset()
         with self.meter.counting():
             response = self.invoke(handler_path, event)
-        snapshot = CallMeter(calls=Counter(self.meter.calls), items_read=self.meter.items_read, scans=self.meter.scans)
+        snapshot = self.meter.snapshot()
         self.meter.reset()
         return response, snapshot
 
