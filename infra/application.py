@@ -1,0 +1,55 @@
+"""Build every stack of a deployment from the CDK context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import App, Environment, Tags
+
+from infra.app_stack import AppStack
+from infra.config import CONTEXT_KEYS, InfraConfig, load_config
+from infra.network_stack import NetworkStack
+from infra.orchestrator_stack import OrchestratorStack
+
+NETWORK_STACK = "OrchestratorNetwork"
+ORCHESTRATOR_STACK = "Orchestrator"
+APP_STACK_PREFIX = "OrchestratorApp-"
+
+
+@dataclass(frozen=True)
+class Stacks:
+    config: InfraConfig
+    network: NetworkStack
+    orchestrator: OrchestratorStack
+    apps: dict[str, AppStack]
+
+
+def build(app: App, *, base: Path | None = None) -> Stacks:
+    context = {key: app.node.try_get_context(key) for key in CONTEXT_KEYS}
+    config = load_config(context, base=base)
+    env = Environment(account=config.account, region=config.region) if config.account or config.region else None
+    network = NetworkStack(
+        app, NETWORK_STACK, config=config, env=env, description="Orchestrator: shared VPC and ECS cluster"
+    )
+    orchestrator = OrchestratorStack(
+        app,
+        ORCHESTRATOR_STACK,
+        config=config,
+        network=network,
+        env=env,
+        description="Orchestrator: event routes, handlers, table, buckets, dead-letter queue",
+    )
+    apps = {
+        spec.name: AppStack(
+            app,
+            f"{APP_STACK_PREFIX}{spec.name}",
+            spec=spec,
+            orchestrator=orchestrator,
+            env=env,
+            description=f"Orchestrator app {spec.name}: image repository, build project, task roles, records",
+        )
+        for spec in config.apps
+    }
+    Tags.of(app).add("orchestrator:managed", "true")
+    return Stacks(config=config, network=network, orchestrator=orchestrator, apps=apps)

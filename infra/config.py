@@ -1,0 +1,148 @@
+"""Deploy-time configuration, read from the CDK context (cdk.json, `-c key=value`, or a file).
+
+| context key | meaning | default |
+|---|---|---|
+| `apps` | list of apps: `[{"name": "myapp", "kind": "app"}]` (JSON string when given with `-c`) | `[]` |
+| `appsFile` | path of a JSON file: a list of apps, or `{"apps": [...]}`; merged with `apps` | none |
+| `ssmPrefix` | first segment of every SSM parameter the orchestrator watches | `apppack` |
+| `powertoolsLayerVersion` | version of the AWS-published Powertools for AWS Lambda (Python) V3 layer | see below |
+| `natGateways` | 0: tasks run in public subnets with a public IP (no NAT cost); N: private subnets behind N NAT gateways | `0` |
+| `maxAzs` | availability zones of the VPC | `2` |
+| `alarmTopicArn` | SNS topic that receives the dead-letter-queue alarm | none |
+| `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
+
+# AWSLambdaPowertoolsPythonV3-python312-arm64:27, per the Powertools docs (docs/index.md, layer table).
+# The V3 layers ship Pydantic v2 (Powertools v3 dropped Pydantic v1). Newer versions: SSM public parameter
+# /aws/service/powertools/python/arm64/python3.12/latest.
+DEFAULT_POWERTOOLS_LAYER_VERSION = 27
+DEFAULT_SSM_PREFIX = "apppack"
+# App names that would collide with a path segment the IAM policies give a meaning to.
+RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
+
+
+class ConfigError(ValueError):
+    """The CDK context does not describe a valid deployment."""
+
+
+class AppSpec(BaseModel):
+    """One declared app. `repository` (a GitHub https URL) is optional: without it the project builds
+    the zip at `s3://<artifacts>/sources/<name>.zip`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=APP_NAME_PATTERN)
+    kind: AppKind = "app"
+    repository: str | None = Field(default=None, pattern=r"^https://github\.com/[\w.-]+/[\w.-]+?(\.git)?$")
+    branch: str = "main"
+    webhook: bool = True  # build on push (and on pull requests for pipelines); needs CodeBuild GitHub credentials
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_APP_NAMES:
+            raise ValueError(f"app name {name!r} is reserved (it is a path segment of the SSM layout)")
+        return name
+
+
+class InfraConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    apps: tuple[AppSpec, ...] = ()
+    ssm_prefix: str = Field(default=DEFAULT_SSM_PREFIX, pattern=r"^[A-Za-z0-9_.\-]+$")
+    powertools_layer_version: int = Field(default=DEFAULT_POWERTOOLS_LAYER_VERSION, ge=1)
+    architecture: Literal["arm64"] = "arm64"
+    nat_gateways: int = Field(default=0, ge=0, le=3)
+    max_azs: int = Field(default=2, ge=1, le=6)
+    alarm_topic_arn: str | None = None
+    account: str | None = None
+    region: str | None = None
+
+    @field_validator("apps")
+    @classmethod
+    def _unique(cls, apps: tuple[AppSpec, ...]) -> tuple[AppSpec, ...]:
+        names = [a.name for a in apps]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"apps declared more than once: {', '.join(duplicates)}")
+        return apps
+
+
+def _json_value(value: Any, key: str) -> Any:
+    """`-c key=value` gives strings; cdk.json gives JSON values."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"context {key!r} is not valid JSON: {error}") from error
+    return value
+
+
+def _apps_from_file(path: str, base: Path) -> list[Any]:
+    file = Path(path) if Path(path).is_absolute() else base / path
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ConfigError(f"appsFile {file}: {error}") from error
+    apps = data.get("apps") if isinstance(data, dict) else data
+    if not isinstance(apps, list):
+        raise ConfigError(f"appsFile {file}: expected a list of apps or {{'apps': [...]}}")
+    return apps
+
+
+def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraConfig:
+    """Build the configuration from context values (`app.node.try_get_context` of each key)."""
+    base = base or Path.cwd()
+    apps: list[Any] = []
+    if context.get("apps") is not None:
+        declared = _json_value(context["apps"], "apps")
+        if not isinstance(declared, list):
+            raise ConfigError("context 'apps' must be a list of {name, kind?}")
+        apps.extend(declared)
+    if context.get("appsFile"):
+        apps.extend(_apps_from_file(str(context["appsFile"]), base))
+
+    def pick(key: str, env: str | None = None) -> Any:
+        value = context.get(key)
+        if value is None and env:
+            value = os.environ.get(env)
+        return value
+
+    values = {
+        "apps": apps,
+        "ssm_prefix": pick("ssmPrefix"),
+        "powertools_layer_version": pick("powertoolsLayerVersion"),
+        "nat_gateways": pick("natGateways"),
+        "max_azs": pick("maxAzs"),
+        "alarm_topic_arn": pick("alarmTopicArn"),
+        "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
+        "region": pick("region", "CDK_DEFAULT_REGION"),
+    }
+    try:
+        return InfraConfig.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as error:
+        raise ConfigError(f"invalid CDK context: {error}") from error
+
+
+CONTEXT_KEYS = (
+    "apps",
+    "appsFile",
+    "ssmPrefix",
+    "powertoolsLayerVersion",
+    "natGateways",
+    "maxAzs",
+    "alarmTopicArn",
+    "account",
+    "region",
+)
