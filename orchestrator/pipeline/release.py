@@ -187,7 +187,8 @@ def run_task_step(ref: AppRef, number: int, step: str, command: str, at: int | N
     if not task_arn:
         reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
         return _fail(deps, app, number, step, at or 0, f"RunTask placed no task: {reasons}", "TaskStartFailures")
-    started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)])
+    stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
+    started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=f"{ecs.log_group}/{stream}")
     change_record(deps.store, app, number, lambda r: with_phase(r, step, started))
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
     return StepOutcome(f"{step} started", app, number, step)
