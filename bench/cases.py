@@ -14,33 +14,46 @@ A case says, for one handler:
 
 from __future__ import annotations
 
+import io
+import json
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from bench.container import (
+    CONFIG_VARS,
     PROCESSES,
     build_to_release,
     codebuild_events,
     declare_container_app,
     deliver,
+    deploy_fully,
     deployment_done,
     deployment_in_progress,
     network,
 )
 from bench.world import World, declare_apps
 from orchestrator.adapters.clients import client
+from orchestrator.bundles.build import build_bundle
 from orchestrator.events.patterns import (
+    BUNDLE_HANDLER,
     CODEBUILD_HANDLER,
     ECS_DEPLOYMENT_HANDLER,
     ECS_TASK_HANDLER,
+    PARAMETER_HANDLER,
     event_routes,
 )
 from orchestrator.local.aws_events import CODEBUILD_PHASES
+from orchestrator.local.s3_events import object_created
+from orchestrator.local.ssm_events import config_change
 from orchestrator.pipeline import keys
-from orchestrator.settings import get_settings
+from orchestrator.settings import configure, get_settings
 
 BENCH_APP = "bench"
 FLOOR_PK = "APP#bench-floor"  # the floor's own items, next to the handler's in the same table
@@ -58,6 +71,7 @@ class HandlerCase:
     bare: Callable[[World, int], None]
     duplicate_floor: str = "1 GetItem"
     measured: int | None = None  # fewer iterations for a case whose `prepare` runs a whole build
+    scale: bool = False  # also measured by figure 4 (the events whose cost could grow with the table)
 
     def bare_duplicate(self, world: World, i: int) -> None:
         client("dynamodb").get_item(
@@ -143,6 +157,7 @@ CODEBUILD_CASE = HandlerCase(
     setup=_codebuild_setup,
     prepare=_codebuild_prepare,
     bare=_codebuild_bare,
+    scale=True,
 )
 
 
@@ -212,7 +227,10 @@ def _floor_update_services(world: World) -> None:
 def _floor_record_write(world: World, i: int, attribute: str) -> None:
     client("dynamodb").update_item(
         TableName=world.settings.table_name,
-        Key={"primary_id": {"S": FLOOR_PK}, "secondary_id": {"S": f"{attribute.upper()}#{i:010d}"}},
+        Key={
+            "primary_id": {"S": FLOOR_PK},
+            "secondary_id": {"S": f"{attribute.upper()}#{build_number(world, i):010d}"},
+        },
         UpdateExpression="SET #a = :v",
         ConditionExpression="attribute_not_exists(#a.#end)",
         ExpressionAttributeNames={"#a": attribute, "#end": "end"},
@@ -284,9 +302,125 @@ ECS_DEPLOYMENT_CASE = HandlerCase(
     prepare=_ecs_deployment_prepare,
     bare=_ecs_deployment_bare,
     measured=25,
+    scale=True,
+)
+
+
+# --- Parameter Store Change: a config variable added to a deployed app ---------------------------------------
+
+
+def _config_name(world: World, var: str) -> str:
+    return f"/{world.settings.ssm_prefix}/apps/{BENCH_APP}/config/{var}"
+
+
+def _parameters_setup(world: World) -> None:
+    _container_setup(world)
+    deploy_fully(world, BENCH_APP, build_number(world, 0))  # a deployed app with 2 services
+
+
+def _parameters_prepare(world: World, i: int) -> Event:
+    name = _config_name(world, f"BENCH_VAR_{i}")
+    client("ssm").put_parameter(Name=name, Value="x", Type="SecureString")  # what the operator does
+    return config_change(name, "Create")
+
+
+def _parameters_bare(world: World, i: int) -> None:
+    """The config names (never the values), a revision per process type, and a rollout of each service."""
+    client("ssm").describe_parameters(
+        ParameterFilters=[{"Key": "Path", "Option": "OneLevel", "Values": [_config_name(world, "").rstrip("/")]}]
+    )
+    for process in PROCESSES:
+        _floor_task_definition(world, process, secrets=len(CONFIG_VARS) + i + 1)
+    _floor_update_services(world)
+
+
+PARAMETERS_CASE = HandlerCase(
+    handler_path=PARAMETER_HANDLER,
+    event="Parameter Store Change: config variable created (app deployed, 2 services)",
+    floor="1 DescribeParameters + 2 RegisterTaskDefinition + 2 UpdateService",
+    floor_calls=5,
+    setup=_parameters_setup,
+    prepare=_parameters_prepare,
+    bare=_parameters_bare,
+    measured=40,
+)
+
+
+# --- S3 Object Created: a new version of a function-app bundle uploaded --------------------------------------
+
+SAMPLE_BUNDLE = Path(__file__).resolve().parent.parent / "samples" / "bundles" / "hello"
+
+
+def _bundle(version: str) -> bytes:
+    """The sample bundle (2 functions, 2 static files) with its manifest's version set to `version`."""
+    with tempfile.TemporaryDirectory(prefix="bench-bundle-") as scratch:
+        source = Path(scratch) / "hello"
+        shutil.copytree(SAMPLE_BUNDLE, source)
+        manifest = json.loads((source / "manifest.json").read_text())
+        (source / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
+        return build_bundle(source)
+
+
+def _bundles_setup(world: World) -> None:
+    role = client("iam").create_role(
+        RoleName="orchestrator-bundle-functions",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    configure(function_role_arn=role)
+    world.state["function_role"] = role
+
+
+def _bundles_prepare(world: World, i: int) -> Event:
+    data = _bundle(f"v1.0.{i}")
+    world.state["bundle"] = data
+    key = f"bundles/hello-v1.0.{i}.zip"
+    bucket = world.settings.bundle_bucket
+    put = client("s3").put_object(Bucket=bucket, Key=key, Body=data)  # what the operator's upload does
+    return object_created(bucket=bucket, key=key, size=len(data), etag=put["ETag"], version_id=put.get("VersionId"))
+
+
+def _bundles_bare(world: World, i: int) -> None:
+    """Read the bundle, create its 2 functions, upload its 2 static files, then its manifest."""
+    data: bytes = (
+        client("s3").get_object(Bucket=world.settings.bundle_bucket, Key=f"bundles/hello-v1.0.{i}.zip")["Body"].read()
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        for name, handler in (("main", "app.handler"), ("send", "send.handler")):
+            client("lambda").create_function(
+                FunctionName=f"bench-floor-{i}-{name}", Runtime="python3.12", Role=world.state["function_role"],
+                Handler=handler, Code={"ZipFile": bundle.read(f"{name}.zip")},
+            )  # fmt: skip
+        for static in ("icon.png", "index.html"):
+            client("s3").put_object(
+                Bucket=world.settings.bundle_bucket,
+                Key=f"floor/static/{i}/{static}",
+                Body=bundle.read(f"static/{static}"),
+            )
+        client("s3").put_object(
+            Bucket=world.settings.bundle_bucket, Key=f"floor/manifests/{i}.json", Body=bundle.read("manifest.json")
+        )
+
+
+BUNDLES_CASE = HandlerCase(
+    handler_path=BUNDLE_HANDLER,
+    event="Object Created: a new version of the sample bundle (2 functions, 2 static files)",
+    floor="1 GetObject + 2 CreateFunction + 3 PutObject",
+    floor_calls=6,
+    setup=_bundles_setup,
+    prepare=_bundles_prepare,
+    bare=_bundles_bare,
+    measured=40,
 )
 
 
 CASES: dict[str, HandlerCase] = {
-    case.handler_path: case for case in (CODEBUILD_CASE, ECS_TASK_CASE, ECS_DEPLOYMENT_CASE)
+    case.handler_path: case
+    for case in (CODEBUILD_CASE, ECS_TASK_CASE, ECS_DEPLOYMENT_CASE, PARAMETERS_CASE, BUNDLES_CASE)
 }
