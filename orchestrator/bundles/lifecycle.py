@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -104,9 +105,14 @@ def delete_version(app_id: str, version: str, deps: BundleDeps | None = None) ->
     return outcome
 
 
-def _newest_first(record: VersionRecord) -> tuple[int, int]:
+def _version_order(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order: 1.10 after 1.9 (numbers compare as numbers)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.\-_]", version))
+
+
+def _newest_first(record: VersionRecord) -> tuple[int, tuple[tuple[int, int | str], ...]]:
     published = record.published.published_at if record.published else 0
-    return (published, record.updated_at)
+    return (published, _version_order(record.version))
 
 
 def prune_plan(records: list[VersionRecord], keep: int) -> list[VersionRecord]:

@@ -113,3 +113,21 @@ def test_sequencers_compare_after_right_padding() -> None:
     assert not is_older("617f08299329d189", "617F08299329D189")
     assert not is_older(None, "1")
     assert not is_older("1", None)
+
+
+def test_prune_keeps_the_most_recently_published_then_the_highest_versions() -> None:
+    from orchestrator.bundles.lifecycle import prune_plan
+    from orchestrator.bundles.records import Published, VersionRecord, VersionState
+
+    def rec(version: str, published_at: int | None, state: VersionState = VersionState.DEPLOYED) -> VersionRecord:
+        published = (
+            Published(bundle_sha256="x", functions={}, manifest_key="m", published_at=published_at)
+            if published_at is not None
+            else None
+        )
+        return VersionRecord(app_id="a", version=version, state=state, published=published)
+
+    records = [rec("1.9", 100), rec("1.10", 100), rec("0.1", 50), rec("2.0", None, VersionState.FAILED),
+               rec("0.0", 10, VersionState.DELETED)]  # fmt: skip
+    assert [r.version for r in prune_plan(records, 2)] == ["0.1", "2.0"]
+    assert [r.version for r in prune_plan(records, 0)] == ["1.10", "1.9", "0.1", "2.0"]
