@@ -49,3 +49,101 @@ def explain(
         console.print(table)
 
     emit(results, as_json, render)
+
+
+@app.command()
+def replay(
+    files: list[Path] = typer.Argument(..., help="Captured event JSON files (one EventBridge event each)."),
+    state_dir: Path = typer.Option(
+        Path(".orchestrator-local"), "--state-dir", envvar="ORCHESTRATOR_LOCAL_STATE_DIR",
+        help="The running emulator's state directory (used when no --endpoint-url is given).",
+    ),
+    wait: float = typer.Option(5.0, "--wait", help="Seconds to wait for the handlers to take the events."),
+    as_json: bool = JsonOption,
+) -> None:  # fmt: skip
+    """Send captured events into the running emulator (PutEvents on its bus) and say where each went."""
+    import time
+    from datetime import datetime
+
+    from orchestrator.adapters.clients import client, reset_clients
+    from orchestrator.events.matching import matches
+    from orchestrator.events.patterns import event_routes
+    from orchestrator.local.daemon import read_state
+    from orchestrator.local.resources import DLQ_NAME
+    from orchestrator.local.server import ensure_local_credentials
+    from orchestrator.settings import configure, get_settings
+
+    if get_settings().endpoint_url is None:
+        state = read_state(state_dir)
+        if state is None:
+            fail(f"no emulator is running for {state_dir} (start one with `orchestrator local up`)", 1)
+        configure(endpoint_url=state["endpoint"])
+        reset_clients()
+    ensure_local_credentials()
+    events = []
+    for path in files:
+        raw = load_event_file(path)
+        try:
+            explain_event(raw)  # validates the envelope; a non-event exits 2 before anything is sent
+        except InvalidEventError as error:
+            fail(f"{path}: {error}", 2)
+        events.append((path, raw))
+    settings = get_settings()
+    routes = event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket)
+    sqs = client("sqs")
+    dlq_url = sqs.get_queue_url(QueueName=DLQ_NAME)["QueueUrl"]
+
+    def dlq_depth() -> int:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    before = dlq_depth()
+    results: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    for path, raw in events:
+        entry = {
+            "Source": raw["source"],
+            "DetailType": raw["detail-type"],
+            "Detail": json.dumps(raw["detail"]),
+            "Resources": raw.get("resources", []),
+        }
+        if raw.get("time"):
+            entry["Time"] = datetime.fromisoformat(str(raw["time"]).replace("Z", "+00:00"))
+        response = client("events").put_events(Entries=[entry])
+        accepted = not response.get("FailedEntryCount")
+        matched = [r.name for r in routes if matches(r.pattern, raw)]
+        results.append({"file": str(path), "accepted": accepted, "routes": matched})
+        touched.update(matched)
+    deadline = time.monotonic() + wait
+    queues = [sqs.get_queue_url(QueueName=f"orchestrator-{name}")["QueueUrl"] for name in sorted(touched)]
+
+    def pending() -> int:
+        total = 0
+        for url in queues:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+            total += int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return total
+
+    while pending() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    summary = {"events": results, "undelivered": pending(), "new_dead_letters": dlq_depth() - before}
+
+    def render(data: dict[str, Any]) -> None:
+        table = Table("file", "routed to")
+        for row in data["events"]:
+            table.add_row(Path(row["file"]).name, ", ".join(row["routes"]) or "no rule: acknowledged by nobody")
+        console.print(table)
+        style = "green" if not data["new_dead_letters"] and not data["undelivered"] else "red"
+        console.print(
+            f"[{style}]{data['new_dead_letters']} new dead letters, {data['undelivered']} events not yet handled[/]"
+        )
+
+    emit(summary, as_json, render)
+    if summary["new_dead_letters"] or summary["undelivered"]:
+        raise typer.Exit(1)

@@ -8,7 +8,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from orchestrator.cli import bundle, demo, events
+from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, scheduled_tasks
 from orchestrator.cli.output import UserError, errors
 from orchestrator.settings import configure
 
@@ -21,6 +21,13 @@ app = typer.Typer(
 app.add_typer(events.app, name="events")
 app.add_typer(bundle.app, name="bundle")
 app.command(name="demo")(demo.demo)
+app.add_typer(local.app, name="local")
+app.add_typer(build.app, name="build")
+app.add_typer(config.app, name="config")
+app.add_typer(ps.app, name="ps")
+app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
+app.add_typer(access.app, name="access")
+app.command(name="apps")(apps.apps)
 
 
 @app.callback()
@@ -31,12 +38,19 @@ def global_options(
     region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
 ) -> None:
     configure(endpoint_url=endpoint_url, region=region)
+    if endpoint_url and ("127.0.0.1" in endpoint_url or "localhost" in endpoint_url):
+        from orchestrator.local.server import ensure_local_credentials
+
+        ensure_local_credentials()  # the emulator accepts any credentials; none are needed
 
 
 def main() -> None:
     """Console entry point: user errors and AWS errors become one line and a non-zero exit code."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns a command's typer.Exit code instead of exiting.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
     except UserError as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         sys.exit(error.code)
@@ -59,7 +73,8 @@ def main() -> None:
     except Exception as error:  # click's usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(error, click.ClickException):
+        # typer >= 0.25 raises its vendored click's exceptions: recognise both by their interface.
+        if isinstance(error, click.ClickException) or (hasattr(error, "show") and hasattr(error, "exit_code")):
             error.show()
-            sys.exit(error.exit_code)
+            sys.exit(int(getattr(error, "exit_code", 2)))
         raise

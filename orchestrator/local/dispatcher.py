@@ -88,9 +88,16 @@ class Dispatcher:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(log_stream)
 
-    def poll(self) -> int:
-        """Deliver what is waiting on every route's queue, once. Returns the number of events delivered."""
-        return sum(self._poll_queue(queue) for queue in self.routing.queues)
+    def poll(self, routes: set[str] | None = None) -> int:
+        """Deliver what is waiting on the routes' queues (all routes by default), until they are empty.
+        Returns the number of events delivered."""
+        delivered = 0
+        for queue in self.routing.queues:
+            if routes is not None and queue.route.name not in routes:
+                continue
+            while batch := self._poll_queue(queue):
+                delivered += batch
+        return delivered
 
     def _poll_queue(self, queue: RouteQueue) -> int:
         sqs = client("sqs")

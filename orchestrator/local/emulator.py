@@ -54,13 +54,14 @@ class Emulator:
     behaviour: Behaviour = field(default_factory=Behaviour)
     port: int = 0
     log_path: Path | None = None
+    poll_all_queues: bool = False  # a long-running emulator also receives events from outside
     server: MotoServer = field(init=False)
     clock: Clock = field(default_factory=Clock)
     routing: Routing | None = field(default=None, init=False)
     _log_stream: IO[str] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.server = MotoServer(port=self.port)
+        self.server = MotoServer.for_process(self.port)
         self.scheduler = Scheduler(self.clock)
         self.bus = Bus()
         self.codebuild = CodeBuildSimulator(self.clock, self.scheduler, self.bus, self.behaviour)
@@ -103,7 +104,8 @@ class Emulator:
         return endpoint
 
     def stop(self) -> None:
-        self.server.stop()
+        # The in-process server is reused by the next emulator of this process (it is reset on start);
+        # its thread ends with the process.
         clients.reset_clients()
         reset_idempotency()
         if self._log_stream is not None:
@@ -130,12 +132,11 @@ class Emulator:
         simulated = self.parameters.step() + self.codebuild.step()
         simulated += self.scheduler.run_due()
         simulated += self.tasks.step() + self.deployments.step()
-        delivered = 0
-        while True:  # deliver until the queues are empty: handlers' own effects are seen next step
-            batch = self.dispatcher.poll()
-            if not batch:
-                break
-            delivered += batch
+        # Deliver what this step emitted; handlers' own effects (RunTask, UpdateService...) are seen next
+        # step. Events from outside (`events replay`, the AWS CLI) arrive on any queue: poll them all.
+        routes = None if self.poll_all_queues else set(self.bus.touched_routes)
+        self.bus.touched_routes.clear()
+        delivered = self.dispatcher.poll(routes)
         return StepReport(self.clock.tick, simulated, delivered)
 
     def run_until_idle(

@@ -49,6 +49,7 @@ def create_core_resources(settings: Settings) -> None:
 # --- Event routing: the stack's rules, from the one definition, each targeting a queue the dispatcher polls.
 
 DLQ_NAME = "orchestrator-dlq"
+NETWORK_TAG = "orchestrator:network"
 
 
 def queue_name(route_name: str) -> str:
@@ -102,7 +103,25 @@ def create_network() -> Network:
     """The shared VPC networking Fargate tasks and services use (the stack takes it as context values).
     moto checks awsvpc subnets and security groups against EC2, so they must exist."""
     ec2 = client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
-    group = ec2.create_security_group(GroupName="orchestrator-tasks", Description="orchestrator tasks", VpcId=vpc)
+    tags = [
+        {"ResourceType": kind, "Tags": [{"Key": NETWORK_TAG, "Value": "tasks"}]}
+        for kind in ("vpc", "subnet", "security-group")
+    ]
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=tags[:1])["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", TagSpecifications=tags[1:2])["Subnet"]["SubnetId"]
+        for i in range(2)
+    ]
+    group = ec2.create_security_group(
+        GroupName="orchestrator-tasks", Description="orchestrator tasks", VpcId=vpc, TagSpecifications=tags[2:]
+    )
     return Network(subnets=subnets, security_groups=[group["GroupId"]])
+
+
+def find_network() -> Network | None:
+    """The emulator's task networking, for a process that did not create it (the CLI's `local register`)."""
+    ec2 = client("ec2")
+    filters = [{"Name": f"tag:{NETWORK_TAG}", "Values": ["tasks"]}]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=filters)["Subnets"]]
+    groups = [g["GroupId"] for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]]
+    return Network(subnets=sorted(subnets), security_groups=groups) if subnets and groups else None

@@ -32,6 +32,9 @@ def free_port() -> int:
         return port
 
 
+_SERVERS: list[MotoServer] = []
+
+
 @dataclass
 class MotoServer:
     """moto's threaded server on 127.0.0.1 (never on all interfaces)."""
@@ -43,7 +46,20 @@ class MotoServer:
     def endpoint_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
+    @classmethod
+    def for_process(cls, port: int = 0) -> MotoServer:
+        """The process's server on `port` (any free port for 0): starting moto's server app costs seconds,
+        so emulators run one after another in a process (tests, `local run`) share it, reset in between."""
+        for server in _SERVERS:
+            if port in (0, server.port):
+                return server
+        server = cls(port=port)
+        _SERVERS.append(server)
+        return server
+
     def start(self) -> str:
+        if self._server is not None:
+            return self.endpoint_url
         from moto.server import ThreadedMotoServer
 
         from orchestrator.local import moto_patches

@@ -25,6 +25,8 @@ from botocore.exceptions import ClientError
 from orchestrator.adapters.artifacts import Artifacts, artifact_key
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
+from orchestrator.events.matching import matches
+from orchestrator.events.patterns import event_routes
 from orchestrator.local import apps as local_apps
 from orchestrator.local.apppack import apppack_toml, metadata_toml, parse_procfile, sample_procfile
 from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events, envelope
@@ -70,11 +72,15 @@ class Scheduler:
 
 
 class Bus:
-    """Puts events on moto's default event bus (PutEvents), where the rules route them."""
+    """Puts events on moto's default event bus (PutEvents), where the rules route them.
+
+    It also notes which routes an event matches (the same patterns, matched locally), so the dispatcher
+    only polls the queues that can have something: moto decides the actual delivery."""
 
     def __init__(self) -> None:
         self.emitted: list[dict[str, Any]] = []
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.touched_routes: set[str] = set()
 
     def put(self, event: dict[str, Any]) -> None:
         entry: dict[str, Any] = {
@@ -89,6 +95,10 @@ class Bus:
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"PutEvents rejected the event: {response['Entries']}")
         self.emitted.append(event)
+        settings = get_settings()
+        for route in event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket):
+            if matches(route.pattern, event):
+                self.touched_routes.add(route.name)
         for listener in self.listeners:
             listener(event)
 

@@ -1,0 +1,86 @@
+"""`orchestrator local up` runs this in the background: the emulator, stepping every half second.
+
+The state directory (default `.orchestrator-local/`) holds `state.json` (pid, port, endpoint), the moto
+server's and handlers' logs. `orchestrator local down` stops the process named there. Each state directory
+is one emulator: two directories, two separate emulators on two ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+DEFAULT_STATE_DIR = Path(".orchestrator-local")
+STATE_FILE = "state.json"
+STEP_SECONDS = 0.5
+
+
+def state_path(state_dir: Path) -> Path:
+    return state_dir / STATE_FILE
+
+
+def read_state(state_dir: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(state_path(state_dir).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def serve(state_dir: Path, port: int) -> None:
+    from orchestrator.local.emulator import Emulator
+
+    stop = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(port=port, log_path=state_dir / "handlers.log", poll_all_queues=True)
+    endpoint = emulator.start()
+    state = {"pid": os.getpid(), "port": emulator.server.port, "endpoint": endpoint, "started": time.time(),
+             "dlq_url": emulator.routing.dlq_url if emulator.routing else ""}  # fmt: skip
+    tmp = state_path(state_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(state_path(state_dir))
+    try:
+        while not stop:
+            try:
+                emulator.step()
+            except Exception as error:  # keep serving: the error is in the log, the next step retries
+                print(f"step failed: {type(error).__name__}: {error}", flush=True)
+            time.sleep(STEP_SECONDS)
+    finally:
+        emulator.stop()
+        state_path(state_dir).unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    serve(args.state_dir, args.port)
+
+
+if __name__ == "__main__":
+    main()
