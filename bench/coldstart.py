@@ -86,15 +86,16 @@ def import_breakdown(module: str, top: int = 6) -> list[dict[str, Any]]:
     return [{"package": name, "self_ms": round(us / 1000, 1)} for name, us in ranked]
 
 
-def run(runs: int = 9, breakdown: bool = True) -> dict[str, Any]:
-    modules: list[str] = []
+def run(runs: int = 9, breakdown: bool = True, modules: list[str] | None = None) -> dict[str, Any]:
+    """`modules`: the handler modules to measure (default: every handler that imports)."""
     skipped: list[dict[str, str]] = []
-    for found in discover_handlers():
-        module = found.handler_path.rpartition(".")[0]
-        if found.importable:
-            modules.append(module)
-        else:
-            skipped.append({"handler": found.handler_path, "note": found.note})
+    if modules is None:
+        modules = []
+        for found in discover_handlers():
+            if found.importable:
+                modules.append(found.handler_path.rpartition(".")[0])
+            else:
+                skipped.append({"handler": found.handler_path, "note": found.note})
     samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
     for _ in range(runs):  # interleaved, so drift on a shared machine hits every module alike
         for name in samples:

@@ -1,7 +1,7 @@
 """Figure 5: the Lambda code asset, in bytes and files.
 
-When infra provides the function that stages the asset, the figure measures exactly what it stages.
-Until then it computes what that asset would ship: the `orchestrator` package without `cli/` and `local/`
+When infra provides the function that stages the asset (`infra.asset.stage_into`), the figure measures
+exactly what it stages. Without it, the figure computes what that asset would ship: the `orchestrator` package without `cli/` and `local/`
 (operator and emulator code, not Lambda code), plus the vendored `pydantic_settings` and `dotenv` packages.
 Powertools, pydantic and boto3 come from the Powertools layer and the runtime, so they are not counted.
 Sizes: the files' bytes, and the deflated zip that Lambda stores (its limits: 50 MB zipped, 250 MB unzipped).
@@ -9,10 +9,7 @@ Sizes: the files' bytes, and the deflated zip that Lambda stores (its limits: 50
 
 from __future__ import annotations
 
-import ast
-import importlib
 import importlib.util
-import inspect
 import io
 import tempfile
 import zipfile
@@ -57,23 +54,25 @@ def computed_files() -> list[tuple[Path, str]]:
     return files
 
 
-def find_stager() -> Callable[..., Any] | None:
-    """A function in infra/ named `stage_*` (the staging of the Lambda code asset), if infra has one."""
-    infra = ROOT / "infra"
-    for path in sorted(infra.rglob("*.py")) if infra.is_dir() else []:
-        try:
-            tree = ast.parse(path.read_text())
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("stage") and "asset" in node.name:
-                module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-                try:
-                    stager: Callable[..., Any] = getattr(importlib.import_module(module), node.name)
-                except Exception:
-                    continue
-                return stager
-    return None
+STAGER_FILE = ROOT / "infra" / "asset.py"
+
+
+def find_stager() -> Callable[[Path], Path] | None:
+    """infra's staging of the Lambda code asset (`infra/asset.py: stage_into(target)`), when infra has it.
+    The file is loaded on its own (it needs only the standard library): importing the `infra` package
+    would load the CDK, which takes seconds and is not what is measured."""
+    if not STAGER_FILE.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("bench_infra_asset", STAGER_FILE)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        return None
+    stager: Callable[[Path], Path] | None = getattr(module, "stage_into", None)
+    return stager
 
 
 def _measure(files: Iterable[tuple[Path, str]]) -> dict[str, int]:
@@ -87,12 +86,10 @@ def _measure(files: Iterable[tuple[Path, str]]) -> dict[str, int]:
     return {"bytes": total, "files": count, "zip_bytes": len(buffer.getvalue())}
 
 
-def _staged_files(stager: Callable[..., Any]) -> tuple[list[tuple[Path, str]], tempfile.TemporaryDirectory[str]]:
-    """Call the stager with a target directory when it takes one, else use the directory it returns."""
+def _staged_files(stager: Callable[[Path], Path]) -> tuple[list[tuple[Path, str]], tempfile.TemporaryDirectory[str]]:
+    """Stage into a fresh directory (the stager creates it) and list what it wrote."""
     scratch = tempfile.TemporaryDirectory(prefix="bench-asset-")
-    parameters = [p for p in inspect.signature(stager).parameters.values() if p.default is inspect.Parameter.empty]
-    result = stager(Path(scratch.name)) if parameters else stager()
-    directory = Path(result) if isinstance(result, str | Path) else Path(scratch.name)
+    directory = Path(stager(Path(scratch.name) / "code"))
     files = [(p, p.relative_to(directory).as_posix()) for p in sorted(directory.rglob("*")) if _shippable(p)]
     return files, scratch
 
@@ -105,7 +102,7 @@ def run() -> dict[str, Any]:
     if stager is not None:
         try:
             files, scratch = _staged_files(stager)
-            method = f"staged by {stager.__module__}.{stager.__qualname__}"
+            method = f"staged by infra/asset.py {stager.__qualname__}()"
         except Exception as error:
             method += f" (the infra stager failed: {error!r})"[:300]
     try:

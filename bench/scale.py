@@ -107,9 +107,10 @@ def measure(world: World, case: HandlerCase, events: int) -> dict[str, Any]:
     }
 
 
-def run(sizes: tuple[Size, ...] = FULL_SIZES, events: int = 30) -> dict[str, Any]:
+def run(sizes: tuple[Size, ...] = FULL_SIZES, events: int = 30, handlers: set[str] | None = None) -> dict[str, Any]:
+    """`handlers`: limit to these handler paths (default: every importable handler whose case scales)."""
     found = [CASES.get(d.handler_path) for d in discover_handlers() if d.importable]
-    scaled = [case for case in found if case is not None and case.scale]
+    scaled = [c for c in found if c is not None and c.scale and (handlers is None or c.handler_path in handlers)]
     rows: list[dict[str, Any]] = []
     with fresh_world() as world:
         for size in sizes:
