@@ -169,7 +169,7 @@ class AppStack(Stack):
             codebuild_project=f"orchestrator-{name}",
             ecr_repository=f"orchestrator/{name}",
             ecs=EcsConfig(
-                cluster=network.cluster.cluster_name,
+                cluster=CLUSTER_NAME,
                 execution_role_arn=self.execution_role.role_arn,
                 task_role_arn=self.task_role.role_arn,
                 log_group=self.log_group.log_group_name,
@@ -306,7 +306,7 @@ class AppStack(Stack):
                 sid="Tasks",
                 actions=["ecs:ListTasks", "ecs:DescribeTasks"],
                 resources=["*"],
-                conditions={"ArnEquals": {"ecs:cluster": orchestrator.cluster.cluster_arn}},
+                conditions={"ArnEquals": {"ecs:cluster": orchestrator.cluster_arn}},
             )
         )
         acknowledge(
@@ -322,14 +322,13 @@ class AppStack(Stack):
 
     def _grant_orchestrator(self, orchestrator: OrchestratorStack) -> None:
         name = self.spec.name
-        cluster = orchestrator.cluster
         families = orchestrator.ecs_arn("task-definition", f"{name}-*:*")
         services = orchestrator.ecs_arn("service", f"{CLUSTER_NAME}/{name}-*")
         run_task = iam.PolicyStatement(
             sid="RunTasks",
             actions=["ecs:RunTask"],
             resources=[families],
-            conditions={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}},
+            conditions={"ArnEquals": {"ecs:cluster": orchestrator.cluster_arn}},
         )
         pass_task_roles = iam.PolicyStatement(
             sid="PassTaskRoles",

@@ -226,7 +226,7 @@ class OrchestratorStack(Stack):
             "ORCHESTRATOR_ARTIFACTS_BUCKET": self.artifacts_bucket.bucket_name,
             "ORCHESTRATOR_BUNDLE_BUCKET": self.bundle_bucket.bucket_name,
             "ORCHESTRATOR_SSM_PREFIX": self.config.ssm_prefix,
-            "ORCHESTRATOR_CLUSTER_NAME": self.cluster.cluster_name,
+            "ORCHESTRATOR_CLUSTER_NAME": CLUSTER_NAME,
             "ORCHESTRATOR_SUBNETS": self.to_json_string(subnets),
             "ORCHESTRATOR_SECURITY_GROUPS": self.to_json_string([self.network.task_security_group.security_group_id]),
             "ORCHESTRATOR_FUNCTION_ROLE_ARN": self.function_role.role_arn,
@@ -244,6 +244,11 @@ class OrchestratorStack(Stack):
     def parameter_arn(self, path: str) -> str:
         """ARN of an SSM parameter; `path` is relative to the prefix (e.g. "apps/*/scaling")."""
         return self.format_arn(service="ssm", resource="parameter", resource_name=f"{self.config.ssm_prefix}/{path}")
+
+    @property
+    def cluster_arn(self) -> str:
+        """By name (the cluster's name is fixed): no cross-stack import for IAM conditions."""
+        return self.ecs_arn("cluster", CLUSTER_NAME)
 
     def ecs_arn(self, resource: str, name: str) -> str:
         return self.format_arn(service="ecs", resource=resource, resource_name=name)
@@ -292,7 +297,7 @@ class OrchestratorStack(Stack):
         )
 
     def _grant_container(self, role: iam.Role) -> None:
-        cluster_condition = {"ArnEquals": {"ecs:cluster": self.cluster.cluster_arn}}
+        cluster_condition = {"ArnEquals": {"ecs:cluster": self.cluster_arn}}
         objects = self.artifacts_bucket.arn_for_objects("*")
         tasks = self.ecs_arn("task", f"{CLUSTER_NAME}/*")
         services = self.ecs_arn("service", f"{CLUSTER_NAME}/*")
@@ -420,6 +425,10 @@ class OrchestratorStack(Stack):
                     "lambda:UpdateFunctionConfiguration",
                     "lambda:GetFunction",
                     "lambda:GetFunctionConfiguration",
+                    "lambda:PublishVersion",
+                    "lambda:CreateAlias",
+                    "lambda:UpdateAlias",
+                    "lambda:GetAlias",
                     "lambda:AddPermission",
                     "lambda:GetPolicy",
                     "lambda:InvokeFunction",
@@ -454,6 +463,10 @@ class OrchestratorStack(Stack):
             resource_name=f"/aws/lambda/{BUNDLE_FUNCTION_PATTERN}:*",
             arn_format=_COLON_RESOURCE_NAME,
         )
+        static = self.bundle_bucket.arn_for_objects("static/*")
+        self.function_role.add_to_policy(
+            iam.PolicyStatement(sid="ReadStaticAssets", actions=["s3:GetObject"], resources=[static])
+        )
         self.function_role.add_to_policy(
             iam.PolicyStatement(
                 sid="OwnLogs",
@@ -465,8 +478,9 @@ class OrchestratorStack(Stack):
             self.function_role,
             "IAM5",
             "Lambda creates each function app's log group at first invoke as /aws/lambda/<function>; the "
-            "pattern admits only <appid>_<version>_<function> names.",
-            *resource_details(self, log_groups),
+            "pattern admits only <appid>_<version>_<function> names. Function apps read their static assets "
+            "(ORCHESTRATOR_STATIC_BUCKET) under static/ only.",
+            *resource_details(self, log_groups, static),
         )
 
     def _grant_events_role(self) -> None:
@@ -518,7 +532,7 @@ class OrchestratorStack(Stack):
             "TableName": self.table.table_name,
             "ArtifactsBucket": self.artifacts_bucket.bucket_name,
             "BundleBucket": self.bundle_bucket.bucket_name,
-            "ClusterName": self.cluster.cluster_name,
+            "ClusterName": CLUSTER_NAME,
             "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
             "BundleInvokePolicyArn": self.bundle_invoke_policy.managed_policy_arn,
             "SsmPrefix": self.config.ssm_prefix,
