@@ -88,6 +88,15 @@ def _explain_bundle(raw: dict[str, Any], store: Store) -> str:
 EXPLAINERS[patterns.BUNDLE_HANDLER] = _explain_bundle
 
 
+def _explain_parameter(raw: dict[str, Any], store: Store) -> str:
+    from orchestrator.parameters.explain import explain_parameter_event
+
+    return explain_parameter_event(raw, store)
+
+
+EXPLAINERS[patterns.PARAMETER_HANDLER] = _explain_parameter
+
+
 def parse_event(raw: Any) -> AnyEvent:
     try:
         return AnyEvent.model_validate(raw)

@@ -106,6 +106,13 @@ def _reject(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, parameter: s
     return _outcome(ref, ticket.target, "rejected", message)
 
 
+def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterOutcome:
+    message = "a deploy is in progress; the change is applied when the deploy ends"
+    deps.states.mark_deferred(ticket, message)
+    logger.info("parameter change deferred", extra={"parameter": ref.name, "target": ticket.target.key})
+    return _outcome(ref, ticket.target, "deferred", message)
+
+
 def _value_of(deps: ParameterDeps, names: list[str]) -> tuple[str | None, str, str]:
     """(value, fingerprint, name) of the first existing parameter of `names`; (None, ABSENT, first name)."""
     for name in names:
@@ -181,7 +188,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
         deps.states.record_applied(ticket, source, fingerprint, desired)
         return _outcome(ref, target, "recorded", "not deployed yet: the first deploy uses this scaling")
     if deps.roll.deploy_in_progress(ctx):
-        return _outcome(ref, target, "deferred", "a deploy is in progress; it is re-applied when the deploy ends")
+        return _defer(deps, ticket, ref)
     sizes = effective_sizes(ctx, spec, sorted(running.processes))
     resized = [
         p for p, s in sizes.items() if (s.cpu, s.memory) != (running.processes[p].cpu, running.processes[p].memory)
@@ -260,7 +267,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         deps.states.record_applied(ticket, ref.name, fingerprint, desired)
         return _outcome(ref, target, "recorded", "not deployed yet: the first deploy uses these config names")
     if deps.roll.deploy_in_progress(ctx):
-        return _outcome(ref, target, "deferred", "a deploy is in progress; it is re-applied when the deploy ends")
+        return _defer(deps, ticket, ref)
     sizes = {
         p: ProcessScaling(cpu=n.cpu, memory=n.memory, min_processes=1, max_processes=1)
         for p, n in running.processes.items()
@@ -388,8 +395,9 @@ def apply_parameter_change(event: ParameterStoreChangeEvent, deps: ParameterDeps
 
 
 def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterOutcome]:
-    """Post-deploy callback: re-point the scheduled tasks at the new task definition, and re-apply config or
-    scaling changes that were deferred while the deploy ran. `app` is an app key (`demo`, `pipe:12`)."""
+    """Post-deploy callback: re-apply a config change that was deferred while the deploy ran, bring desired
+    counts and autoscaling in line with the scaling (new services included), and re-point the scheduled tasks
+    at the new task definition. `app` is an app key (`demo`, `pipe:12`)."""
     deps = deps or ParameterDeps()
     prefix = get_settings().ssm_prefix
     target = Target("review_app", *app.split(":", 1)) if ":" in app else Target("app", app)
@@ -397,8 +405,11 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
     if ctx is None:
         return []
     outcomes = []
-    config_ref = ParameterRef(config_path(target, prefix) + "/*", prefix, ParameterKind.CONFIG, target, "*")
-    outcomes.append(apply_config(target, config_ref, deps))
+    if deps.states.is_deferred(target, ParameterKind.CONFIG):
+        # Only a deferred config change is re-applied: otherwise the deploy itself read the current names,
+        # and rolling again would restart every service for nothing.
+        config_ref = ParameterRef(config_path(target, prefix) + "/*", prefix, ParameterKind.CONFIG, target, "*")
+        outcomes.append(apply_config(target, config_ref, deps))
     scaling_ref = ParameterRef(kind_name(target, ParameterKind.SCALING, prefix), prefix, ParameterKind.SCALING, target)
     outcomes.append(apply_scaling(target, scaling_ref, deps))
     if target.kind == "app":

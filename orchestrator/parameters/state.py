@@ -92,10 +92,24 @@ class ParameterStates:
                 "at": int(time.time()),
             }
             current.pop("error", None)
+            current.pop("deferred", None)
             return current
 
         _, after = self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
         return after is not None
+
+    def mark_deferred(self, ticket: Ticket, reason: str) -> None:
+        """The change could not be applied now (a deploy is running); `after_deploy` re-applies it."""
+
+        def change(item: Item | None) -> Item | None:
+            current = dict(item or {})
+            current["deferred"] = {"ticket": ticket.number, "reason": reason, "at": int(time.time())}
+            return current
+
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+
+    def is_deferred(self, target: Target, kind: ParameterKind) -> bool:
+        return bool((self.get(target, kind) or {}).get("deferred"))
 
     def record_error(self, ticket: Ticket, parameter: str, fingerprint: str, message: str) -> None:
         """The value at `fingerprint` was rejected. Kept until a valid value is applied."""
