@@ -1,0 +1,188 @@
+"""Read-side API for the CLI (`ps`, `scale`, `scheduled-tasks`, `access`, `config`): what each parameter last
+applied, its error, and validation of a value before it is written. Reads only (GetItem/Query, Describe*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.adapters.autoscaling import AutoScaling
+from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.store import Store
+from orchestrator.parameters.access import UserAccess, parse_access_list, user_access
+from orchestrator.parameters.context import load_context
+from orchestrator.parameters.names import ACCOUNT_PK, ParameterKind, Target, parse_parameter_name
+from orchestrator.parameters.rollout import Rollout
+from orchestrator.parameters.scaling import InvalidParameterError, ScalingSpec, parse_scaling
+from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, rule_name
+from orchestrator.parameters.state import ParameterStates, state_sk
+from orchestrator.pipeline import keys
+from orchestrator.settings import get_settings
+
+__all__ = [
+    "InvalidParameterError",
+    "ParameterStatus",
+    "ProcessView",
+    "ScheduledTaskView",
+    "UserAccess",
+    "access_list",
+    "administrators",
+    "parameter_statuses",
+    "processes",
+    "scheduled_tasks",
+    "target_of",
+    "user_access",
+    "validate_parameter",
+]
+
+
+def target_of(app: str) -> Target:
+    """`demo` → an app, `pipe:12` → review app 12 of pipeline `pipe`."""
+    if ":" in app:
+        pipeline, pr = app.split(":", 1)
+        return Target("review_app", pipeline, pr)
+    return Target("app", app)
+
+
+@dataclass(frozen=True)
+class ParameterStatus:
+    kind: str
+    parameter: str | None  # the parameter last applied (or that failed)
+    applied_at: int | None
+    desired: dict[str, Any]
+    error: dict[str, Any] | None  # {parameter, message, at} of the last rejected value, until a valid one
+    deferred: bool
+
+
+def parameter_statuses(app: str, store: Store | None = None) -> list[ParameterStatus]:
+    """Every parameter kind's state for an app, in one Query (`APP#<app>`, prefix `PARAMETERS#`)."""
+    items = ParameterStates(store).all_for(target_of(app))
+    found = []
+    for item in items:
+        if item["secondary_id"] == "PARAMETERS#rollout":
+            continue
+        applied = item.get("applied") or {}
+        found.append(
+            ParameterStatus(
+                kind=str(item.get("kind") or str(item["secondary_id"]).split("#", 1)[1]),
+                parameter=applied.get("parameter") or (item.get("error") or {}).get("parameter"),
+                applied_at=applied.get("at"),
+                desired=dict(applied.get("desired") or {}),
+                error=item.get("error"),
+                deferred=bool(item.get("deferred")),
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ProcessView:
+    """One process type, for `ps`."""
+
+    name: str
+    service: str
+    command: str
+    cpu: int
+    memory: int
+    min_processes: int
+    max_processes: int
+    task_definition: str | None
+    state: str | None = None  # from DEPLOYSTATUS
+    desired_count: int | None = None  # live, from ECS
+    autoscaling: tuple[int, int] | None = None  # live (min, max), from Application Auto Scaling
+
+
+def processes(app: str, *, live: bool = False, store: Store | None = None) -> list[ProcessView]:
+    """The app's process types as deployed plus what scaling/config changes rolled out since. With `live`,
+    also DescribeServices and DescribeScalableTargets. Empty before the first deploy."""
+    store = store or Store()
+    ctx = load_context(store, target_of(app))
+    if ctx is None:
+        return []
+    running = Rollout(store).running(ctx)
+    if running is None:
+        return []
+    scaling = ScalingSpec.model_validate(
+        ((ParameterStates(store).get(ctx.target, ParameterKind.SCALING) or {}).get("applied") or {})
+        .get("desired", {})
+        .get("scaling")
+        or {}
+    )
+    states = {p.name: p for p in ctx.processes}
+    live_services = (
+        Ecs().describe_services(ctx.ecs.cluster, [p.service for p in running.processes.values()]) if live else {}
+    )
+    views = []
+    for name, now in sorted(running.processes.items()):
+        size = scaling.for_process(name)
+        status = states.get(name)
+        low = size.min_processes if size else (status.min_processes if status and status.min_processes else 1)
+        high = size.max_processes if size else (status.max_processes if status and status.max_processes else low)
+        target = AutoScaling().current(ctx.ecs.cluster, now.service) if live else None
+        views.append(
+            ProcessView(
+                name=name, service=now.service, command=now.command, cpu=now.cpu, memory=now.memory,
+                min_processes=low, max_processes=high, task_definition=now.task_definition,
+                state=_state_of(ctx.deploystatus, name),
+                desired_count=live_services[now.service].desired_count if now.service in live_services else None,
+                autoscaling=(target.min_capacity, target.max_capacity) if target else None,
+            )
+        )  # fmt: skip
+    return views
+
+
+def _state_of(status: dict[str, Any] | None, process: str) -> str | None:
+    for raw in (status or {}).get("processes") or []:
+        if isinstance(raw, dict) and raw.get("name") == process:
+            return str(raw.get("state")) if raw.get("state") else None
+    return None
+
+
+@dataclass(frozen=True)
+class ScheduledTaskView:
+    schedule: str
+    command: str
+    rule: str
+    argv: list[str] = field(default_factory=list)
+
+
+def scheduled_tasks(app: str, store: Store | None = None) -> list[ScheduledTaskView]:
+    """The scheduled tasks last applied (the record of the last valid value), with their rule names."""
+    state = ParameterStates(store).get(Target("app", app), ParameterKind.SCHEDULED_TASKS) or {}
+    raw = ((state.get("applied") or {}).get("desired") or {}).get("tasks") or []
+    tasks = [ScheduledTask.model_validate(t) for t in raw]
+    return [ScheduledTaskView(t.schedule, t.command, rule_name(app, t.schedule), t.argv) for t in tasks]
+
+
+def access_list(app: str, store: Store | None = None) -> list[str]:
+    """The emails granted by the app's (or pipeline's) `users` parameter."""
+    target = Target("pipeline", app) if _is_pipeline(app, store) else Target("app", app)
+    state = ParameterStates(store).get(target, ParameterKind.USERS) or {}
+    return list(((state.get("applied") or {}).get("desired") or {}).get("emails") or [])
+
+
+def _is_pipeline(app: str, store: Store | None) -> bool:
+    settings_item = (store or Store()).get(keys.app_pk(app), keys.SETTINGS_SK) or {}
+    return settings_item.get("kind") == "pipeline"
+
+
+def administrators(store: Store | None = None) -> list[str]:
+    item = (store or Store()).get(ACCOUNT_PK, state_sk(ParameterKind.ADMINISTRATORS)) or {}
+    return list(((item.get("applied") or {}).get("desired") or {}).get("emails") or [])
+
+
+def validate_parameter(name: str, value: str, known_processes: list[str] | None = None) -> None:
+    """Validate a value before writing it (`scale`, `scheduled-tasks add`, `access add`). Raises
+    InvalidParameterError with the same message the handler would record. Config values are not validated."""
+    ref = parse_parameter_name(name, get_settings().ssm_prefix)
+    if ref is None:
+        raise InvalidParameterError(f"{name} is not a parameter the orchestrator manages")
+    if ref.kind is ParameterKind.SCALING:
+        parse_scaling(value, known_processes)
+    elif ref.kind is ParameterKind.SCHEDULED_TASKS:
+        if ref.target.kind != "app":
+            raise InvalidParameterError("review apps cannot have scheduled tasks")
+        parse_scheduled_tasks(value)
+    elif ref.kind in (ParameterKind.USERS, ParameterKind.ADMINISTRATORS):
+        parse_access_list(value, str(ref.kind))
