@@ -58,7 +58,7 @@ class AppStack(Stack):
         name = spec.name
         config = orchestrator.config
         network = orchestrator.network
-        self.add_dependency(orchestrator)
+        self.add_stack_dependency(orchestrator)
         # By its deterministic name: no cross-stack export, and cdk-nag findings name it predictably.
         self.artifacts_bucket = s3.Bucket.from_bucket_name(self, "ArtifactsBucket", bucket_name(self, "artifacts"))
 
@@ -131,7 +131,7 @@ class AppStack(Stack):
             "Build",
             project_name=f"orchestrator-{name}",
             description=f"Builds {name}: buildpacks or Dockerfile, pushed to ECR, artifacts to S3",
-            source=self._source(orchestrator),
+            source=self._source(),
             build_spec=codebuild.BuildSpec.from_object(buildspec()),
             environment=codebuild.BuildEnvironment(
                 build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
@@ -194,7 +194,7 @@ class AppStack(Stack):
             return [f"pipelines/{name}/config/*", f"pipelines/{name}/review-apps/pr/*/config/*"]
         return [f"apps/{name}/config/*"]
 
-    def _source(self, orchestrator: OrchestratorStack) -> codebuild.ISource:
+    def _source(self) -> codebuild.ISource:
         spec = self.spec
         if spec.repository is None:
             return codebuild.Source.s3(bucket=self.artifacts_bucket, path=f"sources/{spec.name}.zip")
