@@ -72,12 +72,15 @@ def parse_scaling(text: str | None, where: str = "scaling") -> dict[str, Process
         raise RuntimeInputsError(f"{where}: not valid JSON: {error.msg} at line {error.lineno}") from error
     if not isinstance(data, dict):
         raise RuntimeInputsError(f"{where}: must be a JSON object of process type → {{cpu, memory, ...}}")
-    try:
-        return {str(name): ProcessSize.model_validate(size) for name, size in data.items()}
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise RuntimeInputsError(f"{where}: {field}: {first['msg']}") from error
+    sizes: dict[str, ProcessSize] = {}
+    for name, size in data.items():
+        try:
+            sizes[str(name)] = ProcessSize.model_validate(size)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            field = ".".join([str(name), *(str(p) for p in first["loc"])])
+            raise RuntimeInputsError(f"{where}: {field}: {first['msg']}") from error
+    return sizes
 
 
 def resources_for(process: str, scaling: Mapping[str, ProcessSize], ecs: EcsConfig) -> ProcessResources:

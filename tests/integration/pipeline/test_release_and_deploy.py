@@ -425,3 +425,27 @@ def test_every_documented_sample_is_acknowledged_by_both_ecs_handlers(aws: None,
     for handler in (ecs_task.handler, ecs_deployment.handler):
         result = handler(event, CONTEXT)  # type: ignore[arg-type]
         assert result["status"] in {"ignored", "not managed"}
+
+
+def test_events_explain_says_what_the_ecs_handlers_would_do(aws: None) -> None:
+    from orchestrator.explain import explain_event
+    from orchestrator.local.ecs_events import deployment_completed
+
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    deliver(*build())
+    task_arn = step_task("demo", 1, "release")
+    ok = explain_event(stopped(task_arn, exit_code=0)).summary
+    assert ok == (
+        "ecs-task → the release task of build 1 of app 'demo' exited 0: "
+        "records release succeeded and starts the deploy (unless a newer build is deploying)"
+    )
+    failed = explain_event(stopped(task_arn, exit_code=3)).summary
+    assert "records release failed (command exited with code 3" in failed
+    assert record()["release"]["state"] == "started"  # explaining changes nothing
+    deliver(stopped(task_arn))
+    web = record()["services"]["web"]
+    done = explain_event(deployment_completed(web["service_arn"], web["deployment_id"], START)).summary
+    assert done.startswith("ecs-deployment → records service demo-web COMPLETED on build 1 of app 'demo'")
+    stranger = deployment_completed(web["service_arn"], "ecs-svc/42", START)
+    assert "not managed: ECS deployment ecs-svc/42" in explain_event(stranger).summary
