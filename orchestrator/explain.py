@@ -97,6 +97,22 @@ def _explain_parameter(raw: dict[str, Any], store: Store) -> str:
 EXPLAINERS[patterns.PARAMETER_HANDLER] = _explain_parameter
 
 
+def _explain_ecs_task(raw: dict[str, Any], store: Store) -> str:
+    from orchestrator.pipeline.explain import explain_task_event
+
+    return explain_task_event(raw, store)
+
+
+def _explain_ecs_deployment(raw: dict[str, Any], store: Store) -> str:
+    from orchestrator.pipeline.explain import explain_deployment_event
+
+    return explain_deployment_event(raw, store)
+
+
+EXPLAINERS[patterns.ECS_TASK_HANDLER] = _explain_ecs_task
+EXPLAINERS[patterns.ECS_DEPLOYMENT_HANDLER] = _explain_ecs_deployment
+
+
 def parse_event(raw: Any) -> AnyEvent:
     try:
         return AnyEvent.model_validate(raw)
