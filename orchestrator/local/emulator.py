@@ -35,7 +35,7 @@ from orchestrator.local.simulate import (
 )
 from orchestrator.observability import logger as powertools_logger
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
-from orchestrator.settings import configure, get_settings
+from orchestrator.settings import configure, get_settings, reset_settings
 
 
 @dataclass
@@ -105,7 +105,8 @@ class Emulator:
 
     def stop(self) -> None:
         # The in-process server is reused by the next emulator of this process (it is reset on start);
-        # its thread ends with the process.
+        # its thread ends with the process. This process talks to real AWS again, unless told otherwise.
+        reset_settings()
         clients.reset_clients()
         reset_idempotency()
         if self._log_stream is not None:
