@@ -21,7 +21,7 @@ from orchestrator.observability import logger, metrics
 
 DeployedCallback = Callable[[str, int, dict[str, str]], None]
 
-DEFAULT_HOOKS: tuple[str, ...] = ()
+DEFAULT_HOOKS: tuple[str, ...] = ("orchestrator.parameters.deploy_hook:on_deployed",)
 _registered: list[DeployedCallback] = []
 
 

@@ -200,3 +200,33 @@ def test_deploy_succeeds_only_when_every_planned_service_completed() -> None:
     assert phase is not None
     assert phase.state == "succeeded"
     assert error is None
+
+
+def test_default_post_deploy_hooks_resolve_to_callables() -> None:
+    from orchestrator.pipeline import hooks
+
+    assert all(callable(hook) for hook in hooks.deployed_hooks())
+    assert len(hooks.deployed_hooks()) >= len(hooks.DEFAULT_HOOKS)
+
+
+def test_a_failing_hook_does_not_stop_the_others() -> None:
+    from orchestrator.pipeline import hooks
+
+    seen: list[str] = []
+
+    def broken(app: str, number: int, tds: dict[str, str]) -> None:
+        raise RuntimeError("boom")
+
+    def fine(app: str, number: int, tds: dict[str, str]) -> None:
+        seen.append(app)
+
+    hooks.register(broken)
+    hooks.register(fine)
+    try:
+        original, hooks.DEFAULT_HOOKS = hooks.DEFAULT_HOOKS, ()
+        hooks.run_deployed_hooks("demo", 1, {"web": "td"})
+    finally:
+        hooks.DEFAULT_HOOKS = original
+        hooks.unregister(broken)
+        hooks.unregister(fine)
+    assert seen == ["demo"]
