@@ -28,6 +28,7 @@ class ParameterValue:
     value: str
     version: int
     last_modified: datetime | None
+    type: str = "String"
 
     @property
     def fingerprint(self) -> str:
@@ -77,6 +78,7 @@ class Parameters:
             value=found.get("Value", ""),
             version=int(found.get("Version", 0)),
             last_modified=found.get("LastModifiedDate"),
+            type=found.get("Type", "String"),
         )
 
     def list_names(self, path: str) -> list[ParameterMetadata]:

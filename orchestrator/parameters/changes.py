@@ -113,12 +113,25 @@ def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterO
     return _outcome(ref, ticket.target, "deferred", message)
 
 
+class _Undecrypted(str):
+    """A SecureString's value as GetParameter returns it without decryption: ciphertext, never parsed."""
+
+    __slots__ = ()
+
+
+def _text(value: str, name: str) -> str:
+    if isinstance(value, _Undecrypted):
+        raise InvalidParameterError(f"{name} must be a String parameter, not a SecureString (it is never decrypted)")
+    return value
+
+
 def _value_of(deps: ParameterDeps, names: list[str]) -> tuple[str | None, str, str]:
     """(value, fingerprint, name) of the first existing parameter of `names`; (None, ABSENT, first name)."""
     for name in names:
         found = deps.parameters.get(name)
         if found is not None:
-            return found.value, found.fingerprint, name
+            value = _Undecrypted(found.value) if found.type == "SecureString" else found.value
+            return value, found.fingerprint, name
     return None, ABSENT, names[0]
 
 
@@ -134,7 +147,7 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     if fingerprint == ticket.applied_fingerprint:
         return _outcome(ref, target, "unchanged", "already applied")
     try:
-        emails = parse_access_list(value, str(ref.kind)) if value is not None else []
+        emails = parse_access_list(_text(value, ref.name), str(ref.kind)) if value is not None else []
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -177,7 +190,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     if fingerprint == ticket.applied_fingerprint:
         return _outcome(ref, target, "unchanged", "already applied")
     try:
-        spec = parse_scaling(value, known) if value is not None else ScalingSpec({})
+        spec = parse_scaling(_text(value, source), known) if value is not None else ScalingSpec({})
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -213,7 +226,7 @@ def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     ticket = deps.states.take_ticket(ref.target, ParameterKind.SCALING)
     value, fingerprint, _ = _value_of(deps, [ref.name])
     try:
-        spec = parse_scaling(value) if value is not None else ScalingSpec({})
+        spec = parse_scaling(_text(value, ref.name)) if value is not None else ScalingSpec({})
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     deps.states.record_applied(ticket, ref.name, fingerprint, {"scaling": spec.to_json()})
@@ -347,7 +360,7 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     if fingerprint == ticket.applied_fingerprint:
         return _outcome(ref, target, "unchanged", "already applied")
     try:
-        tasks = parse_scheduled_tasks(value) if value is not None else []
+        tasks = parse_scheduled_tasks(_text(value, ref.name)) if value is not None else []
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):

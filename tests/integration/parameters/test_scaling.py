@@ -126,3 +126,13 @@ def test_duplicate_events_apply_once(app: str) -> None:
     assert calls.count("ecs", "RegisterTaskDefinition") == 1
     assert calls.count("ecs", "UpdateService") == 2  # one per service
     assert calls.count("application-autoscaling", "RegisterScalableTarget") == 1
+
+
+def test_a_securestring_scaling_is_rejected_without_decrypting(app: str) -> None:
+    deploy(app)
+    with recording_calls() as calls:
+        [result] = deliver(put(name_of(app, "scaling"), {"web": size(256, 512, 1, 1)}, "SecureString"))
+    assert result["status"] == "rejected"
+    assert "must be a String parameter" in result["message"]
+    assert mutating_calls(calls) == {}
+    assert not [p for service, _, p in calls.params if service == "ssm" and "WithDecryption" in str(p)]
