@@ -19,8 +19,6 @@ from orchestrator.parameters.names import ParameterKind, Target, config_path, ki
 from orchestrator.pipeline import keys
 from orchestrator.settings import get_settings
 
-APPS_PK = "APPS"  # the app index written next to each app's settings item (see orchestrator/local/apps.py)
-
 
 def _prefix() -> str:
     return get_settings().ssm_prefix
@@ -49,7 +47,7 @@ def target_of(app: str) -> Target:
 
 
 def list_apps() -> list[dict[str, Any]]:
-    return Store().query(APPS_PK, "APP#")
+    return Store().query(keys.APPS_PK, "APP#")
 
 
 # --- parameters -----------------------------------------------------------------------------------

@@ -9,23 +9,11 @@ from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
+from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig, app_items
 from orchestrator.settings import Settings, get_settings
 
 ACCOUNT = "123456789012"
-# The app index: `apps` lists apps with one Query on this partition, never a Scan. The AppStack writes
-# the same item (primary_id "APPS", secondary_id "APP#<name>") next to the app's settings item.
-APPS_PK = "APPS"
-
-
-def apps_index_item(app: AppDeclaration) -> dict[str, Any]:
-    return {
-        "primary_id": APPS_PK,
-        "secondary_id": f"APP#{app.name}",
-        "name": app.name,
-        "kind": app.kind,
-        "codebuild_project": app.codebuild_project,
-    }
 
 
 def local_app(name: str, kind: AppKind = "app", settings: Settings | None = None) -> AppDeclaration:
@@ -58,7 +46,7 @@ def _ignore_exists(error: ClientError) -> None:
 def register_app(app: AppDeclaration, store: Store | None = None) -> None:
     """Write the app's items and create its per-app resources. Idempotent."""
     store = store or Store()
-    for item in [*app_items(app), apps_index_item(app)]:
+    for item in app_items(app):
         store.put(item)
     try:
         client("codebuild").create_project(
@@ -86,4 +74,4 @@ def register_app(app: AppDeclaration, store: Store | None = None) -> None:
 
 
 def registered_apps(store: Store | None = None) -> list[dict[str, Any]]:
-    return (store or Store()).query(APPS_PK, "APP#")
+    return (store or Store()).query(keys.APPS_PK, "APP#")

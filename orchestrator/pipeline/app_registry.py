@@ -1,5 +1,5 @@
 """The DynamoDB items that declare an app: AppPack's `settings` and `CONFIG#ecs` items, plus the
-orchestrator's lookup items.
+orchestrator's lookup item and its entry in the app index.
 
 The AppStack writes exactly these items at deploy time (a custom resource calling PutItem), and the local
 emulator writes them when it registers an app, so both stay in step with what the handlers read.
@@ -69,4 +69,11 @@ def app_items(app: AppDeclaration) -> list[dict[str, Any]]:
         "app": app.name,
         "kind": app.kind,
     }
-    return [settings_item, ecs_config_item, lookup_item]
+    index_item = {
+        "primary_id": keys.APPS_PK,
+        "secondary_id": keys.app_index_sk(app.name),
+        "name": app.name,
+        "kind": app.kind,
+        "codebuild_project": app.codebuild_project,
+    }
+    return [settings_item, ecs_config_item, lookup_item, index_item]

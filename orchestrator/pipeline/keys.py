@@ -7,6 +7,8 @@ CONFIG_ECS_SK = "CONFIG#ecs"
 DEPLOYSTATUS_SK = "DEPLOYSTATUS"
 BUILD_PREFIX = "BUILD#"
 LOOKUP_SK = "lookup"
+# The app index: listing apps is one Query on this partition, never a Scan.
+APPS_PK = "APPS"
 
 
 def app_pk(app: str) -> str:
@@ -51,3 +53,7 @@ def build_scope(build_number: int) -> str:
 def deploystatus_sk(pr: str | None = None) -> str:
     """`DEPLOYSTATUS` for an app; a review app's is `DEPLOYSTATUS#<pr>` under its pipeline's key."""
     return DEPLOYSTATUS_SK if pr is None else f"{DEPLOYSTATUS_SK}#{pr}"
+
+
+def app_index_sk(app: str) -> str:
+    return f"APP#{app}"
