@@ -100,6 +100,7 @@ def test_items_are_written_with_put_item_in_dynamodb_json(synth: Synth) -> None:
         (keys.app_pk("shop"), keys.SETTINGS_SK),
         (keys.app_pk("shop"), keys.CONFIG_ECS_SK),
         (keys.codebuild_project_pk("orchestrator-shop"), keys.LOOKUP_SK),
+        (keys.APPS_PK, keys.app_index_sk("shop")),
     }
     resources = synth.resources(STACK, "Custom::AWS")
     assert len(resources) == len(expected)
