@@ -162,6 +162,8 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
         return DeployOutcome("no plan", app, number)
     if record.superseded_by:
         return DeployOutcome("superseded", app, number)
+    if record.deploy is not None and record.deploy.state is PhaseState.FAILED:
+        return DeployOutcome("deploy failed", app, number)  # a failed deploy is not retried by a late event
     plan = record.plan
     claim = claim_deploy(deps.store, app, number, list(plan.processes))
     holder = int(claim["build_number"])
