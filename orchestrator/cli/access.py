@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
 from orchestrator.parameters.access import parse_access_list
 from orchestrator.parameters.names import ParameterKind

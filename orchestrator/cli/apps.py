@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import JsonOption, console, emit
 
 

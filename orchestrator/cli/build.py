@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.live import Live
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
 from orchestrator.local.views import build_status, builds_table, deploystatus_panel, timeline
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
 
 app = typer.Typer(help="Config variables: SecureString parameters the tasks receive as secrets.", no_args_is_help=True)

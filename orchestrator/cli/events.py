@@ -62,14 +62,9 @@ def replay(
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Send captured events into the running emulator (PutEvents on its bus) and say where each went."""
-    import time
-    from datetime import datetime
-
-    from orchestrator.adapters.clients import client, reset_clients
-    from orchestrator.events.matching import matches
-    from orchestrator.events.patterns import event_routes
+    from orchestrator.adapters.clients import reset_clients
     from orchestrator.local.daemon import read_state
-    from orchestrator.local.resources import DLQ_NAME
+    from orchestrator.local.replay import replay_events
     from orchestrator.local.server import ensure_local_credentials
     from orchestrator.settings import configure, get_settings
 
@@ -88,51 +83,7 @@ def replay(
         except InvalidEventError as error:
             fail(f"{path}: {error}", 2)
         events.append((path, raw))
-    settings = get_settings()
-    routes = event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket)
-    sqs = client("sqs")
-    dlq_url = sqs.get_queue_url(QueueName=DLQ_NAME)["QueueUrl"]
-
-    def dlq_depth() -> int:
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-    before = dlq_depth()
-    results: list[dict[str, Any]] = []
-    touched: set[str] = set()
-    for path, raw in events:
-        entry = {
-            "Source": raw["source"],
-            "DetailType": raw["detail-type"],
-            "Detail": json.dumps(raw["detail"]),
-            "Resources": raw.get("resources", []),
-        }
-        if raw.get("time"):
-            entry["Time"] = datetime.fromisoformat(str(raw["time"]).replace("Z", "+00:00"))
-        response = client("events").put_events(Entries=[entry])
-        accepted = not response.get("FailedEntryCount")
-        matched = [r.name for r in routes if matches(r.pattern, raw)]
-        results.append({"file": str(path), "accepted": accepted, "routes": matched})
-        touched.update(matched)
-    deadline = time.monotonic() + wait
-    queues = [sqs.get_queue_url(QueueName=f"orchestrator-{name}")["QueueUrl"] for name in sorted(touched)]
-
-    def pending() -> int:
-        total = 0
-        for url in queues:
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-            )["Attributes"]
-            total += int(attributes["ApproximateNumberOfMessages"]) + int(
-                attributes["ApproximateNumberOfMessagesNotVisible"]
-            )
-        return total
-
-    while pending() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    summary = {"events": results, "undelivered": pending(), "new_dead_letters": dlq_depth() - before}
+    summary = replay_events(events, wait=wait)
 
     def render(data: dict[str, Any]) -> None:
         table = Table("file", "routed to")

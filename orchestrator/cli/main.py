@@ -9,7 +9,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, scheduled_tasks
-from orchestrator.cli.output import UserError, errors
+from orchestrator.cli.output import errors
+from orchestrator.errors import UserError
 from orchestrator.settings import configure
 
 app = typer.Typer(

@@ -9,19 +9,13 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from orchestrator.errors import UserError
+
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # one-line errors are never wrapped
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
 AppOption = typer.Option(..., "-a", "--app", help="App name (or <pipeline>:<pr> for a review app).")
-
-
-class UserError(Exception):
-    """A mistake in the user's input: printed as one line, exit code `code`, never a traceback."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import JsonOption, console, emit, fail
 from orchestrator.local.views import deploystatus_panel
 from orchestrator.parameters.names import ParameterKind

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from orchestrator.cli import operations
+from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
 from orchestrator.parameters.names import ParameterKind
 from orchestrator.parameters.scaling import InvalidParameterError

@@ -212,7 +212,7 @@ class ScenarioRunner:
         return step.target or self.scenario.app.name
 
     def _act(self, step: Step, on_step: Any = None) -> None:
-        from orchestrator.cli import operations
+        from orchestrator.adapters import operator as operations
         from orchestrator.parameters.names import ParameterKind
 
         if step.build is not None:

@@ -1,4 +1,4 @@
-"""What the CLI reads and writes in AWS (or the emulator), through the adapters' clients.
+"""What the operator CLI reads and writes in AWS (or the emulator).
 
 Parameter commands only write SSM parameters: the orchestrator reacts to the change events as it would to
 any other writer. Config values are SecureStrings; the CLI runs with the operator's credentials and may
@@ -8,16 +8,20 @@ decrypt them when asked (the orchestrator itself never does).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
-from orchestrator.cli.output import fail
+from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
 from orchestrator.settings import get_settings
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    raise UserError(message, code)
 
 
 def _prefix() -> str:
