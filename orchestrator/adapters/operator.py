@@ -17,6 +17,7 @@ from orchestrator.adapters.store import Store
 from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.apps import AppRef
 from orchestrator.settings import get_settings
 
 
@@ -168,7 +169,7 @@ def restart(app: str, processes: list[str]) -> list[str]:
     cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
     restarted = []
     for process in processes:
-        service = f"{app.replace(':', '-pr')}-{process}" if ":" in app else f"{app}-{process}"
+        service = AppRef(app).ecs_name(process)
         client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)
         restarted.append(service)
     return restarted
