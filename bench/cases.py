@@ -273,7 +273,7 @@ ECS_TASK_CASE = HandlerCase(
     setup=_container_setup,
     prepare=_ecs_task_prepare,
     bare=_ecs_task_bare,
-    measured=25,
+    measured=12,
 )
 
 
@@ -301,7 +301,7 @@ ECS_DEPLOYMENT_CASE = HandlerCase(
     setup=_container_setup,
     prepare=_ecs_deployment_prepare,
     bare=_ecs_deployment_bare,
-    measured=25,
+    measured=12,
     scale=True,
 )
 
@@ -342,7 +342,7 @@ PARAMETERS_CASE = HandlerCase(
     setup=_parameters_setup,
     prepare=_parameters_prepare,
     bare=_parameters_bare,
-    measured=40,
+    measured=20,
 )
 
 
@@ -416,7 +416,7 @@ BUNDLES_CASE = HandlerCase(
     setup=_bundles_setup,
     prepare=_bundles_prepare,
     bare=_bundles_bare,
-    measured=40,
+    measured=20,
 )
 
 

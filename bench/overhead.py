@@ -27,7 +27,7 @@ class Iterations:
     measured: int
 
 
-FULL = Iterations(warmup=10, measured=120)
+FULL = Iterations(warmup=5, measured=60)
 QUICK = Iterations(warmup=1, measured=4)
 
 
@@ -44,7 +44,7 @@ def _timed_count(world: World, handler_path: str, event: dict[str, Any]) -> tupl
 
 def measure_case(world: World, case: HandlerCase, iterations: Iterations) -> dict[str, Any]:
     if case.measured is not None and case.measured < iterations.measured:
-        iterations = Iterations(warmup=min(iterations.warmup, 3), measured=case.measured)
+        iterations = Iterations(warmup=min(iterations.warmup, 2), measured=case.measured)
     case.setup(world)
     first, duplicate = Samples(), Samples()
     floor, duplicate_floor = Samples(), Samples()
