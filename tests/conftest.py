@@ -21,7 +21,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_LOG_LEVEL": "INFO",  # Lambda's default: logging bugs must show in tests
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -52,15 +52,20 @@ def apply() -> None:
         return build
 
     # moto's ECS builds an awsvpc task's ENI attachment from `private_dns_name`, which its EC2
-    # NetworkInterface lacks: every RunTask on Fargate would fail with a 500.
+    # NetworkInterface only sets in VPCs with DNS hostnames: RunTask on Fargate would fail with a 500
+    # elsewhere. The fallback must stay settable, since moto assigns it in DNS-enabled VPCs.
     from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 
     if not hasattr(NetworkInterface, "private_dns_name"):
 
-        def private_dns_name(self: Any) -> str:
-            return f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
+        def get_private_dns_name(self: Any) -> str:
+            explicit: str | None = self.__dict__.get("_private_dns_name")
+            return explicit or f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
 
-        NetworkInterface.private_dns_name = property(private_dns_name)  # type: ignore[assignment]
+        def set_private_dns_name(self: Any, value: str) -> None:
+            self.__dict__["_private_dns_name"] = value
+
+        NetworkInterface.private_dns_name = property(get_private_dns_name, set_private_dns_name)  # type: ignore[assignment]
 
     # A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
     # missing pattern as match-all and then fails on the rule's ECS target.

@@ -403,7 +403,7 @@ def apply_parameter_change(event: ParameterStoreChangeEvent, deps: ParameterDeps
         logger.debug("parameter of an undeclared app; acknowledged", extra={"parameter": name})
         return ParameterOutcome("not managed", name, ref.kind.value, ref.target.key, f"{ref.target.describe()} is not declared")  # fmt: skip
     outcome = _KINDS[ref.kind](ref, deps)
-    logger.info("parameter change handled", extra=outcome.response())
+    logger.info("parameter change handled", extra={"outcome": outcome.response()})
     return outcome
 
 

@@ -155,11 +155,6 @@ class Rollout:
         )
         return {p: r.arn for p, r in registered.items()}
 
-    def existing_services(self, ctx: AppContext, running: RunningApp) -> set[str]:
-        names = [p.service for p in running.processes.values()]
-        found = self.ecs.describe_services(ctx.ecs.cluster, names)
-        return {name for name, info in found.items() if info.status == "ACTIVE"}
-
     def apply(
         self,
         ctx: AppContext,
@@ -171,8 +166,10 @@ class Rollout:
         """UpdateService each process's service: the new revision (if any) and, with `sizes`, the desired
         count and autoscaling. Services that do not exist (yet) are skipped."""
         result = RolloutResult(registered=dict(task_definitions))
-        existing = self.existing_services(ctx, running)
-        current = self.ecs.describe_services(ctx.ecs.cluster, sorted(existing)) if existing else {}
+        # One DescribeServices tells both which services exist and their current desired counts.
+        found = self.ecs.describe_services(ctx.ecs.cluster, [p.service for p in running.processes.values()])
+        current = {name: info for name, info in found.items() if info.status == "ACTIVE"}
+        existing = set(current)
         for process, now in sorted(running.processes.items()):
             if now.service not in existing:
                 result.skipped.append(f"{now.service} (no active service)")
@@ -187,6 +184,8 @@ class Rollout:
                     else min(max(count, size.min_processes), size.max_processes)
                 )
             revision = task_definitions.get(process)
+            if desired is not None and desired == current[now.service].desired_count:
+                desired = None  # already there: an UpdateService would change nothing
             if revision is not None or desired is not None:
                 self.ecs.update_service(ctx.ecs.cluster, now.service, task_definition=revision, desired_count=desired)
                 result.updated.append(now.service)
