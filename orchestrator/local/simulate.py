@@ -29,8 +29,10 @@ from orchestrator.events.matching import matches
 from orchestrator.events.patterns import event_routes
 from orchestrator.local import apps as local_apps
 from orchestrator.local.apppack import apppack_toml, metadata_toml, parse_procfile, sample_procfile
-from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events, envelope
+from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
+from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
+from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline.builds import resolve_app
 from orchestrator.settings import get_settings
 
@@ -243,49 +245,6 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def task_state_change(
-    task: dict[str, Any], *, last_status: str, exit_code: int | None, when: datetime, region: str
-) -> dict[str, Any]:
-    """ECS Task State Change as AWS documents it (Fargate task, one essential container)."""
-    containers = []
-    for container in task.get("containers") or [{"name": "app"}]:
-        entry: dict[str, Any] = {
-            "containerArn": container.get("containerArn", task["taskArn"].replace(":task/", ":container/")),
-            "lastStatus": last_status,
-            "name": container["name"],
-            "taskArn": task["taskArn"],
-        }
-        if last_status == "STOPPED":
-            entry["exitCode"] = exit_code
-        containers.append(entry)
-    detail: dict[str, Any] = {
-        "clusterArn": task["clusterArn"],
-        "containers": containers,
-        "createdAt": _iso_ms(when - timedelta(seconds=SECONDS_PER_TICK)),
-        "desiredStatus": "STOPPED" if last_status == "STOPPED" else "RUNNING",
-        "group": task.get("group", ""),
-        "launchType": task.get("launchType", "FARGATE"),
-        "lastStatus": last_status,
-        "overrides": task.get("overrides", {"containerOverrides": []}),
-        "startedAt": _iso_ms(when - timedelta(seconds=SECONDS_PER_TICK)),
-        "startedBy": task.get("startedBy", ""),
-        "taskArn": task["taskArn"],
-        "taskDefinitionArn": task["taskDefinitionArn"],
-        "updatedAt": _iso_ms(when),
-        "version": 3 if last_status == "STOPPED" else 2,
-    }
-    if last_status == "STOPPED":
-        detail.update(
-            {
-                "stopCode": "EssentialContainerExited",
-                "stoppedAt": _iso_ms(when),
-                "stoppedReason": "Essential container in task exited",
-                "stoppingAt": _iso_ms(when),
-            }
-        )
-    return envelope("aws.ecs", "ECS Task State Change", detail, resources=[task["taskArn"]], region=region, when=when)
-
-
 class EcsTaskSimulator:
     """Notices tasks RunTask started (release, postdeploy, scheduled) and runs them to their exit:
     RUNNING, then STOPPED with the scenario's exit code; the task is stopped in moto too."""
@@ -322,39 +281,27 @@ class EcsTaskSimulator:
                 images = [c.get("image", "") for c in definition["taskDefinition"]["containerDefinitions"]]
                 build = next((b for b in map(_build_from_image, images) if b is not None), None)
         rule = self.behaviour.task(app, build, process)
-        region = get_settings().region
+        started = self.clock.now()
         self.bus.put(
-            task_state_change(task, last_status="RUNNING", exit_code=None, when=self.clock.now(), region=region)
-        )
+            ecs_task_state_change(
+                task_arn=task["taskArn"], cluster_arn=task["clusterArn"], task_definition_arn=task["taskDefinitionArn"],
+                containers=[{"name": c["name"]} for c in task["containers"]], last_status="RUNNING",
+                desired_status="RUNNING", created_at=started, started_at=started, started_by=task.get("startedBy"),
+                group=task.get("group"), tags=task.get("tags") or None, version=2,
+            )
+        )  # fmt: skip
 
         def stop() -> None:
             client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason="Essential container in task exited")
             when = self.clock.now()
             self.exits.append({"task": task["taskArn"], "app": app, "build": build, "process": process,
                                "exit_code": rule.exit_code})  # fmt: skip
-            self.bus.put(
-                task_state_change(task, last_status="STOPPED", exit_code=rule.exit_code, when=when, region=region)
-            )
+            self.bus.put(task_stopped(task, exit_code=rule.exit_code, started_at=started, stopped_at=when))
 
         self.scheduler.at(rule.ticks, stop)
 
 
 # --- ECS deployments ------------------------------------------------------------------------------
-
-
-def deployment_state_change(
-    *, service_arn: str, deployment_id: str, event_name: str, reason: str, when: datetime, region: str
-) -> dict[str, Any]:
-    """ECS Deployment State Change as AWS documents it."""
-    event_type = "ERROR" if event_name == "SERVICE_DEPLOYMENT_FAILED" else "INFO"
-    detail = {
-        "eventType": event_type,
-        "eventName": event_name,
-        "deploymentId": deployment_id,
-        "updatedAt": _iso_ms(when),
-        "reason": reason,
-    }
-    return envelope("aws.ecs", "ECS Deployment State Change", detail, resources=[service_arn], region=region, when=when)
 
 
 @dataclass
@@ -416,12 +363,11 @@ class EcsDeploymentSimulator:
     def _roll_out(self, cluster: str, service: dict[str, Any], state: ServiceState) -> None:
         app, build, process = self._identify(service)
         rule = self.behaviour.deployment(app, build, process)
-        region = get_settings().region
         arn = service["serviceArn"]
 
         def emit(name: str, reason: str) -> None:
-            self.bus.put(deployment_state_change(service_arn=arn, deployment_id=state.deployment_id, event_name=name,
-                                                 reason=reason, when=self.clock.now(), region=region))  # fmt: skip
+            self.bus.put(ecs_deployment_state_change(service_arn=arn, deployment_id=state.deployment_id,
+                                                     event_name=name, reason=reason, updated_at=self.clock.now()))  # fmt: skip
 
         emit("SERVICE_DEPLOYMENT_IN_PROGRESS", f"ECS deployment {state.deployment_id} in progress.")
 
@@ -451,17 +397,6 @@ class EcsDeploymentSimulator:
 
 
 # --- SSM Parameter Store ------------------------------------------------------------------------
-
-
-def parameter_store_change(*, name: str, operation: str, parameter_type: str | None, when: datetime,
-                           region: str) -> dict[str, Any]:  # fmt: skip
-    """Parameter Store Change as AWS documents it."""
-    detail: dict[str, Any] = {"operation": operation, "name": name}
-    if parameter_type:
-        detail["type"] = parameter_type
-    detail["description"] = ""
-    arn = f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{name.lstrip('/')}"
-    return envelope("aws.ssm", "Parameter Store Change", detail, resources=[arn], region=region, when=when)
 
 
 class SsmChangeSimulator:
@@ -499,6 +434,6 @@ class SsmChangeSimulator:
         changes += [(name, "Delete", old) for name, (_, old) in self.versions.items() if name not in current]
         self.versions = current
         for name, operation, kind in sorted(changes):
-            self.bus.put(parameter_store_change(name=name, operation=operation, parameter_type=kind,
+            self.bus.put(parameter_store_change(name, operation, parameter_type=kind,  # type: ignore[arg-type]
                                                 when=self.clock.now(), region=region))  # fmt: skip
         return len(changes)
