@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from typing import Any
 
 import typer
@@ -13,6 +14,7 @@ from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import JsonOption, console, emit, fail
 from orchestrator.local.views import deploystatus_panel
 from orchestrator.parameters.names import ParameterKind
+from orchestrator.parameters.queries import processes
 from orchestrator.parameters.scaling import InvalidParameterError, parse_scaling
 
 app = typer.Typer(help="Processes: status, scale, resize, restart.", invoke_without_command=True)
@@ -43,13 +45,14 @@ def _write(app_name: str, scaling: dict[str, Any], status: dict[str, Any] | None
 
 @app.callback()
 def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = JsonOption) -> None:
-    """The app's processes (DEPLOYSTATUS) and their scaling."""
+    """The app's processes: DEPLOYSTATUS, what runs now (live from ECS) and the scaling parameter."""
     ctx.obj = {"app": app_name}
     if ctx.invoked_subcommand is not None:
         return
     app_name = _app(ctx, None)
     scaling, status = _current(app_name)
-    emit({"deploystatus": status, "scaling": scaling}, as_json, lambda d: _render(d))
+    running = [asdict(view) for view in processes(app_name, live=True)]
+    emit({"processes": running, "deploystatus": status, "scaling": scaling}, as_json, lambda d: _render(d))
 
 
 def _app(ctx: typer.Context, given: str | None) -> str:
@@ -61,6 +64,20 @@ def _app(ctx: typer.Context, given: str | None) -> str:
 
 def _render(data: dict[str, Any]) -> None:
     console.print(deploystatus_panel(data["deploystatus"]))
+    if data["processes"]:
+        # What runs now: the deploy plus the config and scaling changes rolled out since, as ECS reports it.
+        table = Table(
+            "process", "running", "autoscaling", "cpu", "memory", "task definition", "command",
+            title="processes (live)", title_justify="left",
+        )  # fmt: skip
+        for view in data["processes"]:
+            autoscaling = view["autoscaling"]
+            table.add_row(
+                view["name"], str(view["desired_count"] if view["desired_count"] is not None else "-"),
+                f"{autoscaling[0]}-{autoscaling[1]}" if autoscaling else "off", str(view["cpu"]), str(view["memory"]),
+                (view["task_definition"] or "-").rsplit("/", 1)[-1], view["command"],
+            )  # fmt: skip
+        console.print(table)
     if data["scaling"]:
         table = Table("process", "cpu", "memory", "min", "max", title="scaling parameter", title_justify="left")
         for name, spec in sorted(data["scaling"].items()):
