@@ -10,19 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
-from orchestrator.adapters.clients import client
+from orchestrator.adapters.idempotency import persistence_layer, reset_persistence_layer
 from orchestrator.events.matching import matches
 from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.observability import logger, metrics
@@ -42,18 +37,8 @@ def route_for(handler_path: str) -> EventRoute:
     return next(r for r in routes if r.handler == handler_path)
 
 
-@cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=get_settings().table_name,
-        key_attr="primary_id",
-        sort_key_attr="secondary_id",
-        boto3_client=client("dynamodb"),
-    )
-
-
 def reset_idempotency() -> None:
-    _persistence.cache_clear()
+    reset_persistence_layer()
 
 
 def handle(
@@ -83,7 +68,7 @@ def handle(
     # Powertools' decorator is untyped; the wrapped function's signature is unchanged.
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="raw",
-        persistence_store=_persistence(),
+        persistence_store=persistence_layer(),
         config=config,
     )
     def run_once(raw: dict[str, Any]) -> Response:
