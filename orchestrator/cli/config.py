@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from orchestrator.adapters import operator as operations
-from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
+from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail, read_json_file
 
 app = typer.Typer(help="Config variables: SecureString parameters the tasks receive as secrets.", no_args_is_help=True)
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -87,12 +87,7 @@ def import_(
     as_json: bool = JsonOption,
 ) -> None:
     """Set every variable of a JSON file."""
-    try:
-        data = json.loads(file.read_text())
-    except OSError as error:
-        fail(f"{file}: cannot read: {error.strerror}", 2)
-    except json.JSONDecodeError as error:
-        fail(f"{file}: not valid JSON: {error.msg} at line {error.lineno}", 2)
+    data = read_json_file(file)
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         fail(f"{file}: expected a JSON object of NAME: string value", 2)
     operations.config_set(operations.target_of(app_name), {_variable(k): v for k, v in data.items()})

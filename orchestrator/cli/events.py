@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from orchestrator.cli.output import JsonOption, console, emit, fail
+from orchestrator.cli.output import JsonOption, console, emit, fail, read_json_file
 from orchestrator.explain import InvalidEventError, explain_event
 
 app = typer.Typer(help="Inspect AWS events the way the orchestrator routes them.", no_args_is_help=True)
-
-
-def load_event_file(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except OSError as error:
-        fail(f"{path}: cannot read: {error.strerror}", 2)
-    except json.JSONDecodeError as error:
-        fail(f"{path}: not valid JSON: {error.msg} at line {error.lineno}", 2)
 
 
 @app.command()
@@ -32,7 +22,7 @@ def explain(
     """Say which handler each event routes to, and what that handler would do. Changes nothing."""
     results = []
     for path in files:
-        raw = load_event_file(path)
+        raw = read_json_file(path)
         try:
             results.append({"file": str(path), **explain_event(raw).to_dict()})
         except InvalidEventError as error:
@@ -77,7 +67,7 @@ def replay(
     ensure_local_credentials()
     events = []
     for path in files:
-        raw = load_event_file(path)
+        raw = read_json_file(path)
         try:
             explain_event(raw)  # validates the envelope; a non-event exits 2 before anything is sent
         except InvalidEventError as error:

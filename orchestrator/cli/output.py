@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -27,3 +28,15 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     else:
         render(data)
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file's content; a one-line error (exit 2) when it cannot be read or is not JSON."""
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as error:
+        fail(f"{path}: cannot read: {error.strerror}", 2)
+    except json.JSONDecodeError as error:
+        fail(f"{path}: not valid JSON: {error.msg} at line {error.lineno}", 2)
+    except UnicodeDecodeError as error:
+        fail(f"{path}: not valid JSON: not UTF-8 text ({error.reason} at byte {error.start})", 2)
