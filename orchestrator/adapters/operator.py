@@ -105,14 +105,34 @@ def config_unset(target: Target, variables: list[str]) -> list[str]:
     return missing
 
 
+# The JSON shape of each parameter kind at its top level (the domain parsers check the rest).
+_SHAPES: dict[ParameterKind, type] = {
+    ParameterKind.SCALING: dict,
+    ParameterKind.SCHEDULED_TASKS: list,
+    ParameterKind.USERS: list,
+    ParameterKind.ADMINISTRATORS: list,
+}
+
+
 def read_json_parameter(target: Target, kind: ParameterKind) -> Any:
+    """The parameter's JSON value, None when it does not exist. A value that is not JSON of the kind's shape
+    (written by hand, the console or another tool) is a one-line error that names the parameter."""
+    name = kind_name(target, kind, _prefix())
     try:
-        value = client("ssm").get_parameter(Name=kind_name(target, kind, _prefix()))["Parameter"]["Value"]
+        value = client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
             return None
         raise
-    return json.loads(value)
+    fix = f"fix it, or delete it with `aws ssm delete-parameter --name {name}`"
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as error:
+        fail(f"{name} is not valid JSON ({error.msg} at column {error.colno}); {fix}", 1)
+    shape = _SHAPES.get(kind)
+    if shape is not None and not isinstance(data, shape):
+        fail(f"{name} must hold a JSON {'object' if shape is dict else 'list'}; {fix}", 1)
+    return data
 
 
 def write_json_parameter(target: Target, kind: ParameterKind, value: Any) -> None:

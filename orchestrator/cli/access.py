@@ -32,7 +32,7 @@ def _write(app_name: str, users: list[str]) -> list[str]:
 def _render(users: list[str]) -> None:
     table = Table("user")
     for user in users:
-        table.add_row(user)
+        table.add_row(str(user))
     console.print(table)
 
 

@@ -25,7 +25,8 @@ def _read(app_name: str) -> list[dict[str, Any]]:
 def _render(tasks: list[dict[str, Any]]) -> None:
     table = Table("#", "schedule", "command")
     for index, task in enumerate(tasks, start=1):
-        table.add_row(str(index), task["schedule"], task["command"])
+        entry = task if isinstance(task, dict) else {}  # a hand-written entry may be anything: show it as is
+        table.add_row(str(index), str(entry.get("schedule", "")), str(entry.get("command", json.dumps(task))))
     console.print(table)
 
 
