@@ -343,19 +343,28 @@ class AppStack(Stack):
             statements=[
                 run_task,
                 pass_task_roles,
+                # Tags given to RegisterTaskDefinition and CreateService are authorized as ecs:TagResource on
+                # the new resource; only at creation, never on an existing one.
                 iam.PolicyStatement(
-                    sid="TagTaskDefinitions",
+                    sid="TagTaskDefinitionsAtRegistration",
                     actions=["ecs:TagResource"],
                     resources=[families],
+                    conditions={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
                 ),
                 iam.PolicyStatement(
                     sid="Services",
-                    actions=["ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices", "ecs:TagResource"],
+                    actions=["ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices"],
                     resources=[services],
                 ),
                 iam.PolicyStatement(
-                    sid="Builds",
-                    actions=["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+                    sid="TagServicesAtCreation",
+                    actions=["ecs:TagResource"],
+                    resources=[services],
+                    conditions={"StringEquals": {"ecs:CreateAction": "CreateService"}},
+                ),
+                iam.PolicyStatement(
+                    sid="Builds",  # a build's number and commit when an event lacks them
+                    actions=["codebuild:BatchGetBuilds"],
                     resources=[self.project.project_arn],
                 ),
             ],

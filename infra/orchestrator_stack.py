@@ -32,6 +32,7 @@ from infra.constructs.buckets import access_log_bucket, secure_bucket
 from infra.constructs.route_function import RouteFunction
 from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME, NetworkStack
+from orchestrator.bundles.naming import BUNDLE_PREFIX
 from orchestrator.events.patterns import EventRoute, event_routes
 
 TABLE_NAME = "orchestrator"
@@ -44,20 +45,18 @@ BUNDLE_FUNCTION_PATTERN = "*_*_*"  # <appid>_<version>_<function>
 CONTAINER_ROUTES = ("codebuild", "ecs-task", "ecs-deployment", "parameters")
 BUNDLE_ROUTES = ("bundles",)
 NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users")
-SSM_READ_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters"]
-SSM_ALL_READS = [*SSM_READ_ACTIONS, "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
+SSM_READ_ACTIONS = ["ssm:GetParameter"]  # the handlers read one non-secret parameter at a time
+SSM_ALL_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
 # `arn:...:alarm:<name>` and `arn:...:log-group:<name>` separate the resource name with a colon.
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
-TABLE_ACTIONS = [  # no Scan: every access is a key lookup or a Query
+# What adapters/store.py and the Powertools idempotency layer call; no Scan: every read is a key lookup or a
+# Query. tests/infra/test_handler_permissions.py maps each adapter call to these actions.
+TABLE_ACTIONS = [
     "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
 ]
 
 
@@ -297,10 +296,8 @@ class OrchestratorStack(Stack):
         )
 
     def _grant_container(self, role: iam.Role) -> None:
-        cluster_condition = {"ArnEquals": {"ecs:cluster": self.cluster_arn}}
         objects = self.artifacts_bucket.arn_for_objects("*")
         tasks = self.ecs_arn("task", f"{CLUSTER_NAME}/*")
-        services = self.ecs_arn("service", f"{CLUSTER_NAME}/*")
         alarms = self.format_arn(
             service="cloudwatch",
             resource="alarm",
@@ -324,17 +321,18 @@ class OrchestratorStack(Stack):
                 resources=[self.artifacts_bucket.bucket_arn],
             ),
             iam.PolicyStatement(
-                sid="TaskDefinitions",  # no resource-level permissions for these two actions
-                actions=["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+                sid="TaskDefinitions",  # RegisterTaskDefinition has no resource-level permissions
+                actions=["ecs:RegisterTaskDefinition"],
                 resources=["*"],
             ),
             iam.PolicyStatement(
-                sid="ClusterTasks",
-                actions=["ecs:DescribeTasks", "ecs:TagResource"],
+                # RunTask with `tags` is also authorized as ecs:TagResource on the new task. Its request
+                # context has ecs:CreateAction, not ecs:cluster (RunTask itself is limited to the cluster).
+                sid="TagTasksAtRunTask",
+                actions=["ecs:TagResource"],
                 resources=[tasks],
-                conditions=cluster_condition,
+                conditions={"StringEquals": {"ecs:CreateAction": "RunTask"}},
             ),
-            iam.PolicyStatement(sid="ClusterServicesTags", actions=["ecs:TagResource"], resources=[services]),
             iam.PolicyStatement(
                 sid="AutoScaling",  # scalable targets have no ARN until registered
                 actions=[
@@ -399,20 +397,23 @@ class OrchestratorStack(Stack):
             role.node.find_child("DefaultPolicy"),
             "IAM5",
             "Wildcards are bounded by this platform's naming: objects of the artifacts bucket "
-            "(<app>/<build>/...), tasks and services of the orchestrator cluster, scheduled-task rules named "
+            "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
             "orchestrator-*, target-tracking alarms of the cluster's services, and the non-secret parameters "
             "(scaling, scheduled-tasks, users of any app or pipeline, account/*); config/* is an explicit Deny. "
-            "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition/"
-            "DescribeTaskDefinition, application-autoscaling, events:ListRules, ssm:DescribeParameters.",
-            *resource_details(self, objects, tasks, services, alarms, rules, *parameters),
+            "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
+            "application-autoscaling, events:ListRules, ssm:DescribeParameters.",
+            *resource_details(self, objects, tasks, alarms, rules, *parameters),
         )
 
     def _grant_bundles(self, role: iam.Role) -> None:
         objects = self.bundle_bucket.arn_for_objects("*")
+        # S3 events of the versioned bucket carry the uploaded version, which is read by id.
+        uploads = self.bundle_bucket.arn_for_objects(f"{BUNDLE_PREFIX}*")
         published = [self.bundle_bucket.arn_for_objects("static/*"), self.bundle_bucket.arn_for_objects("manifests/*")]
         functions = self.function_arn(BUNDLE_FUNCTION_PATTERN)
         statements = [
             iam.PolicyStatement(sid="BundleBucketRead", actions=["s3:GetObject"], resources=[objects]),
+            iam.PolicyStatement(sid="UploadedVersions", actions=["s3:GetObjectVersion"], resources=[uploads]),
             iam.PolicyStatement(
                 sid="BundleBucketList", actions=["s3:ListBucket"], resources=[self.bundle_bucket.bucket_arn]
             ),
@@ -423,16 +424,13 @@ class OrchestratorStack(Stack):
                     "lambda:CreateFunction",
                     "lambda:UpdateFunctionCode",
                     "lambda:UpdateFunctionConfiguration",
-                    "lambda:GetFunction",
-                    "lambda:GetFunctionConfiguration",
+                    "lambda:GetFunction",  # also the function_active_v2/function_updated_v2 waiters
+                    "lambda:ListTags",  # without it GetFunction omits Tags, and the owner check fails
                     "lambda:PublishVersion",
                     "lambda:CreateAlias",
                     "lambda:UpdateAlias",
                     "lambda:GetAlias",
-                    "lambda:AddPermission",
-                    "lambda:GetPolicy",
-                    "lambda:InvokeFunction",
-                    "lambda:TagResource",
+                    "lambda:TagResource",  # CreateFunction with Tags
                 ],
                 resources=[functions],
             ),
@@ -452,7 +450,7 @@ class OrchestratorStack(Stack):
             "static/ and manifests/ prefixes; function apps are created at run time as "
             "<appid>_<version>_<function> (two underscores, which the orchestrator's own function names never "
             "contain).",
-            *resource_details(self, objects, *published, functions),
+            *resource_details(self, objects, uploads, *published, functions),
         )
 
     def _grant_function_role(self) -> None:

@@ -205,7 +205,9 @@ def test_lambda_management_limited_to_bundle_function_names(statements: list[Sta
 
 
 def test_codebuild_limited_to_app_projects(statements: list[Statement]) -> None:
-    builds = [s for s in statements if s.effect == "Allow" and s.allows("codebuild:StartBuild")]
+    """Handlers only look builds up; starting one is the operator's (users role, CLI)."""
+    assert not any(s.effect == "Allow" and s.allows("codebuild:StartBuild") for s in statements)
+    builds = [s for s in statements if s.effect == "Allow" and s.allows("codebuild:BatchGetBuilds")]
     assert len(builds) == 2
     for s in builds:
         assert s.resources == ("<Build45A36621.Arn>",), s
