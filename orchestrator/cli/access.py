@@ -9,23 +9,37 @@ from rich.table import Table
 
 from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
-from orchestrator.parameters.access import parse_access_list
-from orchestrator.parameters.names import ParameterKind
+from orchestrator.parameters.access import normalize_email, parse_access_list
+from orchestrator.parameters.names import ParameterKind, Target
 from orchestrator.parameters.scaling import InvalidParameterError
 
 app = typer.Typer(help="Access: the users of an app or pipeline.", no_args_is_help=True)
 
 
-def _read(app_name: str) -> list[str]:
-    return list(operations.read_json_parameter(operations.target_of(app_name), ParameterKind.USERS) or [])
+def _target(app_name: str) -> Target:
+    target = operations.target_of(app_name)
+    if target.kind == "review_app":
+        fail(f"review apps have no access list of their own; use the pipeline's (-a {target.name})", 2)
+    return target
 
 
-def _write(app_name: str, users: list[str]) -> list[str]:
+def _read(target: Target) -> list[str]:
+    return list(operations.read_json_parameter(target, ParameterKind.USERS) or [])
+
+
+def _emails(given: list[str]) -> list[str]:
+    try:
+        return [normalize_email(email) for email in given]
+    except ValueError as error:
+        fail(str(error), 2)
+
+
+def _write(target: Target, users: list[str]) -> list[str]:
     try:
         clean = parse_access_list(json.dumps(users), "users")
     except InvalidParameterError as error:
         fail(str(error), 2)
-    operations.write_json_parameter(operations.target_of(app_name), ParameterKind.USERS, clean)
+    operations.write_json_parameter(target, ParameterKind.USERS, clean)
     return clean
 
 
@@ -39,21 +53,24 @@ def _render(users: list[str]) -> None:
 @app.command("list")
 def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """Users with access to the app."""
-    emit(_read(app_name), as_json, _render)
+    emit(_read(_target(app_name)), as_json, _render)
 
 
 @app.command()
 def add(emails: list[str] = typer.Argument(...), app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """Give users access."""
-    emit(_write(app_name, [*_read(app_name), *emails]), as_json, _render)
+    target = _target(app_name)
+    added = _emails(emails)
+    emit(_write(target, [*_read(target), *added]), as_json, _render)
 
 
 @app.command()
 def remove(emails: list[str] = typer.Argument(...), app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """Take access away."""
-    current = _read(app_name)
-    gone = {e.strip().lower() for e in emails}
+    target = _target(app_name)
+    current = _read(target)
+    gone = set(_emails(emails))
     missing = sorted(gone - set(current))
     if missing:
         fail(f"no access to remove for {', '.join(missing)}", 1)
-    emit(_write(app_name, [u for u in current if u not in gone]), as_json, _render)
+    emit(_write(target, [u for u in current if u not in gone]), as_json, _render)

@@ -6,20 +6,20 @@ import json
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
-from orchestrator.parameters.names import ParameterKind
-from orchestrator.parameters.scaling import InvalidParameterError
-from orchestrator.parameters.schedules import parse_scheduled_tasks
+from orchestrator.parameters.names import ParameterKind, Target
+from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error
+from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks
 
 app = typer.Typer(help="Scheduled tasks: 6-field AWS cron expressions (UTC) and commands.", no_args_is_help=True)
 
 
-def _read(app_name: str) -> list[dict[str, Any]]:
-    value = operations.read_json_parameter(operations.target_of(app_name), ParameterKind.SCHEDULED_TASKS)
-    return list(value or [])
+def _read(target: Target) -> list[dict[str, Any]]:
+    return list(operations.read_json_parameter(target, ParameterKind.SCHEDULED_TASKS) or [])
 
 
 def _render(tasks: list[dict[str, Any]]) -> None:
@@ -33,7 +33,7 @@ def _render(tasks: list[dict[str, Any]]) -> None:
 @app.command("list")
 def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """The app's scheduled tasks."""
-    emit(_read(app_name), as_json, _render)
+    emit(_read(operations.target_of(app_name)), as_json, _render)
 
 
 @app.command()
@@ -44,12 +44,21 @@ def create(
     as_json: bool = JsonOption,
 ) -> None:
     """Add a scheduled task."""
-    tasks = [*_read(app_name), {"schedule": schedule, "command": command}]
+    target = operations.target_of(app_name)
+    if target.kind != "app":  # the orchestrator would reject the parameter: say so before writing it
+        what = "review apps" if target.kind == "review_app" else "pipelines (and their review apps)"
+        fail(f"{what} cannot have scheduled tasks", 2)
+    task = {"schedule": schedule, "command": command}
     try:
-        parse_scheduled_tasks(json.dumps(tasks))
+        ScheduledTask.model_validate(task)
+    except ValidationError as error:
+        fail(f"invalid scheduled task: {format_validation_error(error)}", 2)
+    tasks = [*_read(target), task]
+    try:
+        parse_scheduled_tasks(json.dumps(tasks))  # the rules that span tasks (commands per schedule, count)
     except InvalidParameterError as error:
         fail(str(error), 2)
-    operations.write_json_parameter(operations.target_of(app_name), ParameterKind.SCHEDULED_TASKS, tasks)
+    operations.write_json_parameter(target, ParameterKind.SCHEDULED_TASKS, tasks)
     emit(tasks, as_json, _render)
 
 
@@ -60,9 +69,10 @@ def delete(
     as_json: bool = JsonOption,
 ) -> None:
     """Remove a scheduled task."""
-    tasks = _read(app_name)
+    target = operations.target_of(app_name)
+    tasks = _read(target)
     if not 1 <= index <= len(tasks):
         fail(f"no scheduled task #{index} ({len(tasks)} defined)", 1)
     del tasks[index - 1]
-    operations.write_json_parameter(operations.target_of(app_name), ParameterKind.SCHEDULED_TASKS, tasks)
+    operations.write_json_parameter(target, ParameterKind.SCHEDULED_TASKS, tasks)
     emit(tasks, as_json, _render)

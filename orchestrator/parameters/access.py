@@ -32,14 +32,15 @@ _EMAIL = re.compile(
 )
 
 
-def _email(value: str) -> str:
+def normalize_email(value: str) -> str:
+    """The lower-cased address; ValueError naming the value when it is not an email address."""
     normalized = value.strip().lower()
     if not _EMAIL.match(normalized) or ".." in normalized or normalized.startswith("."):
         raise ValueError(f"{value!r} is not an email address")
     return normalized
 
 
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, AfterValidator(normalize_email)]
 
 
 class AccessList(RootModel[list[Email]]):
