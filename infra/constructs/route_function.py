@@ -11,7 +11,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -92,7 +91,10 @@ class RouteFunction(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             retry_attempts=LAMBDA_ASYNC_RETRIES,
             max_event_age=LAMBDA_MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(dead_letter_queue),
+            # A dead-letter queue, not an on-failure destination: the message is then the event itself
+            # (with RequestID/ErrorCode/ErrorMessage attributes), the same shape the rule targets' DLQ
+            # gets and the local dispatcher writes, so any dead letter can be replayed as it is.
+            dead_letter_queue=dead_letter_queue,
         )
         self.log_group.grant_write(role)
         self.rule = events.Rule(

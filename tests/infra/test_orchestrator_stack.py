@@ -183,7 +183,17 @@ def test_rule_targets_and_async_invocations_have_bounded_retries_and_one_dlq(syn
         props = config["Properties"]
         assert props["MaximumRetryAttempts"] == LAMBDA_ASYNC_RETRIES == 2
         assert props["MaximumEventAgeInSeconds"] == 3600
-        assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [dlq, "Arn"]}}}
+        assert "DestinationConfig" not in props
+    # Lambda's own DLQ: failed async events land as themselves (the dispatcher's shape), not wrapped in an
+    # on-failure destination record.
+    handlers = [
+        f["Properties"]
+        for f in synth.resources(STACK, "AWS::Lambda::Function").values()
+        if str(f["Properties"].get("FunctionName", "")).startswith("orchestrator-")
+    ]
+    assert len(handlers) == len(synth.stacks.orchestrator.routes)
+    for function in handlers:
+        assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [dlq, "Arn"]}}
 
 
 def test_dlq_is_encrypted_ssl_only_and_accepts_only_our_rules(synth: Synth) -> None:
