@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -39,6 +40,13 @@ def global_options(
     region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
 ) -> None:
     configure(endpoint_url=endpoint_url, region=region)
+    # The domain code logs through Powertools (JSON lines on stdout, as Lambda wants); in the CLI, stdout is
+    # for results (`--json` must parse), so its log lines go to stderr.
+    from orchestrator.observability import logger
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
     if endpoint_url and ("127.0.0.1" in endpoint_url or "localhost" in endpoint_url):
         from orchestrator.local.server import ensure_local_credentials
 

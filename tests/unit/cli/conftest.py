@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ import pytest
 
 from orchestrator.cli.main import main
 from orchestrator.local.apps import local_app, register_app
+from orchestrator.observability import logger
 from tests.conftest import fresh_aws
 
 
@@ -28,11 +30,16 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     def run(*args: str) -> Result:
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", ["orchestrator", *args])
+        handler = logger.registered_handler
+        stream = handler.stream if isinstance(handler, logging.StreamHandler) else None
         try:
             main()
             code = 0
         except SystemExit as exit_:
             code = int(exit_.code or 0)
+        finally:
+            if stream is not None:  # the CLI points the log at this test's (soon closed) stderr: undo it
+                handler.stream = stream
         out = capsys.readouterr()
         return Result(code, out.out, out.err)
 

@@ -1,0 +1,37 @@
+"""`orchestrator bundle ...` in process against moto: output streams, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.settings import configure
+from tests.conftest import fresh_aws
+from tests.unit.bundles.zips import SAMPLE
+from tests.unit.cli.conftest import Cli
+
+
+@pytest.fixture
+def bundle(cli: Cli, tmp_path: Path) -> Path:
+    path = tmp_path / "hello.zip"
+    assert cli("bundle", "build", str(SAMPLE), "-o", str(path)).code == 0
+    return path
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with fresh_aws():
+        yield
+
+
+@pytest.mark.usefixtures("aws")
+def test_log_lines_go_to_stderr_so_json_output_parses(cli: Cli, bundle: Path) -> None:
+    # A role that does not exist: CreateFunction fails, and the deploy logs an error while it runs.
+    configure(function_role_arn="arn:aws:iam::123456789012:role/no-such-role")
+    result = cli("bundle", "deploy", str(bundle), "--json")
+    assert result.code == 1
+    assert json.loads(result.stdout)["status"] == "failed"  # stdout holds the JSON result and nothing else
+    assert '"message":"bundle deploy failed"' in result.stderr
