@@ -162,8 +162,10 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
         return DeployOutcome("no plan", app, number)
     if record.superseded_by:
         return DeployOutcome("superseded", app, number)
-    if record.deploy is not None and record.deploy.state is PhaseState.FAILED:
-        return DeployOutcome("deploy failed", app, number)  # a failed deploy is not retried by a late event
+    if record.deploy is not None:
+        # The deploy has begun: every service was claimed and recorded (or it failed, and is not retried).
+        # A late or repeated event changes nothing, and never marks a build that deployed as superseded.
+        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number)
     plan = record.plan
     claim = claim_deploy(deps.store, app, number, list(plan.processes))
     holder = int(claim["build_number"])
@@ -208,7 +210,10 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
         logger.error(message, extra={"app": app, "build_number": number})
         metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
         failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
-        change_record(deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services))
+        _, after = change_record(
+            deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services)
+        )
+        write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
         return DeployOutcome("deploy failed", app, number)
 
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))

@@ -114,6 +114,8 @@ def start_release(app: str, build_number: int, when: datetime | None, deps: Pipe
         return StepOutcome("build not succeeded", app, number)
     if record.superseded_by or (record.release and record.release.state is PhaseState.FAILED):
         return StepOutcome("nothing to do", app, number, "release")
+    if record.deploy is not None:  # a late or repeated event: the deploy has begun, and it is never superseded
+        return StepOutcome("nothing to do", app, number, "deploy")
     plan = record.plan
     if plan is None:
         newer = newer_deploy(deps.store, app, number)
