@@ -57,7 +57,10 @@ def build(
         data = build_bundle(source)
     except BuildError as error:
         fail(str(error), 2)
-    output.write_bytes(data)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        fail(f"{output}: cannot write: {error.strerror}", 2)
     report = validate_bundle(data, output.name)
     result = {"output": str(output), "bytes": len(data), **report.to_dict()}
     emit(result, as_json, lambda r: console.print(f"wrote {r['output']} ({r['bytes']} bytes); valid: {r['valid']}"))

@@ -11,7 +11,7 @@ import pytest
 from orchestrator.settings import configure
 from tests.conftest import fresh_aws
 from tests.unit.bundles.zips import SAMPLE
-from tests.unit.cli.conftest import Cli
+from tests.unit.cli.conftest import Cli, one_line_error
 
 
 @pytest.fixture
@@ -35,3 +35,10 @@ def test_log_lines_go_to_stderr_so_json_output_parses(cli: Cli, bundle: Path) ->
     assert result.code == 1
     assert json.loads(result.stdout)["status"] == "failed"  # stdout holds the JSON result and nothing else
     assert '"message":"bundle deploy failed"' in result.stderr
+
+
+def test_build_to_an_unwritable_place_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "dir" / "hello.zip"
+    line = one_line_error(cli("bundle", "build", str(SAMPLE), "-o", str(target)), 2)
+    assert line.endswith(f"{target}: cannot write: No such file or directory")
+    assert "cannot write: Is a directory" in one_line_error(cli("bundle", "build", str(SAMPLE), "-o", str(tmp_path)), 2)
