@@ -100,16 +100,68 @@ class Store:
                 return items
             kwargs["ExclusiveStartKey"] = last
 
+    def set_fields_unless_newer(
+        self, primary_id: str, secondary_id: str, fields: Item, *, order: str, replace_equal: bool
+    ) -> bool:
+        """Newest wins, in one conditional write and no read: set `fields` unless the stored item's `order`
+        attribute (e.g. a build number) is higher than `fields[order]` (or equal, unless `replace_equal`).
+        True when written."""
+        stored, value = Attr(order), fields[order]
+        not_newer = stored.lte(value) if replace_equal else stored.lt(value)
+        return self.set_fields_if(primary_id, secondary_id, fields, Attr("primary_id").not_exists() | not_newer)
+
+    def set_fields_if(self, primary_id: str, secondary_id: str, fields: Item, condition: ConditionBase) -> bool:
+        """One conditional UpdateItem, no read: SET each of `fields` (None values are skipped; other attributes
+        are kept) if `condition` holds on the stored item (or on the absent item). Bumps the version attribute,
+        so an optimistic `update` of the same item in flight retries. True when written."""
+        names: dict[str, str] = {"#version": VERSION_ATTR}
+        values: dict[str, Any] = {":one": 1}
+        sets = []
+        for index, (name, value) in enumerate(sorted(fields.items())):
+            if value is None or name in ("primary_id", "secondary_id", VERSION_ATTR):
+                continue
+            # boto3's condition builder names its own placeholders #n<i> and :v<i>: these must not collide.
+            names[f"#set{index}"], values[f":set{index}"] = name, to_dynamo(value)
+            sets.append(f"#set{index} = :set{index}")
+        try:
+            self.table.update_item(
+                Key={"primary_id": primary_id, "secondary_id": secondary_id},
+                UpdateExpression=f"SET {', '.join(sets)} ADD #version :one",
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def update(
-        self, primary_id: str, secondary_id: str, change: Callable[[Item | None], Item | None], attempts: int = 8
+        self,
+        primary_id: str,
+        secondary_id: str,
+        change: Callable[[Item | None], Item | None],
+        attempts: int = 8,
+        *,
+        current: Item | None = None,
     ) -> tuple[Item | None, Item | None]:
         """Optimistic read-modify-write. `change` gets the current item (or None) and returns the new
         item, or None for "nothing to change". Returns (before, after); after is None when unchanged.
-        The version attribute makes concurrent writers retry instead of overwriting each other."""
+        The version attribute makes concurrent writers retry instead of overwriting each other.
+
+        `current`: the item as this caller last read or wrote it (with its version attribute). The first
+        attempt starts from it instead of a read; the write stays conditional on its version, so a stale
+        `current` only costs a retry from a fresh read. "Unchanged" is only ever concluded from a read."""
+        known = current if current is not None and VERSION_ATTR in current else None
         for _ in range(attempts):
-            before = self.get(primary_id, secondary_id)
+            guessed = known is not None
+            before = known if known is not None else self.get(primary_id, secondary_id)
+            known = None
             after = change(before)
             if after is None or after == before:
+                if guessed:
+                    continue  # confirm "unchanged" against the stored item
                 return before, None
             version = (before or {}).get(VERSION_ATTR, 0)
             new_item = {**after, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version + 1}

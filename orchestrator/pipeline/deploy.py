@@ -56,11 +56,20 @@ class DeployOutcome:
 # --- newest build wins ---------------------------------------------------------------------------
 
 
-def newer_deploy(store: Store, app: str, build_number: int) -> int | None:
-    """The number of a newer build that has started deploying this app, if any."""
-    claim = store.get(keys.app_pk(app), keys.DEPLOY_CLAIM_SK)
+def read_deploy_claim(store: Store, app: str) -> Item | None:
+    """The app's deploy claim (the newest build that started deploying), or None before its first deploy."""
+    return store.get(keys.app_pk(app), keys.DEPLOY_CLAIM_SK)
+
+
+def newer_than(claim: Item | None, build_number: int) -> int | None:
+    """The number of the build holding `claim` when it is newer than `build_number`."""
     current = int(claim["build_number"]) if claim else 0
     return current if current > build_number else None
+
+
+def newer_deploy(store: Store, app: str, build_number: int) -> int | None:
+    """The number of a newer build that has started deploying this app, if any."""
+    return newer_than(read_deploy_claim(store, app), build_number)
 
 
 def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]) -> Item:
@@ -153,11 +162,14 @@ def _deploy_service(
     return {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}
 
 
-def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None) -> DeployOutcome:
-    """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat."""
+def start_deploy(
+    ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None, *, record: BuildRecord | None = None
+) -> DeployOutcome:
+    """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat.
+    `record`: the build record as the caller just stored it (else it is read)."""
     deps = deps or PipelineDeps()
     app = ref.name
-    record = load_record(deps.store, app, number)
+    record = record or load_record(deps.store, app, number)
     if record is None or record.plan is None:
         return DeployOutcome("no plan", app, number)
     if record.superseded_by:
@@ -172,7 +184,7 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-        change_record(deps.store, app, number, lambda r: with_superseded(r, holder))
+        change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
         return DeployOutcome("superseded", app, number)
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
@@ -211,7 +223,7 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
         metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
         failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
         _, after = change_record(
-            deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services)
+            deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
         )
         write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
         return DeployOutcome("deploy failed", app, number)
@@ -223,7 +235,7 @@ def start_deploy(ref: AppRef, number: int, at: int | None, deps: PipelineDeps | 
         gone = sorted(set(record.scaled_to_zero or []) | set(removed))
         return record.model_copy(update={"scaled_to_zero": gone or None})
 
-    change_record(deps.store, app, number, change)
+    change_record(deps.store, app, number, change, current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
     return DeployOutcome("deploy started", app, number)
 
@@ -358,18 +370,12 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
     )
 
 
-def _newest_wins(item: Item | None, build_number: int, new: dict[str, Any]) -> Item | None:
-    if item is not None and int(item.get("build_number", 0)) > build_number:
-        return None
-    return {**(item or {}), **new}
-
-
 def write_deploy_status(store: Store, record: BuildRecord) -> bool:
-    """Write DEPLOYSTATUS for this build unless a newer build's is there. True when written."""
+    """Write DEPLOYSTATUS for this build unless a newer build's is there: one conditional write, no read.
+    This build's own status may be rewritten (its services' states move on). True when written."""
     pk, sk = AppRef(record.app).deploystatus_key
     status = deploy_status(record).model_dump(mode="json")
-    _, after = store.update(pk, sk, lambda item: _newest_wins(item, record.build_number, status))
-    return after is not None
+    return store.set_fields_unless_newer(pk, sk, status, order="build_number", replace_equal=True)
 
 
 class DeployedProcess(BaseModel):
@@ -401,10 +407,10 @@ def write_deployed(store: Store, record: BuildRecord) -> bool:
         task_definition=record.plan.task_definition,
         container_name=record.plan.container_name,
     ).model_dump(mode="json")
-    _, after = store.update(
-        keys.app_pk(record.app), keys.DEPLOYED_SK, lambda item: _newest_wins(item, record.build_number, deployed)
+    # One conditional write, no read; strictly newer, so this build's hooks run once however often it ends.
+    return store.set_fields_unless_newer(
+        keys.app_pk(record.app), keys.DEPLOYED_SK, deployed, order="build_number", replace_equal=False
     )
-    return after is not None
 
 
 def current_deployment(app: str, store: Store | None = None) -> Deployed | None:

@@ -15,15 +15,24 @@ def load_record(store: Store, app: str, build_number: int) -> BuildRecord | None
 
 
 def change_record(
-    store: Store, app: str, build_number: int, change: Callable[[BuildRecord], BuildRecord]
+    store: Store,
+    app: str,
+    build_number: int,
+    change: Callable[[BuildRecord], BuildRecord],
+    *,
+    current: BuildRecord | None = None,
 ) -> tuple[BuildRecord | None, BuildRecord]:
-    """Apply `change` with an optimistic, versioned write. Returns (before, after); after is the stored record."""
+    """Apply `change` with an optimistic, versioned write. Returns (before, after); after is the stored record.
+
+    `current`: the record as this invocation last loaded or stored it. The write starts from it instead of
+    a read and stays conditional on its version: if anyone wrote the record since, it is read and retried."""
 
     def apply(item: Item | None) -> Item | None:
-        current = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
-        return change(current).to_item()
+        record = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
+        return change(record).to_item()
 
-    before, after = store.update(keys.app_pk(app), keys.build_sk(build_number), apply)
+    known = current.to_item() if current is not None else None
+    before, after = store.update(keys.app_pk(app), keys.build_sk(build_number), apply, current=known)
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 

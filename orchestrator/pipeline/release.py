@@ -23,11 +23,12 @@ from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChang
 from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import APPPACK_TOML, AppPackTomlError, parse_apppack_toml, split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import claimed, client_token
-from orchestrator.pipeline.deploy import newer_deploy, start_deploy
+from orchestrator.pipeline.deploy import newer_deploy, newer_than, read_deploy_claim, start_deploy
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ReleasePlan, TaskOutcome
@@ -57,23 +58,32 @@ class StepOutcome:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
 
 
-def _fail(deps: PipelineDeps, app: str, number: int, step: str, when: int, error: str, metric: str) -> StepOutcome:
+def _fail(
+    deps: PipelineDeps, app: str, number: int, step: str, when: int, error: str, metric: str,
+    record: BuildRecord | None = None,
+) -> StepOutcome:  # fmt: skip
     logger.error(f"{step} failed: {error}", extra={"app": app, "build_number": number, "step": step})
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     failed = Phase(state=PhaseState.FAILED, start=when, end=when, error=error)
-    change_record(deps.store, app, number, lambda r: with_phase(r, step, failed))
+    change_record(deps.store, app, number, lambda r: with_phase(r, step, failed), current=record)
     return StepOutcome(f"{step} failed", app, number, step)
 
 
-def _superseded(deps: PipelineDeps, app: str, number: int, newer: int, step: str) -> StepOutcome:
+def _superseded(
+    deps: PipelineDeps, app: str, number: int, newer: int, step: str, record: BuildRecord | None = None
+) -> StepOutcome:
     logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": newer})
     metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-    change_record(deps.store, app, number, lambda r: with_superseded(r, newer))
+    change_record(deps.store, app, number, lambda r: with_superseded(r, newer), current=record)
     return StepOutcome("superseded", app, number, step)
 
 
-def plan_release(ref: AppRef, number: int, deps: PipelineDeps) -> ReleasePlan:
+def plan_release(
+    ref: AppRef, number: int, deps: PipelineDeps, *, first_deploy: bool | None = None
+) -> tuple[ReleasePlan, EcsConfig]:
     """Read apppack.toml and the app's runtime inputs, register the task definitions, and decide the steps.
+    Returns the plan and the app's CONFIG#ecs (read once, for the release task too). `first_deploy`: whether
+    the app has no deploy claim yet, when the caller has read it (else it is read here).
     Raises AppPackTomlError or RuntimeInputsError on bad input, before any side effect."""
     where = f"s3://{deps.artifacts.bucket}/{artifact_key(ref.name, number, APPPACK_TOML)}"
     manifest = parse_apppack_toml(deps.artifacts.read_text(artifact_key(ref.name, number, APPPACK_TOML)), where)
@@ -83,9 +93,10 @@ def plan_release(ref: AppRef, number: int, deps: PipelineDeps) -> ReleasePlan:
         ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
     )
     one_off = registered.get(WEB_PROCESS) or registered[sorted(registered)[0]]
-    first_deploy = deps.store.get(keys.app_pk(ref.name), keys.DEPLOY_CLAIM_SK) is None
+    if first_deploy is None:
+        first_deploy = read_deploy_claim(deps.store, ref.name) is None
     initialize = manifest.review_app.initialize_command
-    return ReleasePlan(
+    plan = ReleasePlan(
         processes={
             name: PlannedProcess(
                 command=r.command,
@@ -102,53 +113,80 @@ def plan_release(ref: AppRef, number: int, deps: PipelineDeps) -> ReleasePlan:
         task_definition=one_off.arn,
         container_name=inputs.ecs.container_name,
     )
+    return plan, inputs.ecs
 
 
-def start_release(app: str, build_number: int, when: datetime | None, deps: PipelineDeps | None = None) -> StepOutcome:
-    """The build succeeded: plan the release and start its first step. Safe to call any number of times."""
+def start_release(
+    app: str,
+    build_number: int,
+    when: datetime | None,
+    deps: PipelineDeps | None = None,
+    *,
+    record: BuildRecord | None = None,
+) -> StepOutcome:
+    """The build succeeded: plan the release and start its first step. Safe to call any number of times.
+    `record`: the build record as the caller just stored it (else it is read)."""
     deps = deps or PipelineDeps()
     ref, number = AppRef(app), build_number
     at = int(when.timestamp()) if when else None
-    record = load_record(deps.store, app, number)
+    record = record or load_record(deps.store, app, number)
     if record is None or record.codebuild_status != "SUCCEEDED":
         return StepOutcome("build not succeeded", app, number)
     if record.superseded_by or (record.release and record.release.state is PhaseState.FAILED):
         return StepOutcome("nothing to do", app, number, "release")
     if record.deploy is not None:  # a late or repeated event: the deploy has begun, and it is never superseded
         return StepOutcome("nothing to do", app, number, "deploy")
+    claim = read_deploy_claim(deps.store, app)  # one read: is a newer build deploying? is this the first deploy?
+    newer = newer_than(claim, number)
+    if newer is not None:
+        return _superseded(deps, app, number, newer, "release", record)
+    ecs: EcsConfig | None = None
+    if record.plan is None:
+        try:
+            new_plan, ecs = plan_release(ref, number, deps, first_deploy=claim is None)
+        except AppPackTomlError as error:
+            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidAppPackToml", record)
+        except RuntimeInputsError as error:
+            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidRuntimeInputs", record)
+        _, record = change_record(
+            deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan}), current=record
+        )
     plan = record.plan
-    if plan is None:
+    assert plan is not None
+    if plan.release_command:
+        return run_task_step(
+            ref, number, "release", plan.release_command, at, deps, record=record, ecs=ecs, newest_checked=True
+        )
+    skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
+    _, record = change_record(deps.store, app, number, lambda r: with_phase(r, "release", skipped), current=record)
+    return advance(ref, number, "release", at, deps, record=record)
+
+
+def run_task_step(
+    ref: AppRef,
+    number: int,
+    step: str,
+    command: str,
+    at: int | None,
+    deps: PipelineDeps,
+    *,
+    record: BuildRecord | None = None,
+    ecs: EcsConfig | None = None,
+    newest_checked: bool = False,
+) -> StepOutcome:
+    """RunTask the release or postdeploy command, once per build and step, and record it.
+    `record` and `ecs`: as the caller holds them (else read); `newest_checked`: the caller has just read the
+    deploy claim and found no newer build (else it is read here)."""
+    app = ref.name
+    record = record or load_record(deps.store, app, number)
+    if not newest_checked:
         newer = newer_deploy(deps.store, app, number)
         if newer is not None:
-            return _superseded(deps, app, number, newer, "release")
-        try:
-            new_plan = plan_release(ref, number, deps)
-        except AppPackTomlError as error:
-            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidAppPackToml")
-        except RuntimeInputsError as error:
-            return _fail(deps, app, number, "release", at or 0, str(error), "InvalidRuntimeInputs")
-        _, stored = change_record(
-            deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan})
-        )
-        plan = stored.plan or new_plan
-    if plan.release_command:
-        return run_task_step(ref, number, "release", plan.release_command, at, deps)
-    skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
-    change_record(deps.store, app, number, lambda r: with_phase(r, "release", skipped))
-    return advance(ref, number, "release", at, deps)
-
-
-def run_task_step(ref: AppRef, number: int, step: str, command: str, at: int | None, deps: PipelineDeps) -> StepOutcome:
-    """RunTask the release or postdeploy command, once per build and step, and record it."""
-    app = ref.name
-    newer = newer_deploy(deps.store, app, number)
-    if newer is not None:
-        return _superseded(deps, app, number, newer, step)
-    record = load_record(deps.store, app, number)
+            return _superseded(deps, app, number, newer, step, record)
     assert record is not None
     assert record.plan is not None
     plan = record.plan
-    ecs = load_ecs_config(ref, deps)
+    ecs = ecs or load_ecs_config(ref, deps)
     request = {
         "cluster": ecs.cluster,
         "taskDefinition": plan.task_definition,
@@ -184,26 +222,29 @@ def run_task_step(ref: AppRef, number: int, step: str, command: str, at: int | N
     try:
         result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
     except ClientError as error:
-        return _fail(deps, app, number, step, at or 0, f"RunTask failed: {error}", "TaskStartFailures")
+        return _fail(deps, app, number, step, at or 0, f"RunTask failed: {error}", "TaskStartFailures", record)
     task_arn = result.get("task_arn")
     if not task_arn:
         reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
-        return _fail(deps, app, number, step, at or 0, f"RunTask placed no task: {reasons}", "TaskStartFailures")
+        message = f"RunTask placed no task: {reasons}"
+        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record)
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=f"{ecs.log_group}/{stream}")
-    change_record(deps.store, app, number, lambda r: with_phase(r, step, started))
+    change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
     return StepOutcome(f"{step} started", app, number, step)
 
 
-def advance(ref: AppRef, number: int, finished: str, at: int | None, deps: PipelineDeps) -> StepOutcome:
-    """The step `finished` succeeded: start the next one."""
-    record = load_record(deps.store, ref.name, number)
+def advance(
+    ref: AppRef, number: int, finished: str, at: int | None, deps: PipelineDeps, *, record: BuildRecord | None = None
+) -> StepOutcome:
+    """The step `finished` succeeded: start the next one. `record`: as the caller just stored it (else read)."""
+    record = record or load_record(deps.store, ref.name, number)
     if record is None or record.plan is None:
         return StepOutcome("no plan", ref.name, number, finished)
     if finished == "release" and record.plan.postdeploy_command:
-        return run_task_step(ref, number, "postdeploy", record.plan.postdeploy_command, at, deps)
-    outcome = start_deploy(ref, number, at, deps)
+        return run_task_step(ref, number, "postdeploy", record.plan.postdeploy_command, at, deps, record=record)
+    outcome = start_deploy(ref, number, at, deps, record=record)
     return StepOutcome(outcome.action, ref.name, number, "deploy")
 
 
@@ -262,14 +303,14 @@ def record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps | None =
     def change(record: BuildRecord) -> BuildRecord:
         return with_phase(with_task(record, step, outcome), step, phase)
 
-    change_record(deps.store, app, number, change)
+    _, record = change_record(deps.store, app, number, change, current=record)
     if error:
         logger.warning(f"{step} failed", extra={"app": app, "build_number": number, "error": error})
         metrics.add_metric(
             name="ReleaseFailures" if step == "release" else "PostdeployFailures", unit=MetricUnit.Count, value=1
         )
         return StepOutcome(f"{step} failed", app, number, step)
-    return advance(AppRef(app), number, step, at, deps)
+    return advance(AppRef(app), number, step, at, deps, record=record)
 
 
 def on_build_event(
@@ -283,5 +324,5 @@ def on_build_event(
         return StepOutcome(outcome.action, outcome.app, outcome.build_number)
     succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
     if outcome.record.codebuild_status == "SUCCEEDED" and (outcome.closed_now or succeeded_event):
-        return start_release(outcome.app, outcome.build_number, event.time, deps)
+        return start_release(outcome.app, outcome.build_number, event.time, deps, record=outcome.record)
     return StepOutcome(outcome.action, outcome.app, outcome.build_number)

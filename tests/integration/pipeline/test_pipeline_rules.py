@@ -5,6 +5,8 @@ Each test drives the real handlers against moto.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -87,3 +89,126 @@ def test_a_deploy_that_fails_at_the_ecs_api_ends_with_a_failed_deploystatus(
     assert status is not None
     assert (status["phase"], status["failed"], status["build_number"]) == ("deploy", True, 1)
     assert status["build_id"] == final["build_arn"]
+
+
+def item_calls(calls: CallRecorder, start: int = 0) -> Counter[tuple[str, str]]:
+    """(operation, item kind) of the pipeline's DynamoDB item calls since `start`: the kind is the sort key,
+    without a build number (BUILD#), or the lookup's partition prefix (TASK#, DEPLOYMENT#, CODEBUILD#)."""
+    counted: Counter[tuple[str, str]] = Counter()
+    for service, operation, params in calls.params[start:]:
+        if service != "dynamodb" or operation not in ("GetItem", "PutItem", "UpdateItem"):
+            continue
+        body = json.loads(params) if isinstance(params, bytes | str) else params
+        key = body.get("Key") or body.get("Item") or {}
+        pk, sk = key.get("primary_id", {}).get("S", ""), key.get("secondary_id", {}).get("S", "")
+        if not pk.startswith(("APP#", "TASK#", "DEPLOYMENT#", "CODEBUILD#")):
+            continue  # idempotency records
+        if sk == keys.LOOKUP_SK:
+            kind = pk.split("#")[0] + "#"
+        elif sk.startswith(keys.BUILD_PREFIX):
+            kind = keys.BUILD_PREFIX
+        elif sk.startswith(keys.CLAIM_PREFIX + keys.BUILD_PREFIX):
+            kind = keys.CLAIM_PREFIX + keys.BUILD_PREFIX
+        else:
+            kind = sk
+        counted[(operation, kind)] += 1
+    return counted
+
+
+def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_a_read(
+    aws: None, api_calls: CallRecorder
+) -> None:
+    """The record, CONFIG#ecs and the deploy claim are read once per event and passed along; DEPLOYSTATUS and
+    DEPLOYED are single conditional writes."""
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    events = build()
+    deliver(*events[:-1])
+
+    mark = len(api_calls.params)
+    deliver(events[-1])  # SUCCEEDED: plan, register, RunTask the release
+    succeeded = item_calls(api_calls, mark)
+    assert succeeded[("GetItem", "BUILD#")] == 1
+    assert succeeded[("GetItem", keys.CONFIG_ECS_SK)] == 1
+    assert succeeded[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1
+    assert succeeded[("PutItem", "BUILD#")] == 3  # the event, the plan, the release started
+
+    release_stopped = stopped(step_task("demo", 1, "release"))
+    mark = len(api_calls.params)
+    deliver(release_stopped)  # exit 0: deploy
+    released = item_calls(api_calls, mark)
+    assert released[("GetItem", "BUILD#")] == 1
+    assert released[("GetItem", keys.CONFIG_ECS_SK)] == 1
+    assert released[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1  # the versioned newest-build-wins claim
+    assert released[("PutItem", "BUILD#")] == 2  # release succeeded, deploy started
+
+    first, last = completed("demo", 1)
+    deliver(first)
+    mark = len(api_calls.params)
+    deliver(last)
+    ended = item_calls(api_calls, mark)
+    for sk in (keys.DEPLOYSTATUS_SK, keys.DEPLOYED_SK):
+        assert ended[("GetItem", sk)] == 0
+        assert ended[("PutItem", sk)] == 0
+        assert ended[("UpdateItem", sk)] == 1
+    assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) is not None
+    assert item(keys.app_pk("demo"), keys.DEPLOYED_SK) is not None
+
+
+def test_a_stale_record_passed_along_costs_a_retry_never_a_lost_write(aws: None) -> None:
+    """change_record(current=...) skips the read; a record someone changed since is read again and merged."""
+    from orchestrator.adapters.store import Store
+    from orchestrator.pipeline.record_store import change_record, load_record, with_phase
+    from orchestrator.pipeline.records import Phase, PhaseState
+
+    store = Store()
+    _, first = change_record(store, "demo", 1, lambda r: with_phase(r, "build", Phase(state=PhaseState.STARTED)))
+    stale = load_record(store, "demo", 1)
+    assert stale == first
+    change_record(store, "demo", 1, lambda r: with_phase(r, "test", Phase(state=PhaseState.SUCCEEDED, end=5)))
+
+    _, after = change_record(
+        store, "demo", 1, lambda r: with_phase(r, "build", Phase(state=PhaseState.SUCCEEDED, end=9)), current=stale
+    )
+    stored = load_record(store, "demo", 1)
+    assert stored == after
+    assert stored is not None
+    assert stored.test is not None
+    assert stored.test.state is PhaseState.SUCCEEDED  # the write in between is kept
+    assert stored.build is not None
+    assert stored.build.state is PhaseState.SUCCEEDED
+
+    # "Unchanged" is only concluded from the stored record: a stale record that already holds the change
+    # still gets it written when the stored one lacks it.
+    store.put({**(stored.to_item()), "deploy": None, "release": None})
+    ahead = stored.model_copy(update={"release": Phase(state=PhaseState.SUCCEEDED, end=1)})
+    _, written = change_record(
+        store, "demo", 1, lambda r: with_phase(r, "release", Phase(state=PhaseState.SUCCEEDED, end=1)), current=ahead
+    )
+    assert written.release is not None
+    assert written.release.state is PhaseState.SUCCEEDED
+    reloaded = load_record(store, "demo", 1)
+    assert reloaded is not None
+    assert reloaded.release is not None
+
+
+def test_newest_wins_writes_keep_other_attributes_and_never_go_back(aws: None) -> None:
+    from orchestrator.adapters.store import VERSION_ATTR, Store
+
+    store = Store()
+
+    def write(number: int, replace_equal: bool, **fields: Any) -> bool:
+        return store.set_fields_unless_newer(
+            "APP#demo", "X", {"build_number": number, **fields}, order="build_number", replace_equal=replace_equal
+        )
+
+    assert write(2, True, phase="deploy", processes=[{"name": "web"}])
+    assert write(2, True, phase="complete")  # the same build may rewrite its own status
+    assert not write(2, False, phase="again")  # ... unless only a newer build may write
+    assert not write(1, True, phase="older")  # an older build never does
+    assert write(3, False, phase="newer")
+    stored = store.get("APP#demo", "X")
+    assert stored is not None
+    assert (stored["build_number"], stored["phase"]) == (3, "newer")
+    assert stored["processes"] == [{"name": "web"}]  # attributes not written are kept
+    assert stored[VERSION_ATTR] == 3  # versioned, so an optimistic update in flight retries
