@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.observability import logger
 from tests.conftest import reset_process_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _clean_process_state() -> Iterator[None]:
+    # The CLI points the Powertools log handler at its stderr; run in-process (typer's CliRunner) that is
+    # the runner's stream, closed when the command returns. Put the test process's own stream back.
+    handler = logger.registered_handler
+    stream = handler.stream if isinstance(handler, logging.StreamHandler) else None
     yield
+    if stream is not None and isinstance(handler, logging.StreamHandler):
+        handler.stream = stream
     reset_process_state()
 
 
