@@ -1,4 +1,4 @@
-"""`orchestrator local up` runs this in the background: the emulator, stepping every half second.
+"""`orchestrator local up` runs this in the background: the emulator, stepping every half second when idle.
 
 The state directory (default `.orchestrator-local/`) holds `state.json` (pid, port, endpoint), the moto
 server's and handlers' logs. `orchestrator local down` stops the process named there. Each state directory
@@ -18,7 +18,8 @@ from typing import Any
 
 DEFAULT_STATE_DIR = Path(".orchestrator-local")
 STATE_FILE = "state.json"
-STEP_SECONDS = 0.5
+STEP_SECONDS = 0.5  # between steps while nothing happens (events from outside are picked up this fast)
+BUSY_STEP_SECONDS = 0.05  # while a simulated build, task or deployment is under way
 
 
 def state_path(state_dir: Path) -> Path:
@@ -64,11 +65,15 @@ def serve(state_dir: Path, port: int) -> None:
     tmp.replace(state_path(state_dir))
     try:
         while not stop:
+            busy = False
             try:
-                emulator.step()
+                report = emulator.step()
+                busy = report.active > 0 or emulator.scheduler.pending > 0
             except Exception as error:  # keep serving: the error is in the log, the next step retries
                 print(f"step failed: {type(error).__name__}: {error}", flush=True)
-            time.sleep(STEP_SECONDS)
+            # One step is one simulated tick: while something is under way, tick on quickly (as `make demo`
+            # and `local run` do), and idle at the slower pace.
+            time.sleep(BUSY_STEP_SECONDS if busy else STEP_SECONDS)
     finally:
         emulator.stop()
         state_path(state_dir).unlink(missing_ok=True)

@@ -22,6 +22,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     state = as_json(up)
     env = {"AWS_ENDPOINT_URL": state["endpoint"], "ORCHESTRATOR_LOCAL_STATE_DIR": str(state_dir)}
     try:
+        # Registering is idempotent; once here, so each test can rely on the app without its own subprocess.
+        registered = cli("local", "register", "shop", env=env)
+        assert registered.returncode == 0, registered.stderr
         yield {**env, "pid": str(state["pid"])}
     finally:
         down = cli("local", "down", "--state-dir", str(state_dir))
@@ -76,9 +79,7 @@ def test_operator_flow_from_build_start_to_deployed(emulator: dict[str, str]) ->
     ],
 )
 def test_user_errors_are_one_line_without_traceback(emulator: dict[str, str], args: list[str], code: int) -> None:
-    env = _env(emulator)
-    cli("local", "register", "shop", env=env)
-    result = cli(*args, env=env)
+    result = cli(*args, env=_env(emulator))
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
