@@ -112,9 +112,17 @@ def deploy(
     from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, DeployInProgressError, deploy_bundle
     from orchestrator.bundles.plan import plan_deploy
     from orchestrator.bundles.uploads import upload_bundle
+    from orchestrator.settings import get_settings
 
     report = _validated(bundle, as_json)
     valid = report.bundle
+    if not upload_only and not get_settings().function_role_arn:
+        # Checked before the upload: deploying here would fail, and record the version as failed, for want of it.
+        fail(
+            "deploying from here needs the functions' execution role: set ORCHESTRATOR_FUNCTION_ROLE_ARN, "
+            "or use --upload-only and let the bundle handler (which has it) deploy the upload",
+            2,
+        )
     deps = BundleDeps()
     location = upload_bundle(_read(bundle), valid.app_id, valid.version, deps)
     if upload_only:

@@ -42,3 +42,17 @@ def test_build_to_an_unwritable_place_is_one_line(cli: Cli, tmp_path: Path) -> N
     line = one_line_error(cli("bundle", "build", str(SAMPLE), "-o", str(target)), 2)
     assert line.endswith(f"{target}: cannot write: No such file or directory")
     assert "cannot write: Is a directory" in one_line_error(cli("bundle", "build", str(SAMPLE), "-o", str(tmp_path)), 2)
+
+
+@pytest.mark.usefixtures("aws")
+def test_deploy_without_the_function_role_changes_nothing(cli: Cli, bundle: Path) -> None:
+    from orchestrator.adapters.clients import client
+    from orchestrator.settings import get_settings
+
+    assert "ORCHESTRATOR_FUNCTION_ROLE_ARN" in one_line_error(cli("bundle", "deploy", str(bundle)), 2)
+    assert client("s3").list_objects_v2(Bucket=get_settings().bundle_bucket).get("KeyCount") == 0
+    listed = cli("bundle", "list", "--json")
+    assert json.loads(listed.stdout) == []
+    uploaded = cli("bundle", "deploy", str(bundle), "--upload-only", "--json")
+    assert uploaded.code == 0, uploaded.stderr
+    assert json.loads(uploaded.stdout)["key"] == "bundles/hello-bundle_v1.0.0.zip"
