@@ -101,19 +101,36 @@ class Store:
             kwargs["ExclusiveStartKey"] = last
 
     def set_fields_unless_newer(
-        self, primary_id: str, secondary_id: str, fields: Item, *, order: str, replace_equal: bool
+        self,
+        primary_id: str,
+        secondary_id: str,
+        fields: Item,
+        *,
+        order: str,
+        replace_equal: bool,
+        defaults: Item | None = None,
     ) -> bool:
         """Newest wins, in one conditional write and no read: set `fields` unless the stored item's `order`
         attribute (e.g. a build number) is higher than `fields[order]` (or equal, unless `replace_equal`).
-        True when written."""
+        `defaults` are set only where the item has no such attribute yet. True when written."""
         stored, value = Attr(order), fields[order]
         not_newer = stored.lte(value) if replace_equal else stored.lt(value)
-        return self.set_fields_if(primary_id, secondary_id, fields, Attr("primary_id").not_exists() | not_newer)
+        condition = Attr("primary_id").not_exists() | not_newer
+        return self.set_fields_if(primary_id, secondary_id, fields, condition, defaults=defaults)
 
-    def set_fields_if(self, primary_id: str, secondary_id: str, fields: Item, condition: ConditionBase) -> bool:
+    def set_fields_if(
+        self,
+        primary_id: str,
+        secondary_id: str,
+        fields: Item,
+        condition: ConditionBase,
+        *,
+        defaults: Item | None = None,
+    ) -> bool:
         """One conditional UpdateItem, no read: SET each of `fields` (None values are skipped; other attributes
-        are kept) if `condition` holds on the stored item (or on the absent item). Bumps the version attribute,
-        so an optimistic `update` of the same item in flight retries. True when written."""
+        are kept) and each of `defaults` where absent, if `condition` holds on the stored item (or on the
+        absent item). Bumps the version attribute, so an optimistic `update` of the same item in flight
+        retries. True when written."""
         names: dict[str, str] = {"#version": VERSION_ATTR}
         values: dict[str, Any] = {":one": 1}
         sets = []
@@ -123,6 +140,11 @@ class Store:
             # boto3's condition builder names its own placeholders #n<i> and :v<i>: these must not collide.
             names[f"#set{index}"], values[f":set{index}"] = name, to_dynamo(value)
             sets.append(f"#set{index} = :set{index}")
+        for index, (name, value) in enumerate(sorted((defaults or {}).items())):
+            if value is None or name in fields:
+                continue
+            names[f"#def{index}"], values[f":def{index}"] = name, to_dynamo(value)
+            sets.append(f"#def{index} = if_not_exists(#def{index}, :def{index})")
         try:
             self.table.update_item(
                 Key={"primary_id": primary_id, "secondary_id": secondary_id},

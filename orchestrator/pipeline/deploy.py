@@ -378,6 +378,24 @@ def write_deploy_status(store: Store, record: BuildRecord) -> bool:
     return store.set_fields_unless_newer(pk, sk, status, order="build_number", replace_equal=True)
 
 
+def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
+    """A build that failed before deploying (its release): DEPLOYSTATUS says so (`phase`, `failed`, this build),
+    unless a newer build's status is there. One conditional write, no read. Nothing was deployed, so the
+    `processes` already there (what still runs, from the last deploy) are kept; [] when there are none."""
+    pk, sk = AppRef(record.app).deploystatus_key
+    fields = {
+        "phase": phase,
+        "failed": True,
+        "build_id": record.build_arn,
+        "build_number": record.build_number,
+        "commit": record.commit,
+        "last_update": when or 0,
+    }
+    return store.set_fields_unless_newer(
+        pk, sk, fields, order="build_number", replace_equal=True, defaults={"processes": []}
+    )
+
+
 class DeployedProcess(BaseModel):
     command: str
     task_definition: str

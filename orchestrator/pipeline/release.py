@@ -28,7 +28,13 @@ from orchestrator.pipeline.apppack_toml import APPPACK_TOML, AppPackTomlError, p
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import claimed, client_token
-from orchestrator.pipeline.deploy import newer_deploy, newer_than, read_deploy_claim, start_deploy
+from orchestrator.pipeline.deploy import (
+    newer_deploy,
+    newer_than,
+    read_deploy_claim,
+    start_deploy,
+    write_failed_deploy_status,
+)
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ReleasePlan, TaskOutcome
@@ -60,13 +66,22 @@ class StepOutcome:
 
 def _fail(
     deps: PipelineDeps, app: str, number: int, step: str, when: int, error: str, metric: str,
-    record: BuildRecord | None = None,
+    record: BuildRecord | None = None, *, task_failed: bool = False,
 ) -> StepOutcome:  # fmt: skip
     logger.error(f"{step} failed: {error}", extra={"app": app, "build_number": number, "step": step})
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     failed = Phase(state=PhaseState.FAILED, start=when, end=when, error=error)
-    change_record(deps.store, app, number, lambda r: with_phase(r, step, failed), current=record)
+    _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, failed), current=record)
+    if task_failed:
+        _release_failed_status(deps, stored, step, when)
     return StepOutcome(f"{step} failed", app, number, step)
+
+
+def _release_failed_status(deps: PipelineDeps, record: BuildRecord, step: str, when: int | None) -> None:
+    """A release task that failed (non-zero exit, or never started) ends the build's pipeline: DEPLOYSTATUS
+    says so, unless a newer build's is there. Only while nothing of this build was deployed."""
+    if step == "release" and record.deploy is None:
+        write_failed_deploy_status(deps.store, record, "release", when)
 
 
 def _superseded(
@@ -222,12 +237,13 @@ def run_task_step(
     try:
         result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
     except ClientError as error:
-        return _fail(deps, app, number, step, at or 0, f"RunTask failed: {error}", "TaskStartFailures", record)
+        message = f"RunTask failed: {error}"
+        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     task_arn = result.get("task_arn")
     if not task_arn:
         reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
         message = f"RunTask placed no task: {reasons}"
-        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record)
+        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=f"{ecs.log_group}/{stream}")
     change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
@@ -309,6 +325,7 @@ def record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps | None =
         metrics.add_metric(
             name="ReleaseFailures" if step == "release" else "PostdeployFailures", unit=MetricUnit.Count, value=1
         )
+        _release_failed_status(deps, record, step, at)
         return StepOutcome(f"{step} failed", app, number, step)
     return advance(AppRef(app), number, step, at, deps, record=record)
 

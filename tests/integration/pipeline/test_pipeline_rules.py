@@ -212,3 +212,63 @@ def test_newest_wins_writes_keep_other_attributes_and_never_go_back(aws: None) -
     assert (stored["build_number"], stored["phase"]) == (3, "newer")
     assert stored["processes"] == [{"name": "web"}]  # attributes not written are kept
     assert stored[VERSION_ATTR] == 3  # versioned, so an optimistic update in flight retries
+
+
+@pytest.mark.parametrize(("exit_code", "stop_code"), [(2, "EssentialContainerExited"), (None, "TaskFailedToStart")])
+def test_a_failed_release_writes_a_failed_deploystatus_and_keeps_what_runs(
+    aws: None, api_calls: CallRecorder, exit_code: int | None, stop_code: str
+) -> None:
+    """Build 1 runs; build 2's release fails: DEPLOYSTATUS names build 2, phase release, failed, with the
+    processes that still run (build 1's); nothing is deployed."""
+    declare()
+    deploy_fully(1)
+    running = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    assert running is not None
+    upload_toml("demo", 2, TOML_WEB_WORKER_RELEASE)
+    deliver(*build(number=2))
+    writes = len(ecs_writes(api_calls))
+
+    failed = stopped(step_task("demo", 2, "release"), exit_code=exit_code, seconds=900, stop_code=stop_code)
+    deliver(failed, redelivered(failed))
+
+    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    assert status is not None
+    second = record(number=2)
+    assert (status["phase"], status["failed"], status["build_number"]) == ("release", True, 2)
+    assert (status["build_id"], status["commit"]) == (second["build_arn"], second["commit"])
+    assert status["last_update"] == second["release"]["end"]
+    assert status["processes"] == running["processes"]
+    assert len(ecs_writes(api_calls)) == writes  # nothing deployed
+    deployed = item(keys.app_pk("demo"), keys.DEPLOYED_SK)
+    assert deployed is not None
+    assert deployed["build_number"] == 1
+
+
+def test_a_release_that_fails_first_has_an_empty_process_list(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RunTask placed no task (the release never started) on the app's first build."""
+    from orchestrator.adapters.ecs import RunTaskResult
+    from orchestrator.pipeline.deploy import read_deploy_status
+
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    monkeypatch.setattr(Ecs, "run_task", lambda self, request: RunTaskResult(None, ["RESOURCE:MEMORY"]))
+    deliver(*build())
+    assert "RunTask placed no task: RESOURCE:MEMORY" in record()["release"]["error"]
+    status = read_deploy_status("demo")
+    assert status is not None
+    assert (status.phase, status.failed, status.build_number, status.processes) == ("release", True, 1, [])
+
+
+def test_a_late_release_failure_never_replaces_a_newer_builds_deploystatus(aws: None) -> None:
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    deliver(*build(number=1))
+    slow_release = step_task("demo", 1, "release")
+    deploy_fully(2, seconds=100)
+    newest = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    assert newest is not None
+    assert (newest["build_number"], newest["phase"]) == (2, "complete")
+
+    deliver(stopped(slow_release, exit_code=1, seconds=900))
+    assert record(number=1)["release"]["state"] == "failed"
+    assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) == newest
