@@ -66,10 +66,14 @@ def set_(
 
 @app.command()
 def unset(variables: list[str] = typer.Argument(...), app_name: str = AppOption, as_json: bool = JsonOption) -> None:
-    """Remove variables."""
-    missing = operations.config_unset(operations.target_of(app_name), [_variable(v) for v in variables])
+    """Remove variables (none when one of them is not set)."""
+    target = operations.target_of(app_name)
+    names = [_variable(v) for v in variables]
+    existing = operations.config_list(target, with_values=False)
+    missing = sorted({n for n in names if n not in existing})
     if missing:
-        fail(f"not set: {', '.join(missing)}", 1)
+        fail(f"not set: {', '.join(missing)}; nothing was unset", 1)
+    operations.config_unset(target, names)
     emit(sorted(variables), as_json, lambda d: console.print(f"unset {', '.join(d)}"))
 
 
