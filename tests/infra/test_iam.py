@@ -123,6 +123,16 @@ def test_no_parameter_value_read_on_everything_or_on_a_config_path(statements: l
                 assert ":parameter/" in resource, s
 
 
+def test_no_path_or_history_reads_at_all(statements: list[Statement]) -> None:
+    """GetParametersByPath is authorized on the path, not on each parameter it returns (so a Deny on
+    config/* would not see the children of /apps/<app>), and GetParameterHistory returns every old value:
+    neither is allowed to a handler on any resource."""
+    for s in statements:
+        if s.effect == "Allow":
+            assert not s.allows("ssm:GetParametersByPath"), s
+            assert not s.allows("ssm:GetParameterHistory"), s
+
+
 @pytest.mark.parametrize("parameter", CONFIG_PARAMETERS)
 @pytest.mark.parametrize("action", SSM_VALUE_READS)
 def test_no_config_value_is_readable(statements: list[Statement], parameter: str, action: str) -> None:
