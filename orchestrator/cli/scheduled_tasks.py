@@ -13,7 +13,7 @@ from orchestrator.adapters import operator as operations
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
 from orchestrator.parameters.names import ParameterKind, Target
 from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error
-from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks
+from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, scheduled_tasks_refused
 
 app = typer.Typer(help="Scheduled tasks: 6-field AWS cron expressions (UTC) and commands.", no_args_is_help=True)
 
@@ -45,9 +45,9 @@ def create(
 ) -> None:
     """Add a scheduled task."""
     target = operations.target_of(app_name)
-    if target.kind != "app":  # the orchestrator would reject the parameter: say so before writing it
-        what = "review apps" if target.kind == "review_app" else "pipelines (and their review apps)"
-        fail(f"{what} cannot have scheduled tasks", 2)
+    refused = scheduled_tasks_refused(target)  # the orchestrator would reject the parameter: say so first
+    if refused is not None:
+        fail(refused, 2)
     task = {"schedule": schedule, "command": command}
     try:
         ScheduledTask.model_validate(task)

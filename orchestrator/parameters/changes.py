@@ -42,6 +42,7 @@ from orchestrator.parameters.schedules import (
     cluster_arn_from,
     parse_scheduled_tasks,
     plan_rules,
+    scheduled_tasks_refused,
     sync_rules,
 )
 from orchestrator.parameters.state import ParameterStates, Ticket
@@ -344,13 +345,11 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     target = ref.target
     ticket = deps.states.take_ticket(target, ParameterKind.SCHEDULED_TASKS)
     value, fingerprint, _ = _value_of(deps, [ref.name])
-    if target.kind != "app":
+    refused = scheduled_tasks_refused(target)
+    if refused is not None:
         if value is None:
-            return _outcome(ref, target, "ignored", "deleted; review apps have no scheduled tasks")
-        what = "review apps" if target.kind == "review_app" else "pipelines (their review apps)"
-        return _reject(
-            deps, ticket, ref, ref.name, fingerprint, f"{what} cannot have scheduled tasks; remove {ref.name}"
-        )
+            return _outcome(ref, target, "ignored", f"deleted; {refused}")
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"{refused}; remove {ref.name}")
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")

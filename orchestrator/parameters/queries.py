@@ -15,7 +15,7 @@ from orchestrator.parameters.context import load_context
 from orchestrator.parameters.names import ACCOUNT_PK, ParameterKind, Target, parse_parameter_name
 from orchestrator.parameters.rollout import Rollout
 from orchestrator.parameters.scaling import InvalidParameterError, ScalingSpec, parse_scaling
-from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, rule_name
+from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, rule_name, scheduled_tasks_refused
 from orchestrator.parameters.state import ParameterStates, state_sk
 from orchestrator.pipeline import keys
 from orchestrator.settings import get_settings
@@ -181,8 +181,9 @@ def validate_parameter(name: str, value: str, known_processes: list[str] | None 
     if ref.kind is ParameterKind.SCALING:
         parse_scaling(value, known_processes)
     elif ref.kind is ParameterKind.SCHEDULED_TASKS:
-        if ref.target.kind != "app":
-            raise InvalidParameterError("review apps cannot have scheduled tasks")
+        refused = scheduled_tasks_refused(ref.target)
+        if refused is not None:
+            raise InvalidParameterError(refused)
         parse_scheduled_tasks(value)
     elif ref.kind in (ParameterKind.USERS, ParameterKind.ADMINISTRATORS):
         parse_access_list(value, str(ref.kind))

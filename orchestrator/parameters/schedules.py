@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, f
 
 from orchestrator.adapters.scheduling import RuleTarget, ScheduledRule, Scheduling
 from orchestrator.parameters.cron import CronError, parse_cron
+from orchestrator.parameters.names import Target
 from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error, parse_json
 from orchestrator.pipeline.app_registry import EcsConfig
 
@@ -66,6 +67,14 @@ class ScheduledTask(BaseModel):
 
 class ScheduledTasks(RootModel[list[ScheduledTask]]):
     pass
+
+
+def scheduled_tasks_refused(target: Target) -> str | None:
+    """Why `target` cannot have scheduled tasks (only apps can), or None when it can."""
+    if target.kind == "app":
+        return None
+    what = "review apps" if target.kind == "review_app" else "pipelines (their review apps)"
+    return f"{what} cannot have scheduled tasks"
 
 
 def parse_scheduled_tasks(value: str) -> list[ScheduledTask]:

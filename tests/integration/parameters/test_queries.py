@@ -53,5 +53,7 @@ def test_validate_before_writing() -> None:
         queries.validate_parameter("/apppack/apps/demo/scheduled-tasks", '[{"schedule": "0 0 * * *", "command": "x"}]')
     with pytest.raises(queries.InvalidParameterError, match="review apps"):
         queries.validate_parameter("/apppack/pipelines/pipe/review-apps/pr/1/scheduled-tasks", "[]")
+    with pytest.raises(queries.InvalidParameterError, match="pipelines"):  # the handler rejects these too
+        queries.validate_parameter("/apppack/pipelines/pipe/scheduled-tasks", "[]")
     with pytest.raises(queries.InvalidParameterError, match="not a parameter"):
         queries.validate_parameter("/elsewhere/x", "1")
