@@ -14,6 +14,7 @@ from infra.constructs.route_function import (
 )
 from infra.orchestrator_stack import TTL_ATTRIBUTE
 from orchestrator.events.patterns import event_routes
+from orchestrator.local.dispatcher import MAX_RETRIES as DISPATCHER_RETRIES
 from orchestrator.settings import Settings
 from tests.infra.conftest import SSM_PREFIX, Synth, render
 
@@ -181,7 +182,7 @@ def test_rule_targets_and_async_invocations_have_bounded_retries_and_one_dlq(syn
     assert len(configs) == len(synth.stacks.orchestrator.routes)
     for config in configs:
         props = config["Properties"]
-        assert props["MaximumRetryAttempts"] == LAMBDA_ASYNC_RETRIES == 2
+        assert props["MaximumRetryAttempts"] == LAMBDA_ASYNC_RETRIES == DISPATCHER_RETRIES == 2
         assert props["MaximumEventAgeInSeconds"] == 3600
         assert "DestinationConfig" not in props
     # Lambda's own DLQ: failed async events land as themselves (the dispatcher's shape), not wrapped in an
