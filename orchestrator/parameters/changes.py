@@ -412,7 +412,7 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
     at the new task definition. `app` is an app key (`demo`, `pipe:12`)."""
     deps = deps or ParameterDeps()
     prefix = get_settings().ssm_prefix
-    target = Target("review_app", *app.split(":", 1)) if ":" in app else Target("app", app)
+    target = Target.of_deployed(app)
     ctx = load_context(deps.store, target)
     if ctx is None:
         return []

@@ -42,6 +42,15 @@ class Target:
     name: str
     pr: str | None = None
 
+    @classmethod
+    def of_deployed(cls, key: str) -> Target:
+        """The target a deployed app key names: `demo` → app, `pipe:12` → review app 12 of `pipe`.
+        (A pipeline itself never deploys, so a key without `:` is an app.)"""
+        if ":" in key:
+            pipeline, pr = key.split(":", 1)
+            return cls("review_app", pipeline, pr)
+        return cls("app", key)
+
     @property
     def key(self) -> str:
         """The AppPack app key: `demo`, a pipeline's `pipe`, a review app's `pipe:12`."""

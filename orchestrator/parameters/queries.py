@@ -37,12 +37,7 @@ __all__ = [
 ]
 
 
-def target_of(app: str) -> Target:
-    """`demo` → an app, `pipe:12` → review app 12 of pipeline `pipe`."""
-    if ":" in app:
-        pipeline, pr = app.split(":", 1)
-        return Target("review_app", pipeline, pr)
-    return Target("app", app)
+target_of = Target.of_deployed  # `demo` → an app, `pipe:12` → review app 12 of pipeline `pipe`
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,9 @@ def test_target_keys_follow_the_apppack_layout() -> None:
     assert (review.key, review.pk) == ("pipe:12", "APP#pipe:12")
     assert Target("app", "demo").pk == "APP#demo"
     assert kind_name(review, ParameterKind.SCALING, "apppack") == "/apppack/pipelines/pipe/review-apps/pr/12/scaling"
+
+
+def test_a_deployed_app_key_names_an_app_or_a_review_app() -> None:
+    assert Target.of_deployed("demo") == Target("app", "demo")
+    assert Target.of_deployed("pipe:12") == Target("review_app", "pipe", "12")
+    assert Target.of_deployed("pipe:12").key == "pipe:12"
