@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
 
 Item = dict[str, Any]
 VERSION_ATTR = "record_version"
+# The table's TTL attribute (epoch seconds): DynamoDB deletes an item some time after it. Set only on
+# transient items; Powertools idempotency records use it too.
+EXPIRATION_ATTR = "expiration"
+
+
+def expires_after(seconds: int, now: float | None = None) -> Item:
+    """The attribute that makes an item expire `seconds` from `now` (default: the current time)."""
+    return {EXPIRATION_ATTR: int(time.time() if now is None else now) + seconds}
 
 
 class ConcurrentUpdateError(RuntimeError):

@@ -16,10 +16,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.adapters.store import Item, Store
+from orchestrator.adapters.store import Item, Store, expires_after
 from orchestrator.pipeline import keys
 
 STALE_AFTER_SECONDS = 900  # longer than any handler's timeout
+# Transient items expire (the table's TTL): a done claim and the TASK#/DEPLOYMENT# lookups are needed while
+# events of their build can still come (EventBridge and Lambda retry for a day at most), not for ever.
+# Never on the records themselves (BUILD#, DEPLOYSTATUS, DEPLOYED) or the app's CLAIM#deploy.
+TRANSIENT_TTL_SECONDS = 30 * 24 * 3600
 
 
 class ClaimPendingError(RuntimeError):
@@ -32,7 +36,7 @@ def _perform(store: Store, base: Item, perform: Callable[[], dict[str, Any]]) ->
     except BaseException:
         store.delete(base["primary_id"], base["secondary_id"])
         raise
-    store.put({**base, "claim_state": "done", "result": result})
+    store.put({**base, "claim_state": "done", "result": result, **expires_after(TRANSIENT_TTL_SECONDS)})
     return result
 
 

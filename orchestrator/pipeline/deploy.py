@@ -23,13 +23,13 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from orchestrator.adapters.ecs import ServiceInfo
-from orchestrator.adapters.store import Item, Store
+from orchestrator.adapters.store import Item, Store, expires_after
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.claims import claimed, client_token
+from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import (
     change_record,
@@ -157,6 +157,7 @@ def _deploy_service(
                 "build_number": number,
                 "process": process,
                 "service": name,
+                **expires_after(TRANSIENT_TTL_SECONDS),
             }
         )
     return {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}

@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.artifacts import artifact_key
+from orchestrator.adapters.store import expires_after
 from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.observability import logger, metrics
@@ -27,7 +28,7 @@ from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import APPPACK_TOML, AppPackTomlError, parse_apppack_toml, split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
-from orchestrator.pipeline.claims import claimed, client_token
+from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploy import (
     newer_deploy,
     newer_than,
@@ -230,6 +231,7 @@ def run_task_step(
                     "app": app,
                     "build_number": number,
                     "step": step,
+                    **expires_after(TRANSIENT_TTL_SECONDS),
                 }
             )
         return {"task_arn": result.task_arn, "failures": result.failures}

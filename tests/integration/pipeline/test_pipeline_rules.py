@@ -6,6 +6,7 @@ Each test drives the real handlers against moto.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -272,3 +273,52 @@ def test_a_late_release_failure_never_replaces_a_newer_builds_deploystatus(aws: 
     deliver(stopped(slow_release, exit_code=1, seconds=900))
     assert record(number=1)["release"]["state"] == "failed"
     assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) == newest
+
+
+def test_transient_items_expire_and_records_do_not(aws: None) -> None:
+    """TASK#/DEPLOYMENT# lookups and done CLAIM# items carry the table's TTL attribute (30 days on); the
+    records (BUILD#, DEPLOYSTATUS, DEPLOYED) and the app's CLAIM#deploy never expire."""
+    from orchestrator.adapters.store import EXPIRATION_ATTR, Store
+    from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS
+
+    declare()
+    earliest = int(time.time())
+    deploy_fully(1)
+    latest = int(time.time())
+    store = Store()
+    final = record()
+    lookups = [
+        (keys.task_pk(final["release"]["arns"][0]), keys.LOOKUP_SK),
+        *((keys.deployment_pk(s["deployment_id"]), keys.LOOKUP_SK) for s in final["services"].values()),
+    ]
+    claims = [(keys.app_pk("demo"), c["secondary_id"]) for c in store.query(keys.app_pk("demo"), "CLAIM#BUILD#")]
+    assert len(lookups) == 3
+    assert len(claims) == 5  # 2 task definitions, the release RunTask, 2 services
+    for pk, sk in [*lookups, *claims]:
+        found = store.get(pk, sk)
+        assert found is not None
+        assert earliest + TRANSIENT_TTL_SECONDS <= found[EXPIRATION_ATTR] <= latest + TRANSIENT_TTL_SECONDS, (pk, sk)
+    for sk in (keys.build_sk(1), keys.DEPLOYSTATUS_SK, keys.DEPLOYED_SK, keys.DEPLOY_CLAIM_SK):
+        found = store.get(keys.app_pk("demo"), sk)
+        assert found is not None
+        assert EXPIRATION_ATTR not in found, sk
+
+
+def test_a_claim_still_being_made_does_not_expire(aws: None) -> None:
+    """Only a done claim expires: one in progress must keep blocking duplicates until it is done or stale."""
+    from orchestrator.adapters.store import EXPIRATION_ATTR, Store
+    from orchestrator.pipeline.claims import claimed
+
+    store = Store()
+    seen: list[Any] = []
+
+    def perform() -> dict[str, Any]:
+        seen.append(store.get(keys.app_pk("demo"), keys.claim_sk("BUILD#0000000001", "run-task", "release")))
+        return {"task_arn": "arn"}
+
+    claimed(store, "demo", "BUILD#0000000001", "run-task", "release", perform)
+    assert seen[0] is not None
+    assert EXPIRATION_ATTR not in seen[0]
+    done = store.get(keys.app_pk("demo"), keys.claim_sk("BUILD#0000000001", "run-task", "release"))
+    assert done is not None
+    assert EXPIRATION_ATTR in done
