@@ -37,8 +37,8 @@ from orchestrator.parameters.names import (
 from orchestrator.parameters.rollout import Rollout, RunningApp, scope_for
 from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec, parse_scaling
 from orchestrator.parameters.schedules import (
-    ScheduledTask,
     TaskTemplate,
+    applied_tasks,
     cluster_arn_from,
     parse_scheduled_tasks,
     plan_rules,
@@ -329,9 +329,7 @@ def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
     """Point the app's schedule targets at the current task definition (after a rollout or a deploy)."""
     if ctx.target.kind != "app":
         return []
-    state = deps.states.get(ctx.target, ParameterKind.SCHEDULED_TASKS) or {}
-    raw = ((state.get("applied") or {}).get("desired") or {}).get("tasks") or []
-    tasks = [ScheduledTask.model_validate(t) for t in raw]
+    tasks = applied_tasks(deps.states, ctx.target)
     result = sync_rules(
         deps.scheduling,
         ctx.target.key,

@@ -12,11 +12,11 @@ from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.store import Store
 from orchestrator.parameters.access import UserAccess, parse_access_list, user_access
 from orchestrator.parameters.context import load_context
-from orchestrator.parameters.names import ACCOUNT_PK, ParameterKind, Target, parse_parameter_name
+from orchestrator.parameters.names import ParameterKind, Target, parse_parameter_name
 from orchestrator.parameters.rollout import Rollout
 from orchestrator.parameters.scaling import InvalidParameterError, ScalingSpec, parse_scaling
-from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, rule_name, scheduled_tasks_refused
-from orchestrator.parameters.state import ParameterStates, state_sk
+from orchestrator.parameters.schedules import applied_tasks, parse_scheduled_tasks, rule_name, scheduled_tasks_refused
+from orchestrator.parameters.state import ParameterStates
 from orchestrator.pipeline import keys
 from orchestrator.settings import get_settings
 
@@ -144,17 +144,14 @@ class ScheduledTaskView:
 
 def scheduled_tasks(app: str, store: Store | None = None) -> list[ScheduledTaskView]:
     """The scheduled tasks last applied (the record of the last valid value), with their rule names."""
-    state = ParameterStates(store).get(Target("app", app), ParameterKind.SCHEDULED_TASKS) or {}
-    raw = ((state.get("applied") or {}).get("desired") or {}).get("tasks") or []
-    tasks = [ScheduledTask.model_validate(t) for t in raw]
+    tasks = applied_tasks(ParameterStates(store), Target("app", app))
     return [ScheduledTaskView(t.schedule, t.command, rule_name(app, t.schedule), t.argv) for t in tasks]
 
 
 def access_list(app: str, store: Store | None = None) -> list[str]:
     """The emails granted by the app's (or pipeline's) `users` parameter."""
     target = Target("pipeline", app) if _is_pipeline(app, store) else Target("app", app)
-    state = ParameterStates(store).get(target, ParameterKind.USERS) or {}
-    return list(((state.get("applied") or {}).get("desired") or {}).get("emails") or [])
+    return list(ParameterStates(store).applied_desired(target, ParameterKind.USERS).get("emails") or [])
 
 
 def _is_pipeline(app: str, store: Store | None) -> bool:
@@ -163,8 +160,8 @@ def _is_pipeline(app: str, store: Store | None) -> bool:
 
 
 def administrators(store: Store | None = None) -> list[str]:
-    item = (store or Store()).get(ACCOUNT_PK, state_sk(ParameterKind.ADMINISTRATORS)) or {}
-    return list(((item.get("applied") or {}).get("desired") or {}).get("emails") or [])
+    account = Target("account", "account")
+    return list(ParameterStates(store).applied_desired(account, ParameterKind.ADMINISTRATORS).get("emails") or [])
 
 
 def validate_parameter(name: str, value: str, known_processes: list[str] | None = None) -> None:

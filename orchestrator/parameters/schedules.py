@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, f
 
 from orchestrator.adapters.scheduling import RuleTarget, ScheduledRule, Scheduling
 from orchestrator.parameters.cron import CronError, parse_cron
-from orchestrator.parameters.names import Target
+from orchestrator.parameters.names import ParameterKind, Target
 from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error, parse_json
+from orchestrator.parameters.state import ParameterStates
 from orchestrator.pipeline.app_registry import EcsConfig
 
 RULE_PREFIX = "orchestrator-"
@@ -99,6 +100,12 @@ def parse_scheduled_tasks(value: str) -> list[ScheduledTask]:
             f"at most {MAX_COMMANDS_PER_SCHEDULE} commands per schedule (one EventBridge rule each): {details}"
         )
     return unique
+
+
+def applied_tasks(states: ParameterStates, target: Target) -> list[ScheduledTask]:
+    """The scheduled tasks of the last valid value applied (what the rules are built from)."""
+    raw = states.applied_desired(target, ParameterKind.SCHEDULED_TASKS).get("tasks") or []
+    return [ScheduledTask.model_validate(t) for t in raw]
 
 
 def _digest(text: str, length: int) -> str:

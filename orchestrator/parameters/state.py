@@ -28,6 +28,11 @@ def state_sk(kind: ParameterKind | str) -> str:
     return f"{STATE_PREFIX}{ParameterKind(kind).value}"
 
 
+def _applied_desired(item: Item | None) -> dict[str, Any] | None:
+    desired = ((item or {}).get("applied") or {}).get("desired")
+    return dict(desired) if isinstance(desired, dict) else None
+
+
 @dataclass(frozen=True)
 class Ticket:
     target: Target
@@ -43,9 +48,7 @@ class Ticket:
 
     @property
     def applied_desired(self) -> dict[str, Any] | None:
-        applied = (self.before or {}).get("applied") or {}
-        desired = applied.get("desired")
-        return dict(desired) if isinstance(desired, dict) else None
+        return _applied_desired(self.before)
 
     @property
     def error_fingerprint(self) -> str | None:
@@ -60,6 +63,10 @@ class ParameterStates:
 
     def get(self, target: Target, kind: ParameterKind) -> Item | None:
         return self.store.get(target.pk, state_sk(kind))
+
+    def applied_desired(self, target: Target, kind: ParameterKind) -> dict[str, Any]:
+        """The desired state last applied for (target, kind); {} when nothing was applied."""
+        return _applied_desired(self.get(target, kind)) or {}
 
     def take_ticket(self, target: Target, kind: ParameterKind) -> Ticket:
         taken: dict[str, int] = {}
