@@ -211,7 +211,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     if resized:
         revisions = deps.roll.register(
             ctx, running, scope=scope_for("scaling", f"{target.key}|{fingerprint}"),
-            secrets=config_secrets(ctx.target, deps)[0], sizes=sizes, processes=resized,
+            secrets=applied_config_secrets(ctx.target, deps), sizes=sizes, processes=resized,
         )  # fmt: skip
     result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=sizes)
     if revisions:
@@ -259,6 +259,17 @@ def config_secrets(target: Target, deps: ParameterDeps) -> tuple[dict[str, str],
     return secrets, digest
 
 
+def applied_config_secrets(target: Target, deps: ParameterDeps) -> dict[str, str]:
+    """The config the config handler last rolled out (VAR → ARN), for revisions made for another reason (a
+    resize). Reading the live names instead would roll out a config change whose own event then finds it
+    "already applied" and leaves the other processes behind. Before any config change: the live names, as
+    the deploy read them."""
+    applied = deps.states.applied_desired(target, ParameterKind.CONFIG).get("secrets")
+    if isinstance(applied, dict):
+        return {str(k): str(v) for k, v in applied.items()}
+    return config_secrets(target, deps)[0]
+
+
 def _arn(name: str) -> str:
     from orchestrator.local.aws_events import ACCOUNT  # only when SSM did not return the ARN (old moto)
 
@@ -275,7 +286,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         return _outcome(ref, target, "unchanged", "already applied")
     if not deps.states.is_newest(ticket):
         return _outcome(ref, target, "superseded", "a newer config change is being applied")
-    desired = {"variables": sorted(secrets)}
+    desired = {"variables": sorted(secrets), "secrets": secrets}
     running = deps.roll.running(ctx)
     if running is None:
         deps.states.record_applied(ticket, ref.name, fingerprint, desired)

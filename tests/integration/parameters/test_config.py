@@ -63,7 +63,10 @@ def test_create_update_delete_roll_the_services_without_reading_values(app: str)
     [deleted] = deliver(delete(config_name(app, "DATABASE_URL"), "SecureString"))
     assert deleted["status"] == "applied"
     assert set(secrets_of("demo-web")) == {"SECRET_KEY"}
-    assert state(app, "config")["applied"]["desired"] == {"variables": ["SECRET_KEY"]}
+    assert state(app, "config")["applied"]["desired"] == {
+        "variables": ["SECRET_KEY"],
+        "secrets": {"SECRET_KEY": arn(config_name(app, "SECRET_KEY"))},
+    }
 
 
 def test_sizes_survive_a_config_rollout(app: str) -> None:
@@ -75,6 +78,21 @@ def test_sizes_survive_a_config_rollout(app: str) -> None:
     web = task_definition(services()["demo-web"]["taskDefinition"])
     assert (web["cpu"], web["memory"]) == ("1024", "4096")
     assert services()["demo-web"]["desiredCount"] == 2
+
+
+WORKER_RESIZE = {"worker": {"cpu": 1024, "memory": 2048, "min_processes": 1, "max_processes": 1}}
+
+
+def test_a_resize_does_not_roll_out_a_config_change_whose_event_is_still_on_its_way(app: str) -> None:
+    deploy(app)
+    deliver(put(config_name(app, "A"), "1", "SecureString"))
+    added = put(config_name(app, "B"), "2", "SecureString")  # its event is late
+    [resized] = deliver(put(name_of(app, "scaling"), WORKER_RESIZE))
+    assert resized["status"] == "applied"
+    assert set(secrets_of("demo-worker")) == {"A"}  # the config handler's view, not the live names
+    removed = delete(config_name(app, "B"), "SecureString")
+    assert [r["status"] for r in deliver(added, removed)] == ["unchanged", "unchanged"]  # names are back to {A}
+    assert set(secrets_of("demo-web")) == set(secrets_of("demo-worker")) == {"A"}
 
 
 def test_a_burst_is_coalesced_and_ends_with_the_last_set_of_names(app: str) -> None:
