@@ -15,6 +15,7 @@ current parameters itself, and the post-deploy hook (`after_deploy`) catches any
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -145,11 +146,18 @@ class Rollout:
             },
         )
         commands = {p: running.processes[p].command for p in wanted}
+        # The claim scope covers what is registered, not only the change that asks: a config fingerprint can
+        # come back (a variable added, then deleted) after the sizes changed, and must not get the old revision.
+        content = json.dumps(
+            {"build": running.build_number, "commands": commands, "secrets": dict(secrets),
+             "sizes": {p: sizes[p].model_dump(mode="json") for p in wanted if p in sizes}},
+            sort_keys=True,
+        )  # fmt: skip
         registered = register_task_definitions(
             ctx.ref,
             running.build_number,
             commands,
-            scope=scope,
+            scope=f"{scope}#{hashlib.sha256(content.encode()).hexdigest()[:16]}",
             inputs=inputs,
             deps=PipelineDeps(store=self.store, ecs=self.ecs),
         )

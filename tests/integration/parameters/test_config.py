@@ -95,6 +95,17 @@ def test_a_resize_does_not_roll_out_a_config_change_whose_event_is_still_on_its_
     assert set(secrets_of("demo-web")) == set(secrets_of("demo-worker")) == {"A"}
 
 
+def test_config_names_that_come_back_keep_the_sizes_changed_meanwhile(app: str) -> None:
+    deploy(app)
+    deliver(put(config_name(app, "A"), "1", "SecureString"))
+    deliver(put(name_of(app, "scaling"), WORKER_RESIZE))
+    deliver(put(config_name(app, "B"), "2", "SecureString"))
+    deliver(delete(config_name(app, "B"), "SecureString"))  # the same names and versions as after the first
+    worker = task_definition(services()["demo-worker"]["taskDefinition"])
+    assert (worker["cpu"], worker["memory"]) == ("1024", "2048")
+    assert set(secrets_of("demo-worker")) == {"A"}
+
+
 def test_a_burst_is_coalesced_and_ends_with_the_last_set_of_names(app: str) -> None:
     deploy(app)
     events = [put(config_name(app, f"VAR_{i}"), str(i), "SecureString") for i in range(5)]
