@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
-# Node 20 is past its end of life for jsii; the machines here have it, and synthesis works on it.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# Node 20 is past its end of life for jsii (the value lists the majors to silence); the machines here
+# have it, and synthesis works on it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export POWERTOOLS_TRACE_DISABLED := 1
 export POWERTOOLS_METRICS_NAMESPACE := orchestrator
 
