@@ -15,6 +15,7 @@ from rich.table import Table
 
 from orchestrator.cli.output import JsonOption, console, emit, fail
 from orchestrator.local.daemon import DEFAULT_STATE_DIR, alive, read_state, state_path
+from orchestrator.local.resources import FUNCTION_ROLE_ARN
 
 app = typer.Typer(help="Run the orchestrator on this machine against an embedded AWS (moto).", no_args_is_help=True)
 
@@ -55,7 +56,9 @@ def up(
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"emulator running at [bold]{data['endpoint']}[/] (pid {data['pid']}, state in {state_dir})")
-        console.print(f"export AWS_ENDPOINT_URL={data['endpoint']}", highlight=False)
+        console.print(f"export AWS_ENDPOINT_URL={data['endpoint']}", highlight=False, soft_wrap=True)
+        # `bundle deploy` from this shell creates functions with the emulator's bundle-function role.
+        console.print(f"export ORCHESTRATOR_FUNCTION_ROLE_ARN={FUNCTION_ROLE_ARN}", highlight=False, soft_wrap=True)
 
     emit(state, as_json, render)
 

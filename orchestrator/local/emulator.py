@@ -21,7 +21,13 @@ from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local import apps as local_apps
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.dispatcher import Dispatcher, dead_letters
-from orchestrator.local.resources import Routing, create_core_resources, create_event_routing, create_network
+from orchestrator.local.resources import (
+    Routing,
+    create_core_resources,
+    create_event_routing,
+    create_function_role,
+    create_network,
+)
 from orchestrator.local.server import MotoServer, ensure_local_credentials
 from orchestrator.local.simulate import (
     AppSource,
@@ -59,6 +65,7 @@ class Emulator:
     clock: Clock = field(default_factory=Clock)
     routing: Routing | None = field(default=None, init=False)
     _log_stream: IO[str] | None = field(default=None, init=False)
+    _quietened_level: int | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.server = MotoServer.for_process(self.port)
@@ -93,11 +100,15 @@ class Emulator:
         create_core_resources(settings)
         self.routing = create_event_routing(settings)
         network = create_network()
-        configure(dlq_url=self.routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups)
+        configure(
+            dlq_url=self.routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups,
+            function_role_arn=create_function_role(),
+        )  # fmt: skip
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_stream = self.log_path.open("a", buffering=1)
         else:
+            self._quietened_level = powertools_logger.log_level
             powertools_logger.setLevel(logging.CRITICAL)
         self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream)
         self.parameters.prime()
@@ -112,6 +123,9 @@ class Emulator:
         if self._log_stream is not None:
             self._log_stream.close()
             self._log_stream = None
+        if self._quietened_level is not None:  # this process logs as before the emulator ran
+            powertools_logger.setLevel(self._quietened_level)
+            self._quietened_level = None
 
     def __enter__(self) -> Emulator:
         self.start()

@@ -19,10 +19,38 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    # moto's S3 → EventBridge notification carries a constant event `id` and `sequencer`; S3 sends a unique
+    # id (Powertools idempotency keys on it) and an increasing sequencer per key (the bundle handler orders
+    # uploads by it).
+    import itertools
+
     from moto.codebuild.models import CodeBuildBackend
     from moto.core.utils import utcnow
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.moto_api._internal import mock_random
+    from moto.s3 import notifications
+
+    original_s3_event = notifications._send_event_bridge_message
+    sequencers = itertools.count(1)
+
+    def send_s3_event(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        from moto.events.models import Rule
+
+        original_send_to_targets = Rule.send_to_targets
+        sequencer = f"{next(sequencers):016X}"
+
+        def send_to_targets(self: Any, event: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            event = {**event, "id": str(mock_random.uuid4())}
+            event["detail"] = {**event["detail"], "object": {**event["detail"]["object"], "sequencer": sequencer}}
+            return original_send_to_targets(self, event, *args, **kwargs)  # type: ignore[arg-type]
+
+        Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+        try:
+            original_s3_event(account_id, bucket, event_name, key)
+        finally:
+            Rule.send_to_targets = original_send_to_targets  # type: ignore[method-assign]
+
+    notifications._send_event_bridge_message = send_s3_event
 
     original_update = EC2ContainerServiceBackend.update_service
     original_start = CodeBuildBackend.start_build

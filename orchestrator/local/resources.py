@@ -41,9 +41,33 @@ def create_core_resources(settings: Settings) -> None:
             else:
                 s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    # As the stack does (event_bridge_enabled): uploads under bundles/ reach the bundle rule as events.
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.bundle_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
     ecs = client("ecs")
     if not ecs.describe_clusters(clusters=[settings.cluster_name]).get("clusters"):
         ecs.create_cluster(clusterName=settings.cluster_name)
+
+
+FUNCTION_ROLE_NAME = "orchestrator-bundle-function"
+FUNCTION_ROLE_ARN = f"arn:aws:iam::123456789012:role/{FUNCTION_ROLE_NAME}"  # moto's default account
+
+
+def create_function_role() -> str:
+    """The execution role bundle functions run with (the stack's bundle-function role)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam = client("iam")
+    try:
+        arn: str = iam.get_role(RoleName=FUNCTION_ROLE_NAME)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        arn = iam.create_role(RoleName=FUNCTION_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    return arn
 
 
 # --- Event routing: the stack's rules, from the one definition, each targeting a queue the dispatcher polls.
