@@ -19,22 +19,30 @@ if TYPE_CHECKING:
 
 CallHook = Callable[..., None]
 _call_hooks: list[CallHook] = []
+ClientInstaller = Callable[[Any], None]
+_client_installers: list[ClientInstaller] = []
 
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# For calls without a client token whose lost response the SDK must not repeat blindly (the adapter checks
+# what the first attempt made before it tries again).
+SINGLE_ATTEMPT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=30)
 
 
 @cache
-def client(service: str) -> Any:
-    """A boto3 client for `service`, built on first use. Typed as Any: callers annotate via stubs."""
+def client(service: str, *, sdk_retries: bool = True) -> Any:
+    """A boto3 client for `service`, built on first use. Typed as Any: callers annotate via stubs.
+    `sdk_retries=False`: one attempt per call; the caller decides how to retry."""
     settings = get_settings()
     built = boto3.client(
         service,  # type: ignore[call-overload]
         region_name=settings.region,
         endpoint_url=settings.endpoint_url,
-        config=RETRY_CONFIG,
+        config=RETRY_CONFIG if sdk_retries else SINGLE_ATTEMPT_CONFIG,
     )
     for hook in _call_hooks:
         built.meta.events.register("before-call", hook)
+    for install in _client_installers:
+        install(built)
     return built
 
 
@@ -46,6 +54,8 @@ def dynamodb_resource() -> DynamoDBServiceResource:
     )
     for hook in _call_hooks:
         resource.meta.client.meta.events.register("before-call", hook)
+    for install in _client_installers:
+        install(resource.meta.client)
     return resource
 
 
@@ -58,6 +68,17 @@ def add_call_hook(hook: CallHook) -> None:
 
 def remove_call_hook(hook: CallHook) -> None:
     _call_hooks.remove(hook)
+    reset_clients()
+
+
+def add_client_installer(install: ClientInstaller) -> None:
+    """Run `install(client)` on every client built from now on (the fault-injection layer uses it)."""
+    _client_installers.append(install)
+    reset_clients()
+
+
+def remove_client_installer(install: ClientInstaller) -> None:
+    _client_installers.remove(install)
     reset_clients()
 
 

@@ -1,11 +1,21 @@
-"""ECS: task definitions, one-off tasks and services. The pipeline decides; this module only calls ECS."""
+"""ECS: task definitions, one-off tasks and services. The pipeline decides; this module only calls ECS.
+
+Every call turns a final ECS error into RequestRefusedError (aws_errors.py); retryable ones pass through.
+"""
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.adapters.aws_errors import is_retryable, refusals_are_final
 from orchestrator.adapters.clients import client
+
+# The tag that carries a RegisterTaskDefinition's own idempotency token (the API has no client token).
+TOKEN_TAG = "orchestrator:token"
+REGISTER_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -34,13 +44,52 @@ def _service_info(service: dict[str, Any]) -> ServiceInfo:
     )
 
 
+def _with_token(request: dict[str, Any], token: str) -> dict[str, Any]:
+    tags = [t for t in request.get("tags", []) if t.get("key") != TOKEN_TAG]
+    return {**request, "tags": [*tags, {"key": TOKEN_TAG, "value": token}]}
+
+
 class Ecs:
-    def register_task_definition(self, task_definition: dict[str, Any]) -> str:
-        arn: str = client("ecs").register_task_definition(**task_definition)["taskDefinition"]["taskDefinitionArn"]
-        return arn
+    def register_task_definition(self, task_definition: dict[str, Any], token: str | None = None) -> str:
+        """Register a revision. With `token`, at most one revision per token: the token is a tag on the
+        revision, each attempt is a single SDK attempt, and before trying again (the response of the last
+        one may have been lost after ECS registered it) the family's newest revisions are searched for it."""
+        if token is None:
+            with refusals_are_final():
+                response = client("ecs").register_task_definition(**task_definition)
+            return str(response["taskDefinition"]["taskDefinitionArn"])
+        request = _with_token(task_definition, token)
+        for attempt in range(REGISTER_ATTEMPTS):
+            if attempt:
+                found = self.find_task_definition(str(request["family"]), token)
+                if found is not None:
+                    return found
+            try:
+                with refusals_are_final():
+                    response = client("ecs", sdk_retries=False).register_task_definition(**request)
+                return str(response["taskDefinition"]["taskDefinitionArn"])
+            except Exception as error:
+                if not is_retryable(error) or attempt == REGISTER_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, min(0.05 * 2**attempt, 2.0)))
+        raise AssertionError("unreachable")
+
+    def find_task_definition(self, family: str, token: str, newest: int = 5) -> str | None:
+        """The ARN of the family's revision tagged with `token`, among its `newest` active revisions."""
+        ecs = client("ecs")
+        with refusals_are_final():
+            arns = ecs.list_task_definitions(familyPrefix=family, sort="DESC", maxResults=newest)["taskDefinitionArns"]
+            for arn in arns:
+                if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] != family:
+                    continue  # a longer family that shares the prefix
+                tags = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])
+                if any(t.get("key") == TOKEN_TAG and t.get("value") == token for t in tags):
+                    return str(arn)
+        return None
 
     def run_task(self, request: dict[str, Any]) -> RunTaskResult:
-        response = client("ecs").run_task(**request)
+        with refusals_are_final():
+            response = client("ecs").run_task(**request)
         tasks = response.get("tasks", [])
         failures = [
             f"{f.get('arn', '')}: {f.get('reason', '')} {f.get('detail', '')}".strip()
@@ -52,14 +101,16 @@ class Ecs:
         """The services that exist (any status), by name. DescribeServices takes 10 names per call."""
         found: dict[str, ServiceInfo] = {}
         for start in range(0, len(names), 10):
-            response = client("ecs").describe_services(cluster=cluster, services=names[start : start + 10])
+            with refusals_are_final():
+                response = client("ecs").describe_services(cluster=cluster, services=names[start : start + 10])
             for service in response.get("services", []):
                 info = _service_info(service)
                 found[info.name] = info
         return found
 
     def create_service(self, request: dict[str, Any]) -> ServiceInfo:
-        return _service_info(client("ecs").create_service(**request)["service"])
+        with refusals_are_final():
+            return _service_info(client("ecs").create_service(**request)["service"])
 
     def update_service(
         self, cluster: str, service: str, *, task_definition: str | None = None, desired_count: int | None = None
@@ -69,4 +120,5 @@ class Ecs:
             kwargs["taskDefinition"] = task_definition
         if desired_count is not None:
             kwargs["desiredCount"] = desired_count
-        return _service_info(client("ecs").update_service(**kwargs)["service"])
+        with refusals_are_final():
+            return _service_info(client("ecs").update_service(**kwargs)["service"])

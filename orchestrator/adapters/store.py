@@ -91,6 +91,18 @@ class Store:
     def delete(self, primary_id: str, secondary_id: str) -> None:
         self.table.delete_item(Key={"primary_id": primary_id, "secondary_id": secondary_id})
 
+    def delete_if(self, primary_id: str, secondary_id: str, condition: ConditionBase) -> bool:
+        """Delete the item if `condition` holds on it. True when this call deleted it."""
+        try:
+            self.table.delete_item(
+                Key={"primary_id": primary_id, "secondary_id": secondary_id}, ConditionExpression=condition
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def query(
         self, primary_id: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None
     ) -> list[Item]:

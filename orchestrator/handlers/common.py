@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from orchestrator.adapters.idempotency import persistence_layer, reset_persistence_layer
 from orchestrator.events.matching import matches
 from orchestrator.events.patterns import EventRoute, event_routes
+from orchestrator.invocation import handling
 from orchestrator.observability import logger, metrics
 from orchestrator.settings import get_settings
 
@@ -72,7 +73,9 @@ def handle(
         config=config,
     )
     def run_once(raw: dict[str, Any]) -> Response:
-        return logic(parsed)
+        # Claims taken for this event carry its id, so a retry of it resumes its own claims (claims.py).
+        with handling(str(event.get("id") or "") or None):
+            return logic(parsed)
 
     response: Response = run_once(raw=event)
     return response

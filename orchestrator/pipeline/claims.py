@@ -1,12 +1,21 @@
-"""Claims: a side effect is made once, whatever the number of events that ask for it.
+"""Claims: a side effect is made once, whatever the number of events (and retries) that ask for it.
 
-Before a side effect (RegisterTaskDefinition, RunTask, CreateService, UpdateService) the pipeline writes a
-claim item with `Store.put_if_absent` under `APP#<app>` / `CLAIM#<scope>#<action>#<target>`. The writer
-that creates it makes the call and stores the result in the claim; every later caller gets that result
-back without calling AWS. If the call raises, the claim is removed so that Lambda's retry can make it.
-A claim left half-done by a crashed invocation blocks others (ClaimPendingError, retried by Lambda)
-until it is `STALE_AFTER_SECONDS` old; then one caller takes it over, and the call is repeated with the
-same client token where the API has one.
+The protocol (README, "Reliability"), for every RegisterTaskDefinition, RunTask, CreateService and
+UpdateService:
+
+1. **Claim.** A conditional put of `APP#<app>` / `CLAIM#<scope>#<action>#<target>` (state `claimed`,
+   `claimed_at`, `owner` = the event id plus the step, orchestrator/invocation.py).
+2. **Perform** the call. Where the API has a client token it carries one (`client_token`); where it has not
+   (RegisterTaskDefinition), a resumed claim first looks for what an earlier attempt made (`resume`).
+3. **Record.** The result is written to the claim (state `done`), on the condition that this owner still
+   holds it. Every later caller gets that result back without calling AWS.
+4. **Take over.** A claim whose owner is this invocation's own identity (a retry after a lost response, a
+   crash, or a failed record step) is resumed at once. A claim held by another identity blocks
+   (ClaimPendingError: Lambda retries the event) until it is `STALE_AFTER_SECONDS` old; then one caller
+   takes it over with a conditional write on the state, time and owner it saw, and resumes it.
+
+A final refusal of the call (RequestRefusedError) releases the claim: the step is recorded as failed, and
+a later, corrected attempt may claim it again. Any other error keeps the claim for its owner's retry.
 """
 
 from __future__ import annotations
@@ -16,7 +25,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, ConditionBase
+
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.invocation import owner_for
+from orchestrator.observability import logger
 from orchestrator.pipeline import keys
 
 STALE_AFTER_SECONDS = 900  # longer than any handler's timeout
@@ -24,48 +38,84 @@ STALE_AFTER_SECONDS = 900  # longer than any handler's timeout
 # events of their build can still come (EventBridge and Lambda retry for a day at most), not for ever.
 # Never on the records themselves (BUILD#, DEPLOYSTATUS, DEPLOYED) or the app's CLAIM#deploy.
 TRANSIENT_TTL_SECONDS = 30 * 24 * 3600
+CLAIMED, DONE = "claimed", "done"
+
+Perform = Callable[[], dict[str, Any]]
+Resume = Callable[[], "dict[str, Any] | None"]
 
 
 class ClaimPendingError(RuntimeError):
     """Another invocation holds this claim and has not stored its result yet; Lambda retries the event."""
 
 
-def _perform(store: Store, base: Item, perform: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _held_by(owner: str) -> ConditionBase:
+    return Attr("owner").eq(owner)
+
+
+def _as_seen(item: Item) -> ConditionBase:
+    """The claim is still exactly as it was read (same state, time and owner): the take-over condition."""
+    owner = item.get("owner")
+    same_owner = Attr("owner").eq(owner) if owner is not None else Attr("owner").not_exists()
+    return Attr("claim_state").eq(CLAIMED) & Attr("claimed_at").eq(item.get("claimed_at", 0)) & same_owner
+
+
+def _perform(store: Store, pk: str, sk: str, owner: str, perform: Perform, resume: Resume | None) -> dict[str, Any]:
+    """Steps 2 and 3, for the owner that holds the claim. `resume` is given when an earlier attempt may
+    have made the side effect already."""
     try:
-        result = perform()
-    except BaseException:
-        store.delete(base["primary_id"], base["secondary_id"])
+        found = resume() if resume is not None else None
+        result = found if found is not None else perform()
+    except RequestRefusedError:
+        try:
+            store.delete_if(pk, sk, _held_by(owner))
+        except Exception:  # the refusal is what matters; the claim stays ours and is resumed on a retry
+            logger.exception("could not release a refused claim", extra={"claim": f"{pk} {sk}"})
         raise
-    store.put({**base, "claim_state": "done", "result": result, **expires_after(TRANSIENT_TTL_SECONDS)})
+    done = {"claim_state": DONE, "result": result, **expires_after(TRANSIENT_TTL_SECONDS)}
+    if not store.set_fields_if(pk, sk, done, _held_by(owner)):
+        # Taken over while this call ran (it outlived STALE_AFTER_SECONDS): the new owner repeats the call
+        # with the same client token, or finds what this one made.
+        logger.warning("claim taken over while its side effect was made", extra={"claim": f"{pk} {sk}"})
     return result
 
 
 def claimed(
-    store: Store, app: str, scope: str, action: str, target: str, perform: Callable[[], dict[str, Any]]
+    store: Store,
+    app: str,
+    scope: str,
+    action: str,
+    target: str,
+    perform: Perform,
+    *,
+    resume: Resume | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Run `perform` once per (app, scope, action, target). Returns (its result, whether this call made it)."""
+    """Run `perform` once per (app, scope, action, target). Returns (its result, whether this call made it).
+    `resume`: for an API without a client token, finds the result of an earlier attempt (None if none)."""
     pk, sk = keys.app_pk(app), keys.claim_sk(scope, action, target)
-    base: Item = {"primary_id": pk, "secondary_id": sk, "claim_state": "claimed", "claimed_at": int(time.time())}
-    if store.put_if_absent(base):
-        return _perform(store, base, perform), True
-    existing = store.get(pk, sk)
-    if existing is None:  # released by a failed attempt in the meantime: try again
-        return claimed(store, app, scope, action, target, perform)
-    if existing.get("claim_state") == "done":
-        result: dict[str, Any] = existing.get("result", {})
-        return result, False
-    if int(existing.get("claimed_at", 0)) + STALE_AFTER_SECONDS > time.time():
-        raise ClaimPendingError(f"{pk} {sk} is being made by another invocation")
-
-    def take_over(item: Item | None) -> Item | None:
-        if item is None or item.get("claim_state") == "done" or item.get("claimed_at") != existing.get("claimed_at"):
-            return None
-        return {**item, "claimed_at": int(time.time())}
-
-    _, taken = store.update(pk, sk, take_over)
-    if taken is None:
-        raise ClaimPendingError(f"{pk} {sk} was taken over by another invocation")
-    return _perform(store, {**base, "claimed_at": taken["claimed_at"]}, perform), True
+    owner = owner_for(f"{action}#{target}")
+    for _ in range(3):
+        claim: Item = {
+            "primary_id": pk, "secondary_id": sk, "claim_state": CLAIMED, "claimed_at": int(time.time()), "owner": owner,
+        }  # fmt: skip
+        if store.put_if_absent(claim):
+            return _perform(store, pk, sk, owner, perform, None), True
+        existing = store.get(pk, sk)
+        if existing is None:  # released by a refused attempt in the meantime: claim it again
+            continue
+        if existing.get("claim_state") == DONE:
+            result: dict[str, Any] = existing.get("result", {})
+            return result, False
+        if existing.get("owner") == owner:  # our own claim: a lost response, a crash, a failed record step
+            return _perform(store, pk, sk, owner, perform, resume), True
+        if int(existing.get("claimed_at", 0)) + STALE_AFTER_SECONDS > time.time():
+            raise ClaimPendingError(f"{pk} {sk} is being made by another invocation")
+        taken = {"claimed_at": int(time.time()), "owner": owner}
+        if store.set_fields_if(pk, sk, taken, _as_seen(existing)):
+            logger.warning("stale claim taken over", extra={"claim": f"{pk} {sk}", "from": existing.get("owner")})
+            return _perform(store, pk, sk, owner, perform, resume), True
+        # Someone else changed it first, or our own take-over write went through and its response was lost:
+        # look again.
+    raise ClaimPendingError(f"{pk} {sk} kept changing; retried later")
 
 
 def client_token(app: str, build_number: int, action: str, target: str) -> str:

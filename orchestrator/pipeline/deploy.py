@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import ClientError
+from boto3.dynamodb.conditions import Attr
 from pydantic import BaseModel
 
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
 from orchestrator.adapters.store import Item, Store, expires_after
 from orchestrator.events.ecs import DeploymentStateChangeEvent
@@ -39,7 +40,15 @@ from orchestrator.pipeline.record_store import (
     with_superseded,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
-from orchestrator.pipeline.taskdefs import load_ecs_config
+from orchestrator.pipeline.taskdefs import (
+    config_secrets,
+    load_ecs_config,
+    load_runtime_inputs,
+    planned_task_definitions,
+    register_task_definitions,
+    secrets_digest,
+)
+from orchestrator.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -179,16 +188,24 @@ def start_deploy(
         # The deploy has begun: every service was claimed and recorded (or it failed, and is not retried).
         # A late or repeated event changes nothing, and never marks a build that deployed as superseded.
         return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number)
-    plan = record.plan
-    claim = claim_deploy(deps.store, app, number, list(plan.processes))
+    claim = claim_deploy(deps.store, app, number, list(record.plan.processes))
     holder = int(claim["build_number"])
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
         change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
         return DeployOutcome("superseded", app, number)
+    previous = claim.get("previous_build_number")
+    if previous:
+        close_replaced_deploy(deps.store, app, int(previous), number, at)
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
+    try:
+        record = with_current_config(ref, number, record, deps)
+    except RequestRefusedError as error:
+        return _deploy_failed(deps, app, number, at, f"deploy failed: task definitions refused: {error}", {}, record)
+    plan = record.plan
+    assert plan is not None
     scope = keys.build_scope(number)
     services: dict[str, ServiceDeployment] = {}
     try:
@@ -218,16 +235,8 @@ def start_deploy(
                 return {"service_arn": deps.ecs.update_service(ecs.cluster, name, desired_count=0).arn}
 
             claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
-    except ClientError as error:
-        message = f"deploy failed: {error}"
-        logger.error(message, extra={"app": app, "build_number": number})
-        metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
-        failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
-        _, after = change_record(
-            deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
-        )
-        write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
-        return DeployOutcome("deploy failed", app, number)
+    except RequestRefusedError as error:  # final; a retryable error is raised for Lambda to retry
+        return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 
@@ -239,6 +248,66 @@ def start_deploy(
     change_record(deps.store, app, number, change, current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
     return DeployOutcome("deploy started", app, number)
+
+
+def _deploy_failed(
+    deps: PipelineDeps, app: str, number: int, at: int | None, message: str,
+    services: dict[str, ServiceDeployment], record: BuildRecord,
+) -> DeployOutcome:  # fmt: skip
+    logger.error(message, extra={"app": app, "build_number": number})
+    metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
+    failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
+    _, after = change_record(
+        deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
+    )
+    write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
+    return DeployOutcome("deploy failed", app, number)
+
+
+def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps) -> BuildRecord:
+    """The record with a plan whose task definitions carry the config names current now. The release
+    registered them earlier; a config change in between was applied to the old services only, so without
+    this the new build would roll out without it. Called after the deploy claim is taken: from then on a
+    config change is deferred until the deploy ends, and the post-deploy hook applies it."""
+    plan = record.plan
+    assert plan is not None
+    secrets = config_secrets(ref, deps, get_settings().ssm_prefix)
+    digest = secrets_digest(secrets)
+    if digest == plan.config_digest:
+        return record
+    inputs = load_runtime_inputs(ref, deps)
+    commands = {name: p.command for name, p in plan.processes.items()}
+    scope = f"{keys.build_scope(number)}#config-{digest}"
+    registered = register_task_definitions(ref, number, commands, scope=scope, deps=deps, inputs=inputs)
+    fields = planned_task_definitions(registered, inputs)
+    logger.info(
+        "config changed since the release; task definitions registered again",
+        extra={"app": ref.name, "build_number": number, "variables": sorted(secrets)},
+    )
+
+    def change(r: BuildRecord) -> BuildRecord:
+        if r.plan is None or r.plan.config_digest == fields["config_digest"]:
+            return r
+        return r.model_copy(update={"plan": r.plan.model_copy(update=fields)})
+
+    _, stored = change_record(deps.store, ref.name, number, change, current=record)
+    return stored
+
+
+def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> None:
+    """The build whose deploy this one replaces: if its deploy is still open, it never ends on its own (ECS
+    sends no event for a deployment that a newer one replaced). End it, visibly: superseded by `newer`."""
+    record = load_record(store, app, previous)
+    if record is None or record.deploy is None or record.deploy.state is not PhaseState.STARTED:
+        return
+    replaced = Phase(state=PhaseState.FAILED, end=at, error=f"superseded by build {newer} before its deploy completed")
+
+    def change(r: BuildRecord) -> BuildRecord:
+        if r.deploy is None or r.deploy.state is not PhaseState.STARTED:
+            return r
+        return with_superseded(with_phase(r, "deploy", replaced), newer)
+
+    change_record(store, app, previous, change, current=record)
 
 
 # --- deployment events ---------------------------------------------------------------------------
@@ -314,10 +383,31 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
             f"deploy {'succeeded' if succeeded else 'failed'}",
             extra={"app": app, "build_number": number, "error": after.deploy.error if after.deploy else None},
         )
-        if succeeded and write_deployed(deps.store, after):
-            assert after.plan is not None
-            hooks.run_deployed_hooks(app, number, {p: s.task_definition for p, s in after.plan.processes.items()})
+    succeeded_now = closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
+    # DEPLOYED is written with hooks `pending` (once, by the first event that ends the deploy); any later
+    # delivery of this build's events runs them again until they have all succeeded once.
+    if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
+        run_hooks(deps.store, after)
     return DeployOutcome(f"deployment {state.lower()}", app, number, process)
+
+
+def hooks_pending(store: Store, app: str, number: int) -> bool:
+    """Whether `number` is the deployed build and its post-deploy hooks have not all succeeded yet."""
+    deployed = store.get(keys.app_pk(app), keys.DEPLOYED_SK)
+    return deployed is not None and deployed.get("build_number") == number and deployed.get("hooks") == "pending"
+
+
+def run_hooks(store: Store, record: BuildRecord) -> None:
+    """Run the post-deploy hooks; record `done`, or the error (and raise it, so the event is retried)."""
+    assert record.plan is not None
+    app, number = record.app, record.build_number
+    this_build = Attr("build_number").eq(number)
+    try:
+        hooks.run_deployed_hooks(app, number, {p: s.task_definition for p, s in record.plan.processes.items()})
+    except hooks.DeployHooksError as error:
+        store.set_fields_if(keys.app_pk(app), keys.DEPLOYED_SK, {"hooks_error": str(error)[:2000]}, this_build)
+        raise
+    store.set_fields_if(keys.app_pk(app), keys.DEPLOYED_SK, {"hooks": "done", "hooks_error": ""}, this_build)
 
 
 # --- deploy status -------------------------------------------------------------------------------
@@ -426,10 +516,11 @@ def write_deployed(store: Store, record: BuildRecord) -> bool:
         task_definition=record.plan.task_definition,
         container_name=record.plan.container_name,
     ).model_dump(mode="json")
-    # One conditional write, no read; strictly newer, so this build's hooks run once however often it ends.
+    # One conditional write, no read; strictly newer, so only the first event that ends the deploy writes it.
     return store.set_fields_unless_newer(
-        keys.app_pk(record.app), keys.DEPLOYED_SK, deployed, order="build_number", replace_equal=False
-    )
+        keys.app_pk(record.app), keys.DEPLOYED_SK, {**deployed, "hooks": "pending", "hooks_error": ""},
+        order="build_number", replace_equal=False,
+    )  # fmt: skip
 
 
 def current_deployment(app: str, store: Store | None = None) -> Deployed | None:

@@ -2,8 +2,11 @@
 
 A hook is `callback(app, build_number, task_definitions)` where `task_definitions` maps each process type
 to the task-definition ARN now running. It is called once, when a build's deploy succeeds and that build
-is the newest deployed one (the `DEPLOYED` item was written). Hooks must be idempotent; an exception is
-logged and counted (metric `DeployHookFailures`) and does not undo or fail the deploy.
+is the newest deployed one (the `DEPLOYED` item was written), and again on every later delivery of that
+build's deployment events until all of them have succeeded once (`DEPLOYED.hooks` is `pending` until then).
+Hooks must be idempotent. A failing hook does not stop the others; it is logged, counted (metric
+`DeployHookFailures`) and raised as DeployHooksError, so Lambda retries the event and, after its retries,
+the DLQ keeps it for a redrive. A hook's work (a deferred config change) is never lost.
 
 Register a hook either with `register(callback)` at import time of a module the handler imports, or, for a
 module the pipeline does not import, by adding its dotted path ("package.module:function") to
@@ -52,13 +55,22 @@ def deployed_hooks() -> list[DeployedCallback]:
     return hooks
 
 
+class DeployHooksError(RuntimeError):
+    """At least one post-deploy hook failed; the deployment event is retried until they all succeed."""
+
+
 def run_deployed_hooks(app: str, build_number: int, task_definitions: dict[str, str]) -> None:
-    """Call every post-deploy hook; one failing hook does not stop the others."""
+    """Call every post-deploy hook; one failing hook does not stop the others. Raises DeployHooksError
+    naming the failed hooks once all have run."""
+    failed: list[str] = []
     for hook in deployed_hooks():
         try:
             hook(app, build_number, dict(task_definitions))
-        except Exception:
+        except Exception as error:
             logger.exception(
                 "post-deploy hook failed", extra={"app": app, "build_number": build_number, "hook": repr(hook)}
             )
             metrics.add_metric(name="DeployHookFailures", unit=MetricUnit.Count, value=1)
+            failed.append(f"{getattr(hook, '__qualname__', repr(hook))}: {type(error).__name__}: {error}")
+    if failed:
+        raise DeployHooksError(f"post-deploy hooks of {app} build {build_number} failed: {'; '.join(failed)}")

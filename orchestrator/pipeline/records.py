@@ -110,6 +110,9 @@ class ReleasePlan(RecordModel):
     postdeploy_command: str | None = None  # only on a review app's first deploy
     task_definition: str  # the one-off task definition (release, postdeploy)
     container_name: str = "app"
+    # The config names (and parameter ARNs) the task definitions were registered with, as a digest: the
+    # deploy re-registers when the config changed between the release and the rollout.
+    config_digest: str | None = None
 
 
 class TaskOutcome(RecordModel):

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import ClientError
 
 from orchestrator.adapters.artifacts import artifact_key
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.store import expires_after
 from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.ecs import TaskStateChangeEvent
@@ -38,12 +38,12 @@ from orchestrator.pipeline.deploy import (
 )
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
-from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ReleasePlan, TaskOutcome
+from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, ReleasePlan, TaskOutcome
 from orchestrator.pipeline.taskdefs import (
-    WEB_PROCESS,
     RuntimeInputsError,
     load_ecs_config,
     load_runtime_inputs,
+    planned_task_definitions,
     register_task_definitions,
     task_tags,
 )
@@ -108,26 +108,13 @@ def plan_release(
     registered = register_task_definitions(
         ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
     )
-    one_off = registered.get(WEB_PROCESS) or registered[sorted(registered)[0]]
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None
     initialize = manifest.review_app.initialize_command
     plan = ReleasePlan(
-        processes={
-            name: PlannedProcess(
-                command=r.command,
-                task_definition=r.arn,
-                cpu=r.resources.cpu,
-                memory=r.resources.memory,
-                min_processes=r.resources.min_processes,
-                max_processes=r.resources.max_processes,
-            )
-            for name, r in registered.items()
-        },
         release_command=manifest.deploy.release_command,
         postdeploy_command=initialize if ref.is_review_app and first_deploy else None,
-        task_definition=one_off.arn,
-        container_name=inputs.ecs.container_name,
+        **planned_task_definitions(registered, inputs),
     )
     return plan, inputs.ecs
 
@@ -164,6 +151,9 @@ def start_release(
             return _fail(deps, app, number, "release", at or 0, str(error), "InvalidAppPackToml", record)
         except RuntimeInputsError as error:
             return _fail(deps, app, number, "release", at or 0, str(error), "InvalidRuntimeInputs", record)
+        except RequestRefusedError as error:  # ECS refused a task definition for good (e.g. its sizes)
+            message = f"task definitions refused: {error}"
+            return _fail(deps, app, number, "release", at or 0, message, "TaskDefinitionFailures", record)
         _, record = change_record(
             deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan}), current=record
         )
@@ -238,7 +228,7 @@ def run_task_step(
 
     try:
         result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
-    except ClientError as error:
+    except RequestRefusedError as error:  # final; a retryable error is raised for Lambda to retry
         message = f"RunTask failed: {error}"
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     task_arn = result.get("task_arn")

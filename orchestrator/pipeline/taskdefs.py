@@ -18,8 +18,10 @@ with the execution role, so the orchestrator never reads a value. The command is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ from orchestrator.pipeline.apppack_toml import split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.records import PlannedProcess
 from orchestrator.settings import get_settings
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -199,6 +202,11 @@ def config_secrets(app: AppRef, deps: PipelineDeps, prefix: str) -> dict[str, st
     return secrets
 
 
+def secrets_digest(secrets: Mapping[str, str]) -> str:
+    """A digest of the config names and their parameter ARNs (never values): what a revision's secrets are."""
+    return hashlib.sha256(json.dumps(sorted(secrets.items())).encode()).hexdigest()[:16]
+
+
 def load_scaling(app: AppRef, deps: PipelineDeps, prefix: str) -> dict[str, ProcessSize]:
     for name in app.scaling_names(prefix):
         value = deps.ssm.read_string(name)
@@ -243,9 +251,42 @@ def register_task_definitions(
             secrets=inputs.secrets, resources=resources, region=region,
         )  # fmt: skip
 
-        def register(request: dict[str, Any] = request) -> dict[str, Any]:
-            return {"arn": deps.ecs.register_task_definition(request)}
+        # RegisterTaskDefinition has no client token: the revision carries one as a tag, so an attempt
+        # whose response was lost, or a resumed claim, finds the revision instead of registering another.
+        token = str(uuid.uuid5(uuid.NAMESPACE_URL, f"orchestrator:{ref.name}:{scope}:register:{process}"))
 
-        result, _ = claimed(deps.store, ref.name, scope, "register-task-definition", process, register)
+        def register(request: dict[str, Any] = request, token: str = token) -> dict[str, Any]:
+            return {"arn": deps.ecs.register_task_definition(request, token)}
+
+        def resume(family: str = str(request["family"]), token: str = token) -> dict[str, Any] | None:
+            found = deps.ecs.find_task_definition(family, token)
+            return {"arn": found} if found else None
+
+        result, _ = claimed(
+            deps.store, ref.name, scope, "register-task-definition", process, register, resume=resume
+        )
         registered[process] = RegisteredTaskDefinition(process, str(result["arn"]), commands[process], resources)
     return registered
+
+
+def planned_task_definitions(
+    registered: dict[str, RegisteredTaskDefinition], inputs: RuntimeInputs
+) -> dict[str, Any]:
+    """The plan's task-definition fields for what was registered with `inputs`. Pure."""
+    one_off = registered.get(WEB_PROCESS) or registered[sorted(registered)[0]]
+    return {
+        "processes": {
+            name: PlannedProcess(
+                command=r.command,
+                task_definition=r.arn,
+                cpu=r.resources.cpu,
+                memory=r.resources.memory,
+                min_processes=r.resources.min_processes,
+                max_processes=r.resources.max_processes,
+            )
+            for name, r in registered.items()
+        },
+        "task_definition": one_off.arn,
+        "container_name": inputs.ecs.container_name,
+        "config_digest": secrets_digest(inputs.secrets),
+    }

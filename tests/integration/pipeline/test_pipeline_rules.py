@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.pipeline import keys
 from tests.conftest import CallRecorder
@@ -78,7 +79,8 @@ def test_a_deploy_that_fails_at_the_ecs_api_ends_with_a_failed_deploystatus(
     upload_toml("demo", 1, TOML_WEB_ONLY)
 
     def refuse(self: Ecs, request: dict[str, Any]) -> Any:
-        raise ClientError({"Error": {"Code": "InvalidParameterException", "Message": "no"}}, "CreateService")
+        refused = ClientError({"Error": {"Code": "InvalidParameterException", "Message": "no"}}, "CreateService")
+        raise RequestRefusedError(refused)  # what the adapter makes of a final error
 
     monkeypatch.setattr(Ecs, "create_service", refuse)
     deliver(*build())
@@ -151,7 +153,8 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     for sk in (keys.DEPLOYSTATUS_SK, keys.DEPLOYED_SK):
         assert ended[("GetItem", sk)] == 0
         assert ended[("PutItem", sk)] == 0
-        assert ended[("UpdateItem", sk)] == 1
+    assert ended[("UpdateItem", keys.DEPLOYSTATUS_SK)] == 1
+    assert ended[("UpdateItem", keys.DEPLOYED_SK)] == 2  # written with hooks pending, then hooks done
     assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) is not None
     assert item(keys.app_pk("demo"), keys.DEPLOYED_SK) is not None
 

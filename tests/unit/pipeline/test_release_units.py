@@ -209,7 +209,7 @@ def test_default_post_deploy_hooks_resolve_to_callables() -> None:
     assert len(hooks.deployed_hooks()) >= len(hooks.DEFAULT_HOOKS)
 
 
-def test_a_failing_hook_does_not_stop_the_others() -> None:
+def test_a_failing_hook_does_not_stop_the_others_and_is_raised() -> None:
     from orchestrator.pipeline import hooks
 
     seen: list[str] = []
@@ -224,7 +224,8 @@ def test_a_failing_hook_does_not_stop_the_others() -> None:
     hooks.register(fine)
     try:
         original, hooks.DEFAULT_HOOKS = hooks.DEFAULT_HOOKS, ()
-        hooks.run_deployed_hooks("demo", 1, {"web": "td"})
+        with pytest.raises(hooks.DeployHooksError, match="broken: RuntimeError: boom"):
+            hooks.run_deployed_hooks("demo", 1, {"web": "td"})
     finally:
         hooks.DEFAULT_HOOKS = original
         hooks.unregister(broken)
