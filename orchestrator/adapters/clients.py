@@ -25,7 +25,7 @@ _client_installers: list[ClientInstaller] = []
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
 # For calls without a client token whose lost response the SDK must not repeat blindly (the adapter checks
 # what the first attempt made before it tries again).
-SINGLE_ATTEMPT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=30)
+SINGLE_ATTEMPT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
 
 
 @cache
@@ -75,6 +75,10 @@ def add_client_installer(install: ClientInstaller) -> None:
     """Run `install(client)` on every client built from now on (the fault-injection layer uses it)."""
     _client_installers.append(install)
     reset_clients()
+
+
+def installed() -> tuple[ClientInstaller, ...]:
+    return tuple(_client_installers)
 
 
 def remove_client_installer(install: ClientInstaller) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from orchestrator.cli.output import JsonOption, console, emit, fail, read_json_file
@@ -87,4 +88,57 @@ def replay(
 
     emit(summary, as_json, render)
     if summary["new_dead_letters"] or summary["undelivered"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def redrive(
+    state_dir: Path = typer.Option(
+        Path(".orchestrator-local"), "--state-dir", envvar="ORCHESTRATOR_LOCAL_STATE_DIR",
+        help="The running emulator's state directory (used when no --endpoint-url is given and one runs).",
+    ),
+    as_json: bool = JsonOption,
+) -> None:  # fmt: skip
+    """Deliver every event in the dead-letter queue again, unchanged, to the function it failed in.
+
+    The operator's recovery once the cause is fixed: the event keeps its id, so the steps it had claimed are
+    resumed, not made twice. Against AWS each event is an asynchronous Lambda invocation
+    (ORCHESTRATOR_DLQ_URL names the queue); against the emulator, its route's queue. Exit 1 if any event
+    could not be matched to a function (it stays in the queue)."""
+    from orchestrator.adapters.clients import reset_clients
+    from orchestrator.adapters.dead_letters import invoke_async
+    from orchestrator.adapters.dead_letters import redrive as redrive_queue
+    from orchestrator.local.daemon import read_state
+    from orchestrator.local.replay import function_for, redrive_dead_letters
+    from orchestrator.settings import configure, get_settings
+
+    settings = get_settings()
+    state = read_state(state_dir) if settings.endpoint_url is None else None
+    if state is not None or settings.endpoint_url is not None:
+        if state is not None:
+            configure(endpoint_url=state["endpoint"])
+            reset_clients()
+        from orchestrator.local.server import ensure_local_credentials
+
+        ensure_local_credentials()
+        rows = redrive_dead_letters()
+    else:
+        if not settings.dlq_url:
+            fail("set ORCHESTRATOR_DLQ_URL to the stack's dead-letter queue (output DeadLetterQueueUrl)", 2)
+        rows = redrive_queue(settings.dlq_url, invoke_async, function_for)
+
+    def render(data: list[dict[str, Any]]) -> None:
+        if not data:
+            console.print("[green]the dead-letter queue is empty[/]")
+            return
+        table = Table("event", "type", "function", "last error", "redriven")
+        for row in data:
+            table.add_row(
+                escape(str(row["id"])), escape(str(row["detail_type"])), escape(str(row["function"] or "-")),
+                escape(str(row["error"])[:80]), "yes" if row["redriven"] else "[red]no: no route matches[/]",
+            )  # fmt: skip
+        console.print(table)
+
+    emit(rows, as_json, render)
+    if any(not row["redriven"] for row in rows):
         raise typer.Exit(1)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
@@ -77,5 +78,13 @@ def handle(
         with handling(str(event.get("id") or "") or None):
             return logic(parsed)
 
-    response: Response = run_once(raw=event)
+    try:
+        response: Response = run_once(raw=event)
+    except IdempotencyAlreadyInProgressError:
+        # Another attempt of this event holds the in-progress record, or held it and its clean-up failed
+        # (a fault): Powertools would refuse it until the record expires, and Lambda's retries could run out
+        # first. The logic is safe to repeat (claims, forward-only records), so it runs.
+        logger.info("idempotency record in progress; handled again", extra={"event_id": event.get("id")})
+        with handling(str(event.get("id") or "") or None):
+            response = logic(parsed)
     return response

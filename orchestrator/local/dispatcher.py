@@ -22,10 +22,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
+from orchestrator.local.faults import in_handler
 from orchestrator.local.resources import RouteQueue, Routing
+from orchestrator.local.simulate import SECONDS_PER_TICK
 from orchestrator.observability import logger as powertools_logger
 
 MAX_RETRIES = 2  # Lambda's default for asynchronous invocation
+# Lambda retries a failed asynchronous invocation after about one minute, then two (in emulator ticks).
+RETRY_AFTER_TICKS = (60 // SECONDS_PER_TICK, 120 // SECONDS_PER_TICK)
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -76,28 +80,62 @@ def load_handler(path: str) -> Handler:
     return handler
 
 
+@dataclass
+class _PendingRetry:
+    due: int
+    queue: RouteQueue
+    event: dict[str, Any]
+    context: LocalLambdaContext
+    attempts: int
+
+
 class Dispatcher:
-    def __init__(self, routing: Routing, log_stream: IO[str] | None = None, max_retries: int = MAX_RETRIES) -> None:
+    """`clock`: the emulator's simulated time (ticks). With it, a failed attempt is retried when Lambda
+    would retry it (`retry_after_ticks`, about one and two minutes later), and other events are handled in
+    between, as in AWS. Without it, the retries follow at once."""
+
+    def __init__(
+        self, routing: Routing, log_stream: IO[str] | None = None, max_retries: int = MAX_RETRIES,
+        clock: Callable[[], int] | None = None, retry_after_ticks: tuple[int, ...] = RETRY_AFTER_TICKS,
+    ) -> None:  # fmt: skip
         self.routing = routing
         self.max_retries = max_retries
         self.log_stream = log_stream
+        self.clock = clock
+        self.retry_after_ticks = retry_after_ticks
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
+        self._retries: list[_PendingRetry] = []
         if log_stream is not None:
             handler = powertools_logger.registered_handler
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(log_stream)
 
+    @property
+    def pending_retries(self) -> int:
+        """Failed attempts waiting for their retry."""
+        return len(self._retries)
+
     def poll(self, routes: set[str] | None = None) -> int:
-        """Deliver what is waiting on the routes' queues (all routes by default), until they are empty.
-        Returns the number of events delivered."""
-        delivered = 0
+        """Deliver the retries that are due, then what is waiting on the routes' queues (all routes by
+        default), until they are empty. Returns the number of attempts made."""
+        delivered = self._retry_due()
         for queue in self.routing.queues:
             if routes is not None and queue.route.name not in routes:
                 continue
             while batch := self._poll_queue(queue):
                 delivered += batch
         return delivered
+
+    def _retry_due(self) -> int:
+        if self.clock is None:
+            return 0
+        now = self.clock()
+        due = [r for r in self._retries if r.due <= now]
+        self._retries = [r for r in self._retries if r.due > now]
+        for retry in due:
+            self._attempt(retry.queue, retry.event, retry.context, retry.attempts)
+        return len(due)
 
     def _poll_queue(self, queue: RouteQueue) -> int:
         sqs = client("sqs")
@@ -140,19 +178,27 @@ class Dispatcher:
 
     def _deliver(self, queue: RouteQueue, record: SQSRecord) -> None:
         event = json.loads(record.body)
+        context = LocalLambdaContext(function_name=f"orchestrator-{queue.route.name}")
+        self._attempt(queue, event, context, 0)
+
+    def _attempt(self, queue: RouteQueue, event: dict[str, Any], context: LocalLambdaContext, made: int) -> None:
+        """Attempt number `made + 1` of one asynchronous invocation (the same request id on every attempt)."""
         route = queue.route
-        attempts = 0
+        attempts = made
         error: BaseException | None = None
         response: Any = None
-        context = LocalLambdaContext(function_name=f"orchestrator-{route.name}")
         while attempts <= self.max_retries:
             attempts += 1
             try:
                 handler = load_handler(route.handler)
-                with self._capture_output():
+                with self._capture_output(), in_handler():
                     response = handler(event, context)
             except Exception as caught:  # a handler error, as Lambda would see it
                 error = caught
+                if self.clock is not None and attempts <= self.max_retries:
+                    delay = self.retry_after_ticks[min(attempts - 1, len(self.retry_after_ticks) - 1)]
+                    self._retries.append(_PendingRetry(self.clock() + delay, queue, event, context, attempts))
+                    return
                 continue
             error = None
             break

@@ -110,7 +110,7 @@ class Emulator:
         else:
             self._quietened_level = powertools_logger.log_level
             powertools_logger.setLevel(logging.CRITICAL)
-        self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream)
+        self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream, clock=lambda: self.clock.tick)
         self.parameters.prime()
         return endpoint
 
@@ -163,10 +163,19 @@ class Emulator:
             report = self.step()
             if on_step is not None:
                 on_step(report)
-            quiet = quiet + 1 if report.active == 0 and self.scheduler.pending == 0 else 0
+            waiting = self.scheduler.pending + self.dispatcher.pending_retries
+            quiet = quiet + 1 if report.active == 0 and waiting == 0 else 0
             if quiet >= quiet_steps:
                 return taken
         raise TimeoutError(f"the emulator did not settle within {max_steps} simulated steps")
+
+    def redrive(self) -> list[dict[str, Any]]:
+        """Deliver every dead letter again (the operator's recovery, `orchestrator events redrive`)."""
+        from orchestrator.local.replay import redrive_dead_letters
+
+        rows = redrive_dead_letters()
+        self.bus.touched_routes.update(str(r["function"]).removeprefix("orchestrator-") for r in rows if r["redriven"])
+        return rows
 
     def dead_letters(self) -> list[dict[str, Any]]:
         if self.routing is None:

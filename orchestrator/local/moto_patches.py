@@ -6,6 +6,8 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - moto's Fargate RunTask fails on a missing ENI attribute (`private_dns_name`).
 - A scheduled rule (no event pattern) matches every event in moto, then fails on its ECS target.
 - CodeBuild numbers builds 1, 2, 3... per project; moto picks a random number.
+- ECS RunTask and CreateService return the first call's result for a repeated `clientToken`; moto ignores
+  the token and would start a second task (or fail on the existing service).
 """
 
 from __future__ import annotations
@@ -107,6 +109,31 @@ def apply() -> None:
         original_send(self, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _client_token_idempotency()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
     _applied = True
+
+
+
+def _client_token_idempotency() -> None:
+    """A repeated clientToken gets the first response again, as ECS does. The cache lives on the backend,
+    so a reset moto (a new emulator run) forgets it."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def idempotent(name: str) -> None:
+        original = getattr(EC2ContainerServiceResponse, name)
+
+        def call(self: Any) -> Any:
+            token = self._get_param("clientToken")
+            if not token:
+                return original(self)
+            cache: dict[tuple[str, str], Any] = self.ecs_backend.__dict__.setdefault("_client_tokens", {})
+            if (name, token) not in cache:
+                cache[(name, token)] = original(self)
+            return cache[(name, token)]
+
+        setattr(EC2ContainerServiceResponse, name, call)
+
+    idempotent("run_task")
+    idempotent("create_service")

@@ -54,3 +54,27 @@ def replay_events(events: list[tuple[Path, dict[str, Any]]], *, wait: float) -> 
     while sum(map(_depth, queues)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return {"events": results, "undelivered": sum(map(_depth, queues)), "new_dead_letters": _depth(dlq_url) - before}
+
+
+def deliver_to_route_queue(function_name: str, event: dict[str, Any]) -> None:
+    """The emulator's stand-in for an asynchronous invocation of `orchestrator-<route>`: the route's queue,
+    which its dispatcher delivers from (with Lambda's retries)."""
+    sqs = client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=function_name)["QueueUrl"], MessageBody=json.dumps(event))
+
+
+def function_for(event: dict[str, Any]) -> str | None:
+    """The function an event is delivered to: the first route whose pattern matches it."""
+    settings = get_settings()
+    for route in event_routes(ssm_prefix=settings.ssm_prefix, bundle_bucket=settings.bundle_bucket):
+        if matches(route.pattern, event):
+            return f"orchestrator-{route.name}"
+    return None
+
+
+def redrive_dead_letters() -> list[dict[str, Any]]:
+    """Deliver every event in the emulator's DLQ again, with its original id, to the function it failed in."""
+    from orchestrator.adapters.dead_letters import redrive
+
+    sqs = client("sqs")
+    return redrive(sqs.get_queue_url(QueueName=DLQ_NAME)["QueueUrl"], deliver_to_route_queue, function_for)
