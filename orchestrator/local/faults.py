@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
 
@@ -100,7 +100,10 @@ def _error_response(url: str, protocol: str, status: int, code: str, message: st
     else:  # query, ec2, rest-xml
         body = f"<ErrorResponse><Error><Code>{code}</Code><Message>{message}</Message></Error></ErrorResponse>".encode()
         headers = {"content-type": "text/xml"}
-    return AWSResponse(url, status, headers, _RawBody(body))
+    http_headers = HTTPHeaders()
+    for name, value in headers.items():
+        http_headers[name] = value
+    return AWSResponse(url, status, http_headers, _RawBody(body))
 
 
 @dataclass
@@ -138,8 +141,8 @@ class FaultInjector:
 
         events.register_first("before-send", send)
         for entry in events._emitter._unique_id_handlers.values():
-            retry_handler = getattr(entry.get("handler"), "__self__", None)
-            if hasattr(retry_handler, "_sleep"):
+            retry_handler: Any = getattr(entry.get("handler"), "__self__", None)
+            if retry_handler is not None and hasattr(retry_handler, "_sleep"):
                 retry_handler._sleep = lambda _seconds: None
 
     # --- one HTTP attempt ---------------------------------------------------------------------------
