@@ -1,0 +1,82 @@
+"""Every shipped scenario under injected AWS faults ends, after at most one redrive, as it ends without
+them: its expectations hold, the DLQ is empty, no claim is left `claimed`, no phase `started`, and each side
+effect was made once (orchestrator/local/fault_runs.py).
+
+Fault schedules are drawn by hypothesis: a seed, rates of throttling, 5xx and lost responses at the HTTP
+attempt (absorbed by the SDK's retries or not), and optionally an outage of one side-effect API that
+outlasts the SDK's retries. `make test` draws ORCHESTRATOR_FAULT_EXAMPLES schedules per scenario (default 1,
+derandomized so CI is reproducible); `make faults` draws more, randomly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orchestrator.local.fault_runs import SideEffects, run_under_faults
+from orchestrator.local.faults import FaultPlan, Outage
+from orchestrator.local.scenarios import load_scenario, shipped_scenarios
+
+EXAMPLES = int(os.environ.get("ORCHESTRATOR_FAULT_EXAMPLES", "1"))
+RANDOM = os.environ.get("ORCHESTRATOR_FAULT_RANDOM", "") == "1"
+SIDE_EFFECTS = [
+    ("ecs", "RegisterTaskDefinition"), ("ecs", "RunTask"), ("ecs", "CreateService"), ("ecs", "UpdateService"),
+    ("dynamodb", "PutItem"), ("dynamodb", "UpdateItem"),
+]  # fmt: skip
+_baselines: dict[str, SideEffects] = {}
+
+rates = st.sampled_from([0.0, 0.05, 0.1, 0.2])
+outages = st.one_of(
+    st.none(),
+    st.builds(
+        Outage,
+        service=st.just("ecs"),
+        operation=st.sampled_from([op for service, op in SIDE_EFFECTS if service == "ecs"]),
+        kind=st.sampled_from(["throttle", "server_error", "lost_response"]),
+        attempts=st.integers(min_value=1, max_value=8),
+        after=st.integers(min_value=0, max_value=2),
+    ),
+    st.builds(
+        Outage,
+        service=st.just("dynamodb"),
+        operation=st.sampled_from(["PutItem", "UpdateItem"]),
+        kind=st.sampled_from(["throttle", "lost_response"]),
+        attempts=st.integers(min_value=1, max_value=8),
+        after=st.integers(min_value=0, max_value=30),
+    ),
+)
+plans = st.builds(
+    lambda seed, throttle, errors, lost, outage: FaultPlan(
+        seed=seed, throttle_rate=throttle, server_error_rate=errors / 2, lost_response_rate=lost,
+        outages=(outage,) if outage else (),
+    ),
+    seed=st.integers(min_value=0, max_value=2**16),
+    throttle=rates, errors=rates, lost=rates, outage=outages,
+)  # fmt: skip
+
+
+def baseline(name: str) -> SideEffects:
+    if name not in _baselines:
+        run = run_under_faults(load_scenario(name), FaultPlan())
+        assert run.violations == [], run.violations
+        _baselines[name] = run.effects
+    return _baselines[name]
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_a_scenario_under_faults_ends_as_without_them(name: str) -> None:
+    expected = baseline(name)
+
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )  # fmt: skip
+    @given(plan=plans)
+    def holds(plan: FaultPlan) -> None:
+        run = run_under_faults(load_scenario(name), plan, expected)
+        assert run.violations == [], f"{name} under {plan.describe()}: {run.violations}"
+
+    holds()
