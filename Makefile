@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export POWERTOOLS_TRACE_DISABLED := 1
 export POWERTOOLS_METRICS_NAMESPACE := orchestrator
 
-.PHONY: venv test lint typecheck unit demo synth bench clean
+.PHONY: venv test lint typecheck unit demo synth bench faults clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ demo: venv
 synth: venv
 	$(BIN)/python -c "import shutil; shutil.rmtree('cdk.out', ignore_errors=True)"
 	$(BIN)/python app.py
+
+# More fault schedules than `make test` draws, randomly: every shipped scenario under injected AWS faults.
+faults: venv
+	ORCHESTRATOR_FAULT_EXAMPLES=10 ORCHESTRATOR_FAULT_RANDOM=1 $(BIN)/pytest tests/e2e/test_fault_properties.py
 
 bench: venv
 	$(BIN)/python -m bench
