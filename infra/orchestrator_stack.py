@@ -321,8 +321,10 @@ class OrchestratorStack(Stack):
                 resources=[self.artifacts_bucket.bucket_arn],
             ),
             iam.PolicyStatement(
-                sid="TaskDefinitions",  # RegisterTaskDefinition has no resource-level permissions
-                actions=["ecs:RegisterTaskDefinition"],
+                # None of these has resource-level permissions. List and Describe find a revision an
+                # earlier attempt registered (its idempotency token tag) instead of registering another.
+                sid="TaskDefinitions",
+                actions=["ecs:RegisterTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"],
                 resources=["*"],
             ),
             iam.PolicyStatement(
@@ -401,6 +403,7 @@ class OrchestratorStack(Stack):
             "orchestrator-*, target-tracking alarms of the cluster's services, and the non-secret parameters "
             "(scaling, scheduled-tasks, users of any app or pipeline, account/*); config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
+            "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
             "application-autoscaling, events:ListRules, ssm:DescribeParameters.",
             *resource_details(self, objects, tasks, alarms, rules, *parameters),
         )

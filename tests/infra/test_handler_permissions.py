@@ -45,7 +45,7 @@ PLATFORM_ACTIONS = {
     "sqs:GetQueueUrl",
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
-OPERATOR_MODULES = {"operator.py"}
+OPERATOR_MODULES = {"operator.py", "dead_letters.py"}  # dead_letters: `orchestrator events redrive`
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",
@@ -121,6 +121,8 @@ def _requests() -> list[Request]:
             )
             for role_arn in ("{execution_role}", "{task_role}")
         ),
+        Request("container", ("ecs", "ListTaskDefinitions"), "ecs:ListTaskDefinitions", "*"),
+        Request("container", ("ecs", "DescribeTaskDefinition"), "ecs:DescribeTaskDefinition", "*"),
         Request("container", ("ecs", "RunTask"), "ecs:RunTask", family, on_cluster),
         Request("container", ("ecs", "RunTask"), "ecs:TagResource", task, {"ecs:CreateAction": "RunTask"}),
         Request("container", ("ecs", "DescribeServices"), "ecs:DescribeServices", service, on_cluster),
