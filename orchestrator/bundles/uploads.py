@@ -19,6 +19,7 @@ from orchestrator.adapters.bundle_storage import ObjectTooLargeError
 from orchestrator.adapters.store import Item
 from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, deploy_bundle
 from orchestrator.bundles.naming import BUNDLE_PREFIX, bundle_key
+from orchestrator.bundles.ownership import NameCollisionError
 from orchestrator.bundles.records import (
     UPLOADS_PK,
     BundleLocation,
@@ -146,6 +147,13 @@ def deploy_upload(upload: UploadedObject, deps: BundleDeps | None = None) -> Upl
     location = BundleLocation(bucket=upload.bucket, key=upload.key, version_id=upload.version_id)
     try:
         outcome = deploy_bundle(bundle, source=location, deps=deps, owner=upload.event_id or f"event-{uuid.uuid4()}")
+    except NameCollisionError as error:
+        errors = [f"{upload.key}: [bundle.collision] {error}"]
+        metrics.add_metric(name="BundlesRejected", unit=MetricUnit.Count, value=1)
+        logger.error("bundle refused: its names belong to another app version", extra={"key": upload.key,
+                     "errors": errors})  # fmt: skip
+        _finish_upload(deps, upload, UploadState.INVALID, errors=errors, app_id=bundle.app_id, version=bundle.version)
+        return UploadOutcome("invalid", upload.key, bundle.app_id, bundle.version, errors)
     except DeployFailedError as error:
         metrics.add_metric(name="BundleDeploysFailed", unit=MetricUnit.Count, value=1)
         _finish_upload(deps, upload, UploadState.FAILED, errors=[str(error)], app_id=bundle.app_id,
