@@ -113,7 +113,7 @@ def deploy(
     from orchestrator.bundles.ownership import NameCollisionError, collision_message, find_collisions
     from orchestrator.bundles.plan import plan_deploy
     from orchestrator.bundles.uploads import upload_bundle
-    from orchestrator.bundles.waiting import deploy_and_wait
+    from orchestrator.bundles.waiting import deploy_and_wait, published_sha256
     from orchestrator.settings import get_settings
 
     report = _validated(bundle, as_json)
@@ -131,6 +131,7 @@ def deploy(
     conflicts, _ = find_collisions(plan, deps.store, deps.lambdas, deps.storage)
     if conflicts:
         fail(collision_message(plan, conflicts), 2)
+    published_before = published_sha256(deps, valid.app_id, valid.version)
     location = upload_bundle(_read(bundle), valid.app_id, valid.version, deps)
     if upload_only:
         result = {"status": "uploaded", "app_id": valid.app_id, "version": valid.version,
@@ -152,7 +153,9 @@ def deploy(
             bar.update(task, advance=0 if step == "waiting" else 1, description=f"{step}: {message}")
 
         try:
-            outcome = deploy_and_wait(valid, source=location, deps=deps, progress=progress)
+            outcome = deploy_and_wait(
+                valid, source=location, deps=deps, progress=progress, published_before=published_before
+            )
         except DeployInProgressError as error:
             fail(str(error), 1)
         except NameCollisionError as error:

@@ -19,7 +19,7 @@ from orchestrator.bundles.ownership import NAMES_PK, NameCollisionError
 from orchestrator.bundles.records import UPLOADS_PK, app_pk, lease_sk, upload_sk, version_sk
 from orchestrator.bundles.uploads import upload_bundle
 from orchestrator.bundles.validation import Bundle, load_bundle
-from orchestrator.bundles.waiting import BY_HANDLER, deploy_and_wait
+from orchestrator.bundles.waiting import BY_HANDLER, deploy_and_wait, published_sha256
 from orchestrator.handlers import bundles
 from tests.conftest import CallRecorder, fresh_aws, recording_calls
 from tests.integration.bundles.helpers import create_function_role, upload
@@ -131,8 +131,9 @@ def test_deploy_waits_while_the_handler_deploys_the_same_upload(bundles_aws: Non
             deploy_bundle(bundle, source=location, deps=deps, owner=handler_owner)
 
     outcome = deploy_and_wait(
-        bundle, source=location, deps=deps, progress=lambda step, _: steps.append(step), sleep=handler_finishes
-    )
+        bundle, source=location, deps=deps, progress=lambda step, _: steps.append(step), sleep=handler_finishes,
+        published_before=None,
+    )  # fmt: skip
     assert (outcome.status, outcome.note) == ("deployed", BY_HANDLER)
     assert len(sleeps) == 2
     assert steps[:2] == ["waiting", "waiting"]
@@ -146,4 +147,21 @@ def test_the_wait_has_a_bound(bundles_aws: None) -> None:
     ticks = iter(range(100))
     with pytest.raises(DeployInProgressError, match="still deploying this upload after 5s"):
         deploy_and_wait(bundle, source=None, deps=BundleDeps(), progress=lambda *_: None, timeout=5,
-                        sleep=lambda _: None, clock=lambda: float(next(ticks)))  # fmt: skip
+                        sleep=lambda _: None, clock=lambda: float(next(ticks)), published_before=None)  # fmt: skip
+
+
+def test_a_deploy_the_handler_finished_before_the_cli_looked_is_reported_deployed(bundles_aws: None) -> None:
+    data = bundle_zip()
+    bundle = load_bundle(data)
+    deps = BundleDeps()
+    before = published_sha256(deps, bundle.app_id, bundle.version)
+    location = upload_bundle(data, bundle.app_id, bundle.version)
+    deploy_bundle(bundle, source=location, deps=deps, owner="event-from-s3")  # the handler, done already
+    outcome = deploy_and_wait(bundle, source=location, deps=deps, progress=lambda *_: None, published_before=before)
+    assert (outcome.status, outcome.note) == ("deployed", BY_HANDLER)
+    # A true redeploy of what is served stays "unchanged".
+    again = deploy_and_wait(
+        bundle, source=location, deps=deps, progress=lambda *_: None,
+        published_before=published_sha256(deps, bundle.app_id, bundle.version),
+    )  # fmt: skip
+    assert (again.status, again.note) == ("unchanged", None)
