@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -81,7 +82,7 @@ def validate(bundle: Path = BundleArg, as_json: bool = JsonOption) -> None:
                       str(len(b.static_files)))  # fmt: skip
         console.print(table)
         for warning in report.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            errors.print(f"[yellow]warning:[/] {escape(str(warning))}", highlight=False)
 
     emit(data, as_json, render)
 
