@@ -53,9 +53,11 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 
 def _http_url(value: str) -> str:
     """Mattermost's `httputils.IsValidURL`: an absolute http(s) URL with a host."""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{value!r} is not a valid URL: it contains spaces or control characters")
     try:
         parts = urlsplit(value)
-        host = parts.hostname
+        host, _ = parts.hostname, parts.port  # `.port` raises on a port that is not a number
     except ValueError as error:
         raise ValueError(f"{value!r} is not a valid URL: {error}") from error
     if parts.scheme not in {"http", "https"}:

@@ -183,7 +183,8 @@ def test_deploy_sections_are_valid_exactly_when_upstream_says_so(sections: dict[
     [
         ("https://example.org", True), ("http://localhost:1111", True), ("https://example.org/root?x=1", True),
         (":invalid", False), ("https://", False), ("http:///path", False), ("ftp://example.org", False),
-        ("example.org", False), ("/relative/path", False), ("", False),
+        ("example.org", False), ("/relative/path", False), ("", False), ("https://exa mple.org", False),
+        ("http://example.org:port", False), ("http://example.org:8065/x", True),
     ],
 )  # fmt: skip
 def test_urls_need_http_or_https_and_a_host(url: str, valid: bool) -> None:
