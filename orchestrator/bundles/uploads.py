@@ -19,7 +19,8 @@ from orchestrator.adapters.bundle_storage import ObjectTooLargeError
 from orchestrator.adapters.store import Item
 from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, deploy_bundle
 from orchestrator.bundles.naming import BUNDLE_PREFIX, bundle_key
-from orchestrator.bundles.ownership import NameCollisionError
+from orchestrator.bundles.ownership import NameCollisionError, collision_message, find_collisions
+from orchestrator.bundles.plan import plan_deploy
 from orchestrator.bundles.records import (
     UPLOADS_PK,
     BundleLocation,
@@ -201,6 +202,10 @@ def explain_upload(upload: UploadedObject, deps: BundleDeps | None = None) -> st
     if report.bundle is None:
         return f"rejects invalid bundle {where} ({len(report.problems)} errors): {report.problems[0]}"
     bundle = report.bundle
+    plan = plan_deploy(bundle, bundle_bucket=deps.storage.bucket)
+    conflicts, _ = find_collisions(plan, deps.store, deps.lambdas, deps.storage)
+    if conflicts:
+        return f"refuses {where}: {collision_message(plan, conflicts)}"
     return (
         f"deploys app {bundle.app_id} version {bundle.version} "
         f"({len(bundle.functions)} functions, {len(bundle.static_files)} static files) from {where}"

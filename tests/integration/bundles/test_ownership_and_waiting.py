@@ -20,6 +20,7 @@ from orchestrator.bundles.records import UPLOADS_PK, app_pk, lease_sk, upload_sk
 from orchestrator.bundles.uploads import upload_bundle
 from orchestrator.bundles.validation import Bundle, load_bundle
 from orchestrator.bundles.waiting import BY_HANDLER, deploy_and_wait, published_sha256
+from orchestrator.explain import explain_event
 from orchestrator.handlers import bundles
 from tests.conftest import CallRecorder, fresh_aws, recording_calls
 from tests.integration.bundles.helpers import create_function_role, upload
@@ -79,7 +80,11 @@ def test_an_upload_that_collides_is_recorded_invalid_and_changes_nothing(bundles
     first = bundle_zip(manifest(app_id="my_app", version="1_0"), static={"hello.txt": b"first"})
     assert handle(upload("bundles/first.zip", first, sequencer="01"))["status"] == "deployed"
     second = bundle_zip(manifest(app_id="my_app_1", version="0"), static={"hello.txt": b"second"})
-    outcome = handle(upload("bundles/second.zip", second, sequencer="02"))
+    event = upload("bundles/second.zip", second, sequencer="02")
+    (explained,) = explain_event(event).routes
+    assert explained.action.startswith("refuses s3://")
+    assert "collides with another app version" in explained.action
+    outcome = handle(event)
     assert outcome["status"] == "invalid"
     assert outcome["errors"][0].startswith("bundles/second.zip: [bundle.collision] my_app_1 0 collides")
     assert Store().get(UPLOADS_PK, upload_sk("bundles/second.zip"))["errors"] == outcome["errors"]  # type: ignore[index]
