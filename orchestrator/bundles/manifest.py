@@ -35,7 +35,7 @@ DEPRECATED_RUNTIMES: dict[str, str] = {
     "go1.x": "provided.al2023, with the compiled binary named `bootstrap` at the root of the function zip",
     "nodejs14.x": "nodejs22.x", "nodejs16.x": "nodejs22.x", "nodejs18.x": "nodejs22.x",
     "python3.7": "python3.13", "python3.8": "python3.13", "python3.9": "python3.13",
-    "java8": "java8.al2 or java21", "ruby2.7": "ruby3.4", "ruby3.2": "ruby3.4",
+    "java8": "java21", "ruby2.7": "ruby3.4", "ruby3.2": "ruby3.4",
     "dotnet6": "dotnet8", "dotnetcore3.1": "dotnet8", "provided": "provided.al2023",
 }  # fmt: skip
 
