@@ -1,4 +1,5 @@
-"""Call a deployed app: route the path, invoke the function synchronously, interpret the answer.
+"""Call a deployed app: route the path, invoke the function synchronously, interpret the answer,
+each as a Mattermost server does (orchestrator/bundles/routing.py; only a 200 is a success).
 
 Only published versions are callable: the manifest (written last by a deploy) says which functions
 exist, and every call goes to the function's `live` alias.
@@ -18,7 +19,7 @@ from orchestrator.adapters.bundle_storage import BundleStorage
 from orchestrator.adapters.lambda_functions import InvokeResult
 from orchestrator.bundles import naming
 from orchestrator.bundles.manifest import Manifest
-from orchestrator.bundles.routing import route
+from orchestrator.bundles.routing import CallPathError, clean_call_path, route
 
 
 class Invoker(Protocol):
@@ -116,8 +117,10 @@ def call(
     storage: BundleStorage | None = None,
 ) -> CallResult:
     storage = storage or BundleStorage()
-    if not path.startswith("/"):
-        path = f"/{path}"
+    try:
+        path = clean_call_path(path)  # the server cleans it before routing, and sends the cleaned path
+    except CallPathError as error:
+        raise CallError(str(error)) from error
     raw = storage.read_json(naming.manifest_key(app_id, version))
     if raw is None:
         raise CallError(f"{app_id} {version} is not published (no {naming.manifest_key(app_id, version)})")
@@ -143,6 +146,6 @@ def call(
         outcome = result(status, dict(payload.get("headers") or {}), _decode_body(payload.get("body")))
     else:  # a bare value is a 200 with that body, as API Gateway's proxy integration treats it
         outcome = result(200, {}, payload)
-    if not 200 <= outcome.status_code < 300:
+    if outcome.status_code != 200:  # a Mattermost server treats any other status as the function failing
         raise CallError(f"{name} answered {outcome.status_code}: {_error_message(outcome.body)}", outcome)
     return outcome

@@ -8,7 +8,8 @@ Safety under at-least-once, out-of-order delivery:
   versions, and the aliases are moved only after every function is ready, just before the manifest is
   written. So a deploy that fails part way leaves the previous deploy served, and the record says which
   step failed.
-- Functions carry an owner tag; a function with our name that another app version owns is never touched.
+- Functions carry an owner tag, and every name is claimed before the first write
+  (orchestrator/bundles/ownership.py): a bundle whose names belong to another app version is refused whole.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from orchestrator.adapters.bundle_storage import BundleStorage
 from orchestrator.adapters.lambda_functions import FunctionState, LambdaFunctions
 from orchestrator.adapters.store import VERSION_ATTR, Item, Store
 from orchestrator.bundles import naming
+from orchestrator.bundles.ownership import NameCollisionError, claim_names
 from orchestrator.bundles.plan import OWNER_TAG, DeployPlan, FunctionSpec, plan_deploy
 from orchestrator.bundles.records import (
     APPS_PK,
@@ -85,6 +87,7 @@ class DeployOutcome:
     error: str | None = None
     failed_step: str | None = None
     functions: dict[str, str] = field(default_factory=dict)  # manifest function → Lambda name
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class DeployOutcome:
             "error": self.error,
             "failed_step": self.failed_step,
             "functions": self.functions,
+            "note": self.note,
         }
 
 
@@ -203,7 +207,8 @@ def deploy_bundle(
     owner: str | None = None,
 ) -> DeployOutcome:
     """Deploy `bundle` (already validated). Raises DeployInProgressError when a different bundle of the same
-    app version is being deployed, and DeployFailedError (after recording the failure) when a step fails."""
+    app version is being deployed, NameCollisionError (having written nothing) when its names belong to
+    another app version, and DeployFailedError (after recording the failure) when a step fails."""
     deps = deps or BundleDeps()
     settings = get_settings()
     owner = owner or f"deploy-{uuid.uuid4()}"
@@ -213,6 +218,11 @@ def deploy_bundle(
 
     if not _acquire_lease(deps.store, plan, bundle.sha256, owner):
         return DeployOutcome("in progress", plan.app_id, plan.version, functions=names)
+    try:
+        claim_names(plan, deps.store, deps.lambdas, deps.storage)
+    except NameCollisionError:
+        _release_lease(deps.store, plan, owner)
+        raise
     deps.store.put_if_absent({"primary_id": APPS_PK, "secondary_id": app_index_sk(plan.app_id), "app_id": plan.app_id})
     changes: list[str] = []
     step = "configuration"

@@ -10,6 +10,7 @@ from typing import Any
 
 from orchestrator.bundles import naming
 from orchestrator.bundles.deploy import BundleDeps, DeployInProgressError
+from orchestrator.bundles.ownership import release_names
 from orchestrator.bundles.plan import OWNER_TAG
 from orchestrator.bundles.records import (
     APPS_PK,
@@ -100,6 +101,8 @@ def delete_version(app_id: str, version: str, deps: BundleDeps | None = None) ->
             ).to_item()
 
         deps.store.update(app_pk(app_id), version_sk(version), mark)
+        # Only now may another app version take these names.
+        release_names(app_id, version, deps.store)
     finally:
         deps.store.delete(app_pk(app_id), lease_sk(version))
     return outcome

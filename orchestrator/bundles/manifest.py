@@ -7,8 +7,9 @@ Fields an app adds beyond these are kept as they are (`extra="allow"`).
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ID_CHARS = r"A-Za-z0-9\-_."
 APP_ID_PATTERN = rf"^[{ID_CHARS}]{{3,32}}$"
@@ -29,6 +30,15 @@ LAMBDA_RUNTIMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# Runtimes Lambda no longer accepts for new functions, and what to use instead.
+DEPRECATED_RUNTIMES: dict[str, str] = {
+    "go1.x": "provided.al2023, with the compiled binary named `bootstrap` at the root of the function zip",
+    "nodejs14.x": "nodejs22.x", "nodejs16.x": "nodejs22.x", "nodejs18.x": "nodejs22.x",
+    "python3.7": "python3.13", "python3.8": "python3.13", "python3.9": "python3.13",
+    "java8": "java21", "ruby2.7": "ruby3.4", "ruby3.2": "ruby3.4",
+    "dotnet6": "dotnet8", "dotnetcore3.1": "dotnet8", "provided": "provided.al2023",
+}  # fmt: skip
+
 KNOWN_PERMISSIONS: frozenset[str] = frozenset(
     {"act_as_bot", "act_as_user", "remote_oauth2", "remote_webhooks", "user_joined_channel_notification"}
 )
@@ -39,6 +49,25 @@ PERMISSION_NEEDS: dict[str, str] = {
 }
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _http_url(value: str) -> str:
+    """Mattermost's `httputils.IsValidURL`: an absolute http(s) URL with a host."""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(f"{value!r} is not a valid URL: it contains spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port  # `.port` raises on a port that is not a number
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid URL: {error}") from error
+    if parts.scheme not in {"http", "https"}:
+        raise ValueError(f"{value!r}: the URL scheme must be http or https")
+    if not host:
+        raise ValueError(f"{value!r}: the URL must contain a host")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class Function(BaseModel):
@@ -56,6 +85,8 @@ class Function(BaseModel):
     @field_validator("runtime")
     @classmethod
     def _current_runtime(cls, value: str) -> str:
+        if value in DEPRECATED_RUNTIMES:
+            raise ValueError(f"{value!r} is deprecated and Lambda refuses it; use {DEPRECATED_RUNTIMES[value]}")
         if value not in LAMBDA_RUNTIMES:
             raise ValueError(f"{value!r} is not a current Lambda runtime (one of {', '.join(sorted(LAMBDA_RUNTIMES))})")
         return value
@@ -99,18 +130,50 @@ class AwsLambda(BaseModel):
         return functions
 
 
+class Http(BaseModel):
+    """`http`: an app served over HTTP elsewhere. Validated as Mattermost does; we deploy only `aws_lambda`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    root_url: HttpUrl
+    use_jwt: bool = False
+
+
+class OpenFaasFunction(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    path: NonEmpty
+    name: NonEmpty
+
+
+class OpenFaas(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    functions: list[OpenFaasFunction] = Field(min_length=1)
+
+
+class Plugin(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    plugin_id: NonEmpty
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     app_id: str = Field(pattern=APP_ID_PATTERN)
     version: str = Field(pattern=VERSION_PATTERN)
     display_name: NonEmpty
-    homepage_url: AnyHttpUrl
+    homepage_url: HttpUrl
     description: str = ""
     icon: str = ""
     requested_permissions: list[str] = Field(default_factory=list)
     requested_locations: list[str] = Field(default_factory=list)
     aws_lambda: AwsLambda
+    # The other deploy types of Mattermost's `Deploy`: checked as its Validate does, kept, not deployed.
+    http: Http | None = None
+    open_faas: OpenFaas | None = None
+    plugin: Plugin | None = None
 
     @field_validator("requested_permissions")
     @classmethod

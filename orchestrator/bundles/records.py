@@ -6,6 +6,7 @@
 | `BUNDLE#<app_id>`   | `LEASE#<version>`     | who is deploying that version right now (deleted when done)  |
 | `BUNDLES`           | `APP#<app_id>`        | index of apps, for `bundle list`                             |
 | `BUNDLE_UPLOADS`    | `KEY#<s3 key>`        | the newest upload event seen for a key (S3 sequencer), state |
+| `BUNDLE_NAMES`      | `S3#<appid>_<version>`, `LAMBDA#<name>` | which app version owns a name (ownership.py) |
 
 `published` is what is served: it only changes when a deploy has finished, manifest written last.
 """

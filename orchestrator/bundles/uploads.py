@@ -19,6 +19,8 @@ from orchestrator.adapters.bundle_storage import ObjectTooLargeError
 from orchestrator.adapters.store import Item
 from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, deploy_bundle
 from orchestrator.bundles.naming import BUNDLE_PREFIX, bundle_key
+from orchestrator.bundles.ownership import NameCollisionError, collision_message, find_collisions
+from orchestrator.bundles.plan import plan_deploy
 from orchestrator.bundles.records import (
     UPLOADS_PK,
     BundleLocation,
@@ -146,6 +148,13 @@ def deploy_upload(upload: UploadedObject, deps: BundleDeps | None = None) -> Upl
     location = BundleLocation(bucket=upload.bucket, key=upload.key, version_id=upload.version_id)
     try:
         outcome = deploy_bundle(bundle, source=location, deps=deps, owner=upload.event_id or f"event-{uuid.uuid4()}")
+    except NameCollisionError as error:
+        errors = [f"{upload.key}: [bundle.collision] {error}"]
+        metrics.add_metric(name="BundlesRejected", unit=MetricUnit.Count, value=1)
+        logger.error("bundle refused: its names belong to another app version", extra={"key": upload.key,
+                     "errors": errors})  # fmt: skip
+        _finish_upload(deps, upload, UploadState.INVALID, errors=errors, app_id=bundle.app_id, version=bundle.version)
+        return UploadOutcome("invalid", upload.key, bundle.app_id, bundle.version, errors)
     except DeployFailedError as error:
         metrics.add_metric(name="BundleDeploysFailed", unit=MetricUnit.Count, value=1)
         _finish_upload(deps, upload, UploadState.FAILED, errors=[str(error)], app_id=bundle.app_id,
@@ -193,6 +202,10 @@ def explain_upload(upload: UploadedObject, deps: BundleDeps | None = None) -> st
     if report.bundle is None:
         return f"rejects invalid bundle {where} ({len(report.problems)} errors): {report.problems[0]}"
     bundle = report.bundle
+    plan = plan_deploy(bundle, bundle_bucket=deps.storage.bucket)
+    conflicts, _ = find_collisions(plan, deps.store, deps.lambdas, deps.storage)
+    if conflicts:
+        return f"refuses {where}: {collision_message(plan, conflicts)}"
     return (
         f"deploys app {bundle.app_id} version {bundle.version} "
         f"({len(bundle.functions)} functions, {len(bundle.static_files)} static files) from {where}"

@@ -1,7 +1,7 @@
 """Read a bundle zip safely and validate it, reporting every problem at once.
 
 A bundle holds `manifest.json` at the root, an optional `static/` folder and one `<function name>.zip`
-per manifest function. Zip entries are never trusted: paths are checked for traversal, declared sizes
+(or `.jar`) per manifest function. Zip entries are never trusted: paths are checked for traversal, declared sizes
 and compression ratios are bounded (zip bombs), and every read streams with a hard cap, so a lying header
 cannot make us inflate more than the cap.
 """
@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orchestrator.bundles import naming
 from orchestrator.bundles.manifest import Manifest
+from orchestrator.bundles.routing import prefix_warnings
 
 MiB = 1024 * 1024
 MANIFEST_NAME = "manifest.json"
@@ -28,7 +30,8 @@ STATIC_DIR = "static/"
 
 MAX_BUNDLE_BYTES = 256 * MiB  # the bundle zip itself (read into memory by the handler)
 MAX_MANIFEST_BYTES = 256 * 1024
-MAX_FUNCTION_ZIP_BYTES = 50 * MiB  # Lambda's direct-upload limit for a function zip
+MAX_FUNCTION_ZIP_BYTES = 50 * MiB  # Lambda's direct-upload limit: a function zip must be under it
+FUNCTION_PACKAGE_SUFFIXES = (".zip", ".jar")  # as appsctl reads bundles: a jar is a zip, for Java runtimes
 MAX_FUNCTION_UNZIPPED_BYTES = 250 * MiB  # Lambda's limit for the unzipped deployment package
 MAX_STATIC_FILE_BYTES = 20 * MiB
 MAX_BUNDLE_UNCOMPRESSED_BYTES = 512 * MiB
@@ -99,6 +102,9 @@ class ValidationReport:
 
     def add(self, file: str, rule: str, message: str) -> None:
         self.problems.append(BundleProblem(file, rule, message))
+
+    def warn(self, file: str, rule: str, message: str) -> None:
+        self.warnings.append(BundleProblem(file, rule, message))
 
     def summary(self) -> str:
         if self.valid:
@@ -214,9 +220,13 @@ def handler_candidates(runtime: str, handler: str) -> list[str] | None:
     return None
 
 
+def _too_large(size: int) -> str:
+    return f"{size} bytes; a function package must be under {MAX_FUNCTION_ZIP_BYTES} bytes (50 MiB)"
+
+
 def _check_function_zip(report: ValidationReport, entry: str, data: bytes, raw_function: dict[str, Any]) -> None:
-    if len(data) > MAX_FUNCTION_ZIP_BYTES:
-        report.add(entry, "function.size", f"{len(data)} bytes; a function zip is at most {MAX_FUNCTION_ZIP_BYTES}")
+    if len(data) >= MAX_FUNCTION_ZIP_BYTES:
+        report.add(entry, "function.size", _too_large(len(data)))
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -253,6 +263,24 @@ def _raw_functions(raw: Any) -> list[dict[str, Any]]:
         return []
     functions = raw["aws_lambda"].get("functions")
     return [f for f in functions if isinstance(f, dict)] if isinstance(functions, list) else []
+
+
+def _compatibility_warnings(report: ValidationReport, manifest: Manifest) -> None:
+    """What works here but not, or not as expected, from a Mattermost server."""
+    for function in manifest.functions:
+        ours = naming.lambda_name(manifest.app_id, manifest.version, function.name)
+        theirs = naming.mattermost_lambda_name(manifest.app_id, manifest.version, function.name)
+        if ours != theirs:
+            report.warn(
+                MANIFEST_NAME,
+                "function.name",
+                f"function {function.name!r}: a Mattermost server would invoke {theirs!r}, which is not a valid "
+                f"Lambda name (it keeps the '.'); deployed as {ours!r}, which `bundle call` reaches and a server "
+                "does not. Put no '.' in the function name, and keep `<app_id>_<version>_<function>` within 64 "
+                "characters when the app id or version has a '.'",
+            )
+    for name, message in prefix_warnings(manifest.functions):
+        report.warn(MANIFEST_NAME, "function.path", f"function {name!r}: {message}")
 
 
 def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport:
@@ -307,11 +335,21 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
             except EntryTooLargeError:
                 report.add(name, "static.size", f"a static file is at most {MAX_STATIC_FILE_BYTES} bytes")
 
-        # One zip per manifest function, matched by name.
+        # Static files that land on one S3 key (spaces become `-`): the second would overwrite the first.
+        by_key: dict[str, list[str]] = {}
+        for path in static:
+            by_key.setdefault(naming.static_name(path), []).append(path)
+        for key, paths in sorted(by_key.items()):
+            if len(paths) > 1:
+                files = ", ".join(STATIC_DIR + p for p in sorted(paths))
+                report.add(files, "static.collision", f"these files all land on the key {key!r} (spaces become '-')")
+
+        # One package (.zip or .jar) per manifest function, matched by name.
         zips: dict[str, list[str]] = {}
         for name in entries:
-            if name.lower().endswith(".zip") and not name.startswith(STATIC_DIR):
-                zips.setdefault(posixpath.basename(name)[: -len(".zip")], []).append(name)
+            suffix = posixpath.splitext(name)[1].lower()
+            if suffix in FUNCTION_PACKAGE_SUFFIXES and not name.startswith(STATIC_DIR):
+                zips.setdefault(posixpath.basename(name)[: -len(suffix)], []).append(name)
         functions: dict[str, FunctionPackage] = {}
         for raw_function in _raw_functions(raw):
             fname = raw_function.get("name")
@@ -319,14 +357,16 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
                 continue
             matched = zips.get(fname, [])
             if not matched:
-                report.add(f"{fname}.zip", "function.missing", f"manifest function {fname!r} has no {fname}.zip")
+                report.add(
+                    f"{fname}.zip", "function.missing", f"manifest function {fname!r} has no {fname}.zip or {fname}.jar"
+                )
                 continue
             if len(matched) > 1:
-                report.add(", ".join(sorted(matched)), "function.ambiguous", f"{len(matched)} zips for {fname!r}")
+                report.add(", ".join(sorted(matched)), "function.ambiguous", f"{len(matched)} packages for {fname!r}")
                 continue
             zinfo = entries[matched[0]]
-            if zinfo.file_size > MAX_FUNCTION_ZIP_BYTES:
-                report.add(matched[0], "function.size", f"{zinfo.file_size} bytes; at most {MAX_FUNCTION_ZIP_BYTES}")
+            if zinfo.file_size >= MAX_FUNCTION_ZIP_BYTES:
+                report.add(matched[0], "function.size", _too_large(zinfo.file_size))
                 continue
             try:
                 blob = read_capped(archive, zinfo, MAX_FUNCTION_ZIP_BYTES)
@@ -342,8 +382,12 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
                     BundleProblem(n, "function.unused", "no manifest function uses it") for n in names
                 )
 
-        if manifest is not None and manifest.icon and manifest.icon.lstrip("/") not in static:
-            report.add(MANIFEST_NAME, "manifest.icon", f"icon {manifest.icon!r} is not in static/")
+        icon = manifest.icon if manifest is not None else ""
+        # An absolute URL is used as it is; anything else is a static file (upstream's normalizeStaticPath).
+        if icon and not icon.startswith(("http://", "https://")) and icon.lstrip("/") not in static:
+            report.add(MANIFEST_NAME, "manifest.icon", f"icon {icon!r} is not in static/")
+        if manifest is not None:
+            _compatibility_warnings(report, manifest)
 
     if manifest is not None and not report.problems:
         report.bundle = Bundle(

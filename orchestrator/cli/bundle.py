@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -81,7 +82,7 @@ def validate(bundle: Path = BundleArg, as_json: bool = JsonOption) -> None:
                       str(len(b.static_files)))  # fmt: skip
         console.print(table)
         for warning in report.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            errors.print(f"[yellow]warning:[/] {escape(str(warning))}", highlight=False)
 
     emit(data, as_json, render)
 
@@ -108,10 +109,12 @@ def deploy(
     as_json: bool = JsonOption,
 ) -> None:
     """Validate, upload to s3://<bundle bucket>/bundles/<app>_<version>.zip, and deploy it now with live
-    progress. The upload's own S3 event then finds the same bundle deployed and changes nothing."""
-    from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, DeployInProgressError, deploy_bundle
+    progress. When the upload's own S3 event reaches the bundle handler first, wait for its deploy instead."""
+    from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, DeployInProgressError
+    from orchestrator.bundles.ownership import NameCollisionError, collision_message, find_collisions
     from orchestrator.bundles.plan import plan_deploy
     from orchestrator.bundles.uploads import upload_bundle
+    from orchestrator.bundles.waiting import deploy_and_wait, published_sha256
     from orchestrator.settings import get_settings
 
     report = _validated(bundle, as_json)
@@ -124,6 +127,12 @@ def deploy(
             2,
         )
     deps = BundleDeps()
+    plan = plan_deploy(valid, bundle_bucket=deps.storage.bucket)
+    # Before the upload, which would itself overwrite the other app version's bundle object.
+    conflicts, _ = find_collisions(plan, deps.store, deps.lambdas, deps.storage)
+    if conflicts:
+        fail(collision_message(plan, conflicts), 2)
+    published_before = published_sha256(deps, valid.app_id, valid.version)
     location = upload_bundle(_read(bundle), valid.app_id, valid.version, deps)
     if upload_only:
         result = {"status": "uploaded", "app_id": valid.app_id, "version": valid.version,
@@ -134,7 +143,6 @@ def deploy(
             lambda r: console.print(f"uploaded s3://{r['bucket']}/{r['key']}; the bundle handler deploys it"),
         )
         return
-    plan = plan_deploy(valid, bundle_bucket=deps.storage.bucket)
     total = len(plan.static) + 2 * len(plan.functions) + 1
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -143,12 +151,16 @@ def deploy(
         task = bar.add_task(f"deploying {valid.app_id} {valid.version}", total=total)
 
         def progress(step: str, message: str) -> None:
-            bar.update(task, advance=1, description=f"{step}: {message}")
+            bar.update(task, advance=0 if step == "waiting" else 1, description=f"{step}: {message}")
 
         try:
-            outcome = deploy_bundle(valid, source=location, deps=deps, progress=progress)
+            outcome = deploy_and_wait(
+                valid, source=location, deps=deps, progress=progress, published_before=published_before
+            )
         except DeployInProgressError as error:
             fail(str(error), 1)
+        except NameCollisionError as error:
+            fail(str(error), 2)
         except DeployFailedError as error:
             if as_json:
                 typer.echo(json.dumps(error.outcome.to_dict(), indent=2))
@@ -164,6 +176,8 @@ def deploy(
         console.print(table)
         for change in d["changes"]:
             console.print(f"  • {change}")
+        if d.get("note"):
+            console.print(f"  ({d['note']})")
 
     emit(outcome.to_dict(), as_json, render)
 
@@ -172,7 +186,9 @@ def deploy(
 def call(
     app_id: str = typer.Argument(..., help="App id."),
     version: str = typer.Argument(..., help="App version."),
-    path: str = typer.Argument(..., help="Call path, e.g. /send; routed to the longest matching function path."),
+    path: str = typer.Argument(
+        ..., help="Call path, e.g. /send; routed as a Mattermost server routes it (longest string prefix)."
+    ),
     data: str | None = typer.Option(None, "--data", "-d", help="JSON body of the call."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -181,8 +197,13 @@ def call(
     from orchestrator.adapters.lambda_functions import LambdaFunctions
     from orchestrator.bundles.calls import CallError, Invoker
     from orchestrator.bundles.calls import call as call_app
+    from orchestrator.bundles.routing import CallPathError, clean_call_path
     from orchestrator.local.lambda_runtime import LocalRuntimeError, local_invoker_if_emulated
 
+    try:
+        clean_call_path(path)
+    except CallPathError as error:
+        fail(str(error), 2)
     try:
         body = json.loads(data) if data is not None else None
     except json.JSONDecodeError as error:

@@ -95,3 +95,57 @@ def test_replaying_every_documented_sample_leaves_the_emulator_healthy(emulator:
     routed = {Path(e["file"]).name: e["routes"] for e in summary["events"]}
     assert routed["eventbridge_scheduled_event.json"] == []
     assert routed["ecs_deployment_completed.json"] == ["ecs-deployment"]
+
+
+def _bundle_env(emulator: dict[str, str]) -> dict[str, str]:
+    from orchestrator.local.resources import FUNCTION_ROLE_ARN
+
+    return {**_env(emulator), "ORCHESTRATOR_FUNCTION_ROLE_ARN": FUNCTION_ROLE_ARN}
+
+
+def _wait_deployed(env: dict[str, str], app_id: str) -> list[dict[str, object]]:
+    import time
+
+    for _ in range(120):  # the dispatcher polls the queue; bounded, no wall-clock assertion
+        rows = as_json(cli("bundle", "list", "--app", app_id, "--json", env=env))
+        if rows and all(r["state"] == "deployed" for r in rows):
+            return list(rows)
+        time.sleep(0.5)
+    raise AssertionError(f"{app_id} was not deployed by the bundle handler: {rows}")
+
+
+def test_bundles_through_the_emulator_s3_event_path(emulator: dict[str, str], tmp_path: Path) -> None:
+    """`bundle deploy` while the emulator's dispatcher also delivers the upload's S3 event to the handler:
+    whichever gets there first, the CLI ends with the deploy done, never "in progress"."""
+    from tests.unit.bundles.zips import bundle_zip, manifest
+
+    env = _bundle_env(emulator)
+    for version in ("1", "2", "3"):
+        path = tmp_path / f"race-{version}.zip"
+        path.write_bytes(bundle_zip(manifest(app_id="e2e-race", version=version)))
+        deployed = as_json(cli("bundle", "deploy", str(path), "--json", env=env))
+        assert deployed["status"] == "deployed", deployed
+    _wait_deployed(env, "e2e-race")
+    served = as_json(cli("bundle", "call", "e2e-race", "3", "/topicX", "--json", env=env))
+    assert (served["function"], served["body"]["path"]) == ("topic", "/topicX")  # routed as Mattermost does
+
+    # An upload by any other tool is deployed by the handler alone.
+    uploaded = tmp_path / "upload-only.zip"
+    uploaded.write_bytes(bundle_zip(manifest(app_id="e2e-upload", version="1")))
+    assert as_json(cli("bundle", "deploy", str(uploaded), "--upload-only", "--json", env=env))["status"] == "uploaded"
+    _wait_deployed(env, "e2e-upload")
+
+    # `my_app 1_0` and `my_app_1 0` share every key: the second is refused before its upload.
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    first.write_bytes(bundle_zip(manifest(app_id="my_app", version="1_0"), static={"hello.txt": b"first"}))
+    second.write_bytes(bundle_zip(manifest(app_id="my_app_1", version="0"), static={"hello.txt": b"second"}))
+    assert as_json(cli("bundle", "deploy", str(first), "--json", env=env))["status"] == "deployed"
+    refused = cli("bundle", "deploy", str(second), env=env)
+    assert refused.returncode == 2
+    assert "my_app_1 0 collides with another app version" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "bundle" in b["Name"])
+    static = s3.get_object(Bucket=bucket, Key="static/my_app_1_0_app/hello.txt")["Body"].read()
+    assert static == b"first"
+    assert s3.get_object(Bucket=bucket, Key="bundles/my_app_1_0.zip")["Body"].read() == first.read_bytes()

@@ -149,3 +149,27 @@ def test_upload_only_leaves_the_deploy_to_the_handler(emulator: dict[str, str], 
     result = as_json(run(emulator, "deploy", str(path), "--upload-only", "--json"))
     assert (result["status"], result["key"]) == ("uploaded", "bundles/upload-only_1.0.0.zip")
     assert as_json(run(emulator, "list", "--app", "upload-only", "--json")) == []
+
+
+def test_validate_warns_where_a_mattermost_server_differs_and_call_paths_start_with_a_slash(
+    emulator: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "warn.zip"
+    path.write_bytes(bundle_zip(manifest(app_id="com.example.long-app-id", version="v1.0.0-rc1")))
+    report = as_json(run(emulator, "validate", str(path), "--json"))
+    assert report["valid"] is True
+    assert {(w["rule"], w["message"].split(":")[0]) for w in report["warnings"]} == {
+        ("function.path", "function 'topic'"),
+    }
+    long = manifest(app_id="com.example.long-app-id", version="v1.0.0-rc1",
+                    aws_lambda={"functions": [{"path": "/", "name": "main" * 8, "handler": "app.handler",
+                                               "runtime": "python3.12"}]})  # fmt: skip
+    path.write_bytes(bundle_zip(long, functions={"main" * 8: python_function()}))
+    text = run(emulator, "validate", str(path))
+    assert text.returncode == 0
+    assert "warning: manifest.json: [function.name]" in text.stderr
+    assert "'com.example.long-app-id_v1.0.0-rc1_" in text.stderr  # what a server would invoke
+
+    no_slash = run(emulator, "call", "hello-bundle", "v1.0.0", "send")
+    assert no_slash.returncode == 2
+    assert no_slash.stderr.strip() == "error: call path must start with '/': 'send'"

@@ -17,6 +17,7 @@ from orchestrator.bundles import naming
 from orchestrator.bundles.calls import CallError, call
 from orchestrator.bundles.deploy import DeployFailedError, deploy_bundle
 from orchestrator.bundles.lifecycle import delete_version, list_versions, prune
+from orchestrator.bundles.ownership import NameCollisionError
 from orchestrator.bundles.records import BundleLocation, app_pk, version_sk
 from orchestrator.bundles.uploads import upload_bundle
 from orchestrator.bundles.validation import Bundle, load_bundle
@@ -149,14 +150,22 @@ def test_handler_runtime_and_environment_are_updated_too(bundles_aws: str) -> No
     assert state.environment["MODE"] == "fast"
 
 
-def test_calls_are_routed_by_segment_and_run_locally(bundles_aws: str) -> None:
+def test_calls_are_routed_as_a_mattermost_server_routes_them_and_run_locally(bundles_aws: str) -> None:
     deploy(bundle_zip())
     runtime = LocalLambdaRuntime()
     topic = call(APP, VERSION, "/topic/x", {"hello": 1}, invoker=runtime)
     assert (topic.function, topic.status_code, topic.body["tag"]) == ("topic", 200, "v1-topic")
     assert topic.body["path"] == "/topic/x"
-    other = call(APP, VERSION, "/topicX", None, invoker=runtime)
+    # A string prefix, as the server matches: /topic catches /topicX (bundle validate warns about it).
+    caught = call(APP, VERSION, "/topicX", None, invoker=runtime)
+    assert (caught.function, caught.body["tag"], caught.body["path"]) == ("topic", "v1-topic", "/topicX")
+    # The path is cleaned first, and the function receives the cleaned path.
+    cleaned = call(APP, VERSION, "//other/../topic/", None, invoker=runtime)
+    assert (cleaned.function, cleaned.body["path"]) == ("topic", "/topic")
+    other = call(APP, VERSION, "/other", None, invoker=runtime)
     assert (other.function, other.body["tag"]) == ("main", "v1")
+    with pytest.raises(CallError, match="must start with '/'"):
+        call(APP, VERSION, "topic", None, invoker=runtime)
     with pytest.raises(CallError, match="com-example-test_1-0-0_main failed: ValueError: kaboom /boom"):
         call(APP, VERSION, "/boom", None, invoker=runtime)
     with pytest.raises(CallError, match=r"answered 404: .*no such thing"):
@@ -218,12 +227,14 @@ def test_a_foreign_function_with_the_same_name_is_left_alone(bundles_aws: str) -
         FunctionName="com-example-test_1-0-0_main", Runtime="python3.12", Role=bundles_aws, Handler="x.y",
         Code={"ZipFile": python_function()},
     )  # fmt: skip
-    with pytest.raises(DeployFailedError, match=r"not owned by com\.example\.test/1\.0\.0"):
+    with recording_calls() as calls, pytest.raises(NameCollisionError, match=r"com-example-test_1-0-0_main exists"):
         deploy(bundle_zip())
     state = LambdaFunctions().get("com-example-test_1-0-0_main")
     assert state is not None
     assert state.handler == "x.y"
-    assert record()["state"] == "failed"
+    # Refused before the first write: not even the other function or the static files were created.
+    assert writes(calls) == {("s3", "PutObject"): 1}  # the bundle upload itself
+    assert Store().get(app_pk(APP), version_sk(VERSION)) is None
 
 
 def test_missing_function_role_is_a_recorded_configuration_error() -> None:

@@ -113,7 +113,7 @@ def test_a_bad_upload_of_a_deployed_version_shows_on_its_record(bundles_aws: Non
     assert version is not None
     assert version["state"] == "deployed"
     assert version["last_rejected_upload"]["errors"] == [
-        "topic.zip: [function.missing] manifest function 'topic' has no topic.zip"
+        "topic.zip: [function.missing] manifest function 'topic' has no topic.zip or topic.jar"
     ]
 
 

@@ -27,13 +27,14 @@ def test_lambda_name_turns_dots_and_spaces_into_dashes() -> None:
     assert naming.lambda_name("com.example.app", "v1.2.3", "my func") == "com-example-app_v1-2-3_my-func"
 
 
-def test_long_names_get_a_hash_suffix_and_stay_valid() -> None:
+def test_long_names_are_app_version_and_a_hash_64_characters_long() -> None:
     name = naming.lambda_name("a" * 32, "1234567890", "f" * 40)
     assert len(name) == 64
     assert VALID_LAMBDA_NAME.match(name)
+    assert name.startswith("a" * 32 + "_1234567890_")
     other = naming.lambda_name("a" * 32, "1234567890", "f" * 39 + "g")
     assert other != name
-    assert name[:53] == other[:53]
+    assert other[:44] == name[:44]
 
 
 @given(ID, VERSION, FUNCTION)
@@ -41,12 +42,11 @@ def test_every_valid_manifest_gives_a_valid_deterministic_lambda_name(app: str, 
     name = naming.lambda_name(app, version, fn)
     assert VALID_LAMBDA_NAME.match(name)
     assert name == naming.lambda_name(app, version, fn)
-    full = naming.normalise(f"{app}_{version}_{fn}")
-    assert name == full if len(full) <= 64 else name.startswith(full[:53])
 
 
 def test_static_and_manifest_keys() -> None:
     assert naming.static_key("com.example", "1.0", "img/icon.png") == "static/com.example_1.0_app/img/icon.png"
+    assert naming.static_key("com.example", "1.0", "my file.txt") == "static/com.example_1.0_app/my-file.txt"
     assert naming.manifest_key("com.example", "1.0") == "manifests/com.example_1.0.json"
     assert naming.bundle_key("com.example", "1.0") == "bundles/com.example_1.0.zip"
 
@@ -60,22 +60,32 @@ def fns(*paths: str) -> list[Function]:
     [
         ("/topic", "/topic"),
         ("/topic/x", "/topic"),
-        ("/topicX", "/"),
+        ("/topicX", "/topic"),  # a string prefix, as a Mattermost server matches
         ("/topic/deep/er", "/topic/deep"),
-        ("/topic/deeper", "/topic"),
+        ("/topic/deeper", "/topic/deep"),
+        ("/topic/deep/", "/topic/deep"),
+        ("//topic//deep", "/topic/deep"),  # cleaned first, as the server does
+        ("/other/../topic", "/topic"),
         ("/", "/"),
         ("/other", "/"),
     ],
 )
-def test_routing_matches_whole_segments_and_longest_prefix_wins(path: str, expected: str) -> None:
+def test_routing_is_the_longest_string_prefix_of_the_cleaned_path(path: str, expected: str) -> None:
     chosen = route(fns("/", "/topic", "/topic/deep"), path)
     assert chosen is not None
     assert chosen.path == expected
 
 
 def test_no_route_without_a_matching_prefix() -> None:
-    assert route(fns("/topic"), "/topicX") is None
+    assert route(fns("/topic"), "/topiX") is None
     assert route(fns("/topic"), "/") is None
+
+
+def test_a_call_path_must_start_with_a_slash() -> None:
+    from orchestrator.bundles.routing import CallPathError
+
+    with pytest.raises(CallPathError, match="must start with '/'"):
+        route(fns("/"), "topic")
 
 
 def test_deploy_data_has_the_appsctl_shape() -> None:
