@@ -7,10 +7,16 @@
   revision) is claimed under `CLAIM#BUILD#<N>#deploy-service#<process>`. The PRIMARY deployment id it
   returns is mapped to the build by a `DEPLOYMENT#<id>` lookup item.
 - **Removed process types** (in the previous deploy, gone from apppack.toml) are scaled to 0, once.
+- **The config current at rollout.** Once the claim is taken, the config names are listed again; if they
+  changed since the release registered the task definitions, new revisions are registered first.
+- **A replaced deploy ends.** The build whose deploy this one replaces, if still open, is closed as failed
+  with `superseded_by` (ECS sends no event for a deployment replaced by a newer one).
+- **Only a final refusal fails the deploy** (RequestRefusedError); a retryable error is raised for Lambda.
 - **ECS Deployment State Change** updates the service's state in the build record. All COMPLETED: the
   deploy succeeded. SERVICE_DEPLOYMENT_FAILED, or IN_PROGRESS with a circuit-breaker rollback: it failed,
   and the record names the service and the reason. When the deploy ends, `DEPLOYSTATUS` is written (only
-  if no newer build wrote it), and on success `DEPLOYED` and the post-deploy hooks (orchestrator/pipeline/hooks.py).
+  if no newer build wrote it), and on success `DEPLOYED` and the post-deploy hooks (orchestrator/pipeline/hooks.py),
+  retried on every later delivery until they have all succeeded once.
 """
 
 from __future__ import annotations
