@@ -4,7 +4,8 @@
    `[deploy] release_command`, every other process `[services.<name>] command`).
 2. The image is built with the Dockerfile when there is one, otherwise with Cloud Native Buildpacks
    (`pack build` with the heroku/builder:24 builder).
-3. It is pushed as `<sha>`, `build-<N>` and `latest`.
+3. It is pushed once, as `build-<N>`. The repository's tags are immutable, so a deployed build's image can
+   never be replaced by a later push; the commit is in metadata.toml, and CodeBuild never reuses a number.
 4. build.log, commit.txt, apppack.toml and metadata.toml go to s3://<artifacts>/<app>/<N>/ in POST_BUILD,
    so they are there before CodeBuild reports the build SUCCEEDED (and build.log even when it failed).
 """
@@ -63,23 +64,22 @@ PY
     echo "neither apppack.toml nor Procfile: nothing to run" >&2
     exit 1
   fi
+  IMAGE="$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER"
   if [ -f Dockerfile ]; then
     BUILT_WITH=dockerfile
-    docker build --pull --tag "$REPOSITORY_URI:$COMMIT" .
+    docker build --pull --tag "$IMAGE" .
   else
     BUILT_WITH="pack $BUILDER"
-    pack build "$REPOSITORY_URI:$COMMIT" --builder "$BUILDER" --path . --trust-builder
+    pack build "$IMAGE" --builder "$BUILDER" --path . --trust-builder
   fi
-  docker tag "$REPOSITORY_URI:$COMMIT" "$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER"
-  docker tag "$REPOSITORY_URI:$COMMIT" "$REPOSITORY_URI:latest"
-  for tag in "$COMMIT" "build-$CODEBUILD_BUILD_NUMBER" latest; do docker push "$REPOSITORY_URI:$tag"; done
-  DIGEST="$(docker inspect --format '{{index .RepoDigests 0}}' "$REPOSITORY_URI:$COMMIT")"
+  docker push "$IMAGE"
+  DIGEST="$(docker inspect --format '{{index .RepoDigests 0}}' "$IMAGE")"
   printf '%s\\n' \\
     "app = \\"$APP_NAME\\"" \\
     "build_number = $CODEBUILD_BUILD_NUMBER" \\
     "commit = \\"$COMMIT\\"" \\
     "source_version = \\"${CODEBUILD_SOURCE_VERSION:-}\\"" \\
-    "image = \\"$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER\\"" \\
+    "image = \\"$IMAGE\\"" \\
     "digest = \\"$DIGEST\\"" \\
     "built_with = \\"$BUILT_WITH\\"" \\
     "build_id = \\"$CODEBUILD_BUILD_ID\\"" > metadata.toml

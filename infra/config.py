@@ -8,6 +8,7 @@
 | `powertoolsLayerVersion` | version of the AWS-published Powertools for AWS Lambda (Python) V3 layer | see below |
 | `natGateways` | 0: tasks run in public subnets with a public IP (no NAT cost); N: private subnets behind N NAT gateways | `0` |
 | `maxAzs` | availability zones of the VPC | `2` |
+| `reservedConcurrency` | reserved concurrent executions of each route function (5 routes) | `10` |
 | `alarmTopicArn` | SNS topic that receives the dead-letter-queue alarm | none |
 | `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
 """
@@ -65,6 +66,8 @@ class InfraConfig(BaseModel):
     architecture: Literal["arm64"] = "arm64"
     nat_gateways: int = Field(default=0, ge=0, le=3)
     max_azs: int = Field(default=2, ge=1, le=6)
+    # Lambda keeps 100 unreserved executions per account; 5 routes x 10 fit the default quota of 1000.
+    reserved_concurrency: int = Field(default=10, ge=1, le=200)
     alarm_topic_arn: str | None = None
     account: str | None = None
     region: str | None = None
@@ -125,6 +128,7 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "powertools_layer_version": pick("powertoolsLayerVersion"),
         "nat_gateways": pick("natGateways"),
         "max_azs": pick("maxAzs"),
+        "reserved_concurrency": pick("reservedConcurrency"),
         "alarm_topic_arn": pick("alarmTopicArn"),
         "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
         "region": pick("region", "CDK_DEFAULT_REGION"),
@@ -142,6 +146,7 @@ CONTEXT_KEYS = (
     "powertoolsLayerVersion",
     "natGateways",
     "maxAzs",
+    "reservedConcurrency",
     "alarmTopicArn",
     "account",
     "region",

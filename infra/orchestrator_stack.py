@@ -189,6 +189,7 @@ class OrchestratorStack(Stack):
                 dead_letter_queue=self.dead_letter_queue,
                 timeout=Duration.minutes(5 if route.name in BUNDLE_ROUTES else 2),
                 memory_size=1024 if route.name in BUNDLE_ROUTES else 512,
+                reserved_concurrency=config.reserved_concurrency,
             )
         unknown = {r.name for r in self.routes} - set(CONTAINER_ROUTES) - set(BUNDLE_ROUTES)
         if unknown:

@@ -49,12 +49,14 @@ def test_bad_procfile_fails_the_build_clearly(tmp_path: Path, procfile: str, mes
     assert not (tmp_path / "apppack.toml").exists()
 
 
-def test_buildspec_pushes_three_tags_and_uploads_artifacts_in_post_build() -> None:
+def test_buildspec_pushes_one_immutable_tag_and_uploads_artifacts_in_post_build() -> None:
     spec = buildspec()
     assert spec["version"] == "0.2"
     assert spec["env"]["shell"] == "bash"
     assert PROCFILE_TO_APPPACK_TOML in BUILD_SCRIPT
-    assert 'for tag in "$COMMIT" "build-$CODEBUILD_BUILD_NUMBER" latest; do docker push' in BUILD_SCRIPT
+    assert 'IMAGE="$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER"' in BUILD_SCRIPT
+    assert BUILD_SCRIPT.count("docker push") == 1
+    assert ":latest" not in BUILD_SCRIPT
     upload = spec["phases"]["post_build"]["commands"][0]
     assert "build.log commit.txt apppack.toml metadata.toml" in upload
 
