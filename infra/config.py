@@ -22,10 +22,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from infra.lambda_env import require_layer
 from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
 
-# AWSLambdaPowertoolsPythonV3-python312-arm64:27, per the Powertools docs (docs/index.md, layer table).
-# The V3 layers ship Pydantic v2 (Powertools v3 dropped Pydantic v1). Newer versions: SSM public parameter
+# AWSLambdaPowertoolsPythonV3-python312-arm64:27 (Powertools 3.23.0). Only versions mapped and locked in
+# infra/lambda/environment.toml are accepted (infra/lambda_env.py). Newer versions: SSM public parameter
 # /aws/service/powertools/python/arm64/python3.12/latest.
 DEFAULT_POWERTOOLS_LAYER_VERSION = 27
 DEFAULT_SSM_PREFIX = "apppack"
@@ -71,6 +72,12 @@ class InfraConfig(BaseModel):
     alarm_topic_arn: str | None = None
     account: str | None = None
     region: str | None = None
+
+    @field_validator("powertools_layer_version")
+    @classmethod
+    def _pinned(cls, version: int) -> int:
+        require_layer(version)  # the asset and the tests are built from that layer's lock
+        return version
 
     @field_validator("apps")
     @classmethod

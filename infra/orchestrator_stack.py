@@ -171,7 +171,7 @@ class OrchestratorStack(Stack):
             "PowertoolsLayer",
             powertools_layer_arn(self.region, config.powertools_layer_version, config.architecture),
         )
-        code = lambda_.Code.from_asset(str(staged_lambda_code()))
+        code = lambda_.Code.from_asset(str(staged_lambda_code(config.powertools_layer_version)))
         self.routes: list[EventRoute] = event_routes(
             ssm_prefix=config.ssm_prefix, bundle_bucket=self.bundle_bucket.bucket_name
         )
