@@ -22,11 +22,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
+from orchestrator.events.patterns import EventRoute
 from orchestrator.local.resources import RouteQueue, Routing
 from orchestrator.observability import logger as powertools_logger
 
 MAX_RETRIES = 2  # Lambda's default for asynchronous invocation
 Handler = Callable[[dict[str, Any], Any], Any]
+# How a route's handler is run: in this process by default; tests/reality runs it on the pinned Lambda
+# environment in a python3.12 subprocess instead. Raises what the handler raised.
+Invoker = Callable[[EventRoute, dict[str, Any], "LocalLambdaContext"], Any]
 
 
 @dataclass
@@ -77,8 +81,15 @@ def load_handler(path: str) -> Handler:
 
 
 class Dispatcher:
-    def __init__(self, routing: Routing, log_stream: IO[str] | None = None, max_retries: int = MAX_RETRIES) -> None:
+    def __init__(
+        self,
+        routing: Routing,
+        log_stream: IO[str] | None = None,
+        max_retries: int = MAX_RETRIES,
+        invoke: Invoker | None = None,
+    ) -> None:
         self.routing = routing
+        self.invoke: Invoker = invoke or self.invoke_in_process
         self.max_retries = max_retries
         self.log_stream = log_stream
         self.invocations: list[Invocation] = []
@@ -148,9 +159,7 @@ class Dispatcher:
         while attempts <= self.max_retries:
             attempts += 1
             try:
-                handler = load_handler(route.handler)
-                with self._capture_output():
-                    response = handler(event, context)
+                response = self.invoke(route, event, context)
             except Exception as caught:  # a handler error, as Lambda would see it
                 error = caught
                 continue
@@ -171,6 +180,11 @@ class Dispatcher:
         self.invocations.append(invocation)
         for listener in self.listeners:
             listener(invocation)
+
+    def invoke_in_process(self, route: EventRoute, event: dict[str, Any], context: LocalLambdaContext) -> Any:
+        handler = load_handler(route.handler)
+        with self._capture_output():
+            return handler(event, context)
 
     @contextlib.contextmanager
     def _capture_output(self) -> Any:
