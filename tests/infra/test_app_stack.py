@@ -64,7 +64,7 @@ def test_codebuild_project(synth: Synth) -> None:
         "heroku/builder:24",
         "docker build",
         "build-$CODEBUILD_BUILD_NUMBER",
-        "build.log commit.txt apppack.toml metadata.toml",
+        "build.log commit.txt apppack.toml metadata.toml test.log",
         "s3://$ARTIFACTS_BUCKET/$APP_NAME/$CODEBUILD_BUILD_NUMBER",
         "release_command",
     ):
