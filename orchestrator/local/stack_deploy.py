@@ -14,6 +14,7 @@ resource is created or applied. A type neither moto nor this module covers fails
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -234,7 +235,8 @@ def _rewrite(value: Any, replaced: dict[str, str], properties: dict[str, Propert
                 target, attribute = parts[0], parts[1]
         if target is not None:
             kind = replaced[target]
-            references = REFERENCES.get(kind, lambda *_: {})(target, properties[target])
+            provider = REFERENCES.get(kind)
+            references = provider(target, properties[target]) if provider else {}
             if attribute not in references:
                 raise UnsupportedResourceError(
                     f"{where} reads {attribute} of {target} ({kind}), which no stand-in provides"
@@ -282,10 +284,8 @@ def publish_assets(cdk_out: Path, account: str, region: str) -> int:
             for destination in asset["destinations"].values():
                 bucket = destination["bucketName"].replace("${AWS::AccountId}", account)
                 bucket = bucket.replace("${AWS::Region}", region)
-                try:
+                with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
                     s3.create_bucket(Bucket=bucket)
-                except s3.exceptions.BucketAlreadyOwnedByYou:
-                    pass
                 s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=body)
                 published += 1
     return published
