@@ -10,7 +10,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export POWERTOOLS_TRACE_DISABLED := 1
 export POWERTOOLS_METRICS_NAMESPACE := orchestrator
 
-.PHONY: venv test lint typecheck unit demo synth bench faults clean
+# checkov pins boto3 to one old release: it runs from its own cached environment (uvx), never in .venv.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(BIN)/uvx --quiet --from checkov==$(CHECKOV_VERSION) checkov
+
+.PHONY: venv test lint lint-templates typecheck unit demo synth bench faults clean
 
 venv: $(STAMP)
 
@@ -22,6 +26,11 @@ $(STAMP): pyproject.toml
 
 lint: venv
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory lint-templates
+
+# cfn-lint and checkov over the synthesized templates; every kept finding is in infra/template-lint-baseline.yaml.
+lint-templates: synth
+	$(BIN)/python -m infra.template_lint cdk.out --cfn-lint $(BIN)/cfn-lint --checkov "$(CHECKOV)"
 
 typecheck: venv
 	$(BIN)/mypy --strict orchestrator

@@ -67,8 +67,9 @@ class AppStack(Stack):
             "Repository",
             repository_name=f"orchestrator/{name}",
             image_scan_on_push=True,
-            # Mutable on purpose: `latest` moves with every build; `<sha>` and `build-<N>` are never reused.
-            image_tag_mutability=ecr.TagMutability.MUTABLE,
+            # Task definitions pull `build-<N>`: immutable tags mean whoever can push cannot swap a deployed
+            # build's image. The buildspec pushes only that one tag.
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
             lifecycle_rules=[ecr.LifecycleRule(description="keep the last 200 images", max_image_count=200)],
             removal_policy=RemovalPolicy.RETAIN,
         )

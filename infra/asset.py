@@ -1,26 +1,30 @@
-"""Stage the Lambda code: the `orchestrator` package plus the two pure-Python libraries the Powertools layer
-does not ship (pydantic-settings and python-dotenv).
+"""Stage the Lambda code: the `orchestrator` package plus the two pure-Python libraries it needs beyond
+pydantic (pydantic-settings and python-dotenv), installed from the chosen Powertools layer's lock.
 
-No Docker and no network: files are copied from this checkout and from the current interpreter's
-site-packages. The staged tree holds only deterministic content (sorted walk, no bytecode, no installer
-metadata), so the asset hash only changes when the code or a vendored version changes.
+The vendored versions are the ones the layer's own `[all]` extra pins next to its pydantic, so the asset
+never pairs the development environment's pydantic-settings with the layer's pydantic (and whether or not
+the layer ships them, the function gets that tested pairing: the function's code comes first on sys.path).
+No Docker: uv installs the hash-pinned wheels for arm64/python3.12. The staged tree holds only
+deterministic content (no bytecode, no installer records), so the asset hash only changes when the code or
+a locked version changes.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib.metadata
 import importlib.util
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
 
+from infra.config import DEFAULT_POWERTOOLS_LAYER_VERSION
+from infra.lambda_env import LAMBDA_PLATFORM, install, layer_lock, load_environment, lock_entries, require_layer
+
 PACKAGE = "orchestrator"
 # Operator- and emulator-only code (typer/rich CLI, moto-based emulator) never runs in Lambda.
 EXCLUDED_SUBPACKAGES = ("cli", "local")
-# import name -> distribution name
-VENDORED = {"pydantic_settings": "pydantic-settings", "dotenv": "python-dotenv"}
+VENDORED = ("pydantic-settings", "python-dotenv")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 
 
@@ -31,30 +35,22 @@ def package_root() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _module_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"{name!r} is not installed in this interpreter; it is vendored into the Lambda asset")
-    return Path(next(iter(spec.submodule_search_locations)))
+def _keep_license_metadata_only(target: Path) -> None:
+    """In each .dist-info keep METADATA and the license files (RECORD, INSTALLER... vary by installer)."""
+    for info in target.glob("*.dist-info"):
+        for file in sorted(info.rglob("*"), reverse=True):
+            relative = file.relative_to(info)
+            keep = relative.name == "METADATA" or "licenses" in relative.parts
+            keep = keep or relative.name.upper().startswith(("LICENSE", "COPYING"))
+            if file.is_file() and not keep:
+                file.unlink()
+            elif file.is_dir() and not any(file.iterdir()):
+                file.rmdir()
 
 
-def _copy_license_metadata(distribution: str, target: Path) -> None:
-    """Keep METADATA and the license files (not RECORD/INSTALLER, which vary by installer)."""
-    dist = importlib.metadata.distribution(distribution)
-    for file in dist.files or []:
-        parts = Path(str(file)).parts
-        if not parts or not parts[0].endswith(".dist-info"):
-            continue
-        if parts[-1] == "METADATA" or "licenses" in parts or parts[-1].upper().startswith(("LICENSE", "COPYING")):
-            source = Path(str(dist.locate_file(file)))
-            if source.is_file():
-                destination = target.joinpath(*parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, destination)
-
-
-def stage_into(target: Path) -> Path:
+def stage_into(target: Path, layer_version: int = DEFAULT_POWERTOOLS_LAYER_VERSION) -> Path:
     """Write the Lambda code tree into `target` (created; must not exist) and return it."""
+    require_layer(layer_version)
     source = package_root()
     excluded = {source / name for name in EXCLUDED_SUBPACKAGES}
 
@@ -64,15 +60,17 @@ def stage_into(target: Path) -> Path:
         return ignored
 
     shutil.copytree(source, target / PACKAGE, ignore=ignore)
-    for module, distribution in VENDORED.items():
-        shutil.copytree(_module_dir(module), target / module, ignore=_IGNORED)
-        _copy_license_metadata(distribution, target)
+    requirements = lock_entries(layer_lock(layer_version), VENDORED)
+    install(requirements, target, platform=LAMBDA_PLATFORM, python=load_environment().runtime.python)
+    for cache_dir in target.rglob("__pycache__"):
+        shutil.rmtree(cache_dir)
+    _keep_license_metadata_only(target)
     return target
 
 
 @cache
-def staged_lambda_code() -> Path:
+def staged_lambda_code(layer_version: int) -> Path:
     """The staged tree, built once per process (CDK copies it into cdk.out when the asset is created)."""
     workdir = Path(tempfile.mkdtemp(prefix="orchestrator-lambda-"))
     atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-    return stage_into(workdir / "code")
+    return stage_into(workdir / "code", layer_version)

@@ -8,6 +8,7 @@
 | `powertoolsLayerVersion` | version of the AWS-published Powertools for AWS Lambda (Python) V3 layer | see below |
 | `natGateways` | 0: tasks run in public subnets with a public IP (no NAT cost); N: private subnets behind N NAT gateways | `0` |
 | `maxAzs` | availability zones of the VPC | `2` |
+| `reservedConcurrency` | reserved concurrent executions of each route function (5 routes) | `10` |
 | `alarmTopicArn` | SNS topic that receives the dead-letter-queue alarm | none |
 | `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
 """
@@ -21,10 +22,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from infra.lambda_env import require_layer
 from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
 
-# AWSLambdaPowertoolsPythonV3-python312-arm64:27, per the Powertools docs (docs/index.md, layer table).
-# The V3 layers ship Pydantic v2 (Powertools v3 dropped Pydantic v1). Newer versions: SSM public parameter
+# AWSLambdaPowertoolsPythonV3-python312-arm64:27 (Powertools 3.23.0). Only versions mapped and locked in
+# infra/lambda/environment.toml are accepted (infra/lambda_env.py). Newer versions: SSM public parameter
 # /aws/service/powertools/python/arm64/python3.12/latest.
 DEFAULT_POWERTOOLS_LAYER_VERSION = 27
 DEFAULT_SSM_PREFIX = "apppack"
@@ -65,9 +67,17 @@ class InfraConfig(BaseModel):
     architecture: Literal["arm64"] = "arm64"
     nat_gateways: int = Field(default=0, ge=0, le=3)
     max_azs: int = Field(default=2, ge=1, le=6)
+    # Lambda keeps 100 unreserved executions per account; 5 routes x 10 fit the default quota of 1000.
+    reserved_concurrency: int = Field(default=10, ge=1, le=200)
     alarm_topic_arn: str | None = None
     account: str | None = None
     region: str | None = None
+
+    @field_validator("powertools_layer_version")
+    @classmethod
+    def _pinned(cls, version: int) -> int:
+        require_layer(version)  # the asset and the tests are built from that layer's lock
+        return version
 
     @field_validator("apps")
     @classmethod
@@ -125,6 +135,7 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "powertools_layer_version": pick("powertoolsLayerVersion"),
         "nat_gateways": pick("natGateways"),
         "max_azs": pick("maxAzs"),
+        "reserved_concurrency": pick("reservedConcurrency"),
         "alarm_topic_arn": pick("alarmTopicArn"),
         "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
         "region": pick("region", "CDK_DEFAULT_REGION"),
@@ -142,6 +153,7 @@ CONTEXT_KEYS = (
     "powertoolsLayerVersion",
     "natGateways",
     "maxAzs",
+    "reservedConcurrency",
     "alarmTopicArn",
     "account",
     "region",

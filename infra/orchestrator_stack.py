@@ -171,7 +171,7 @@ class OrchestratorStack(Stack):
             "PowertoolsLayer",
             powertools_layer_arn(self.region, config.powertools_layer_version, config.architecture),
         )
-        code = lambda_.Code.from_asset(str(staged_lambda_code()))
+        code = lambda_.Code.from_asset(str(staged_lambda_code(config.powertools_layer_version)))
         self.routes: list[EventRoute] = event_routes(
             ssm_prefix=config.ssm_prefix, bundle_bucket=self.bundle_bucket.bucket_name
         )
@@ -189,6 +189,7 @@ class OrchestratorStack(Stack):
                 dead_letter_queue=self.dead_letter_queue,
                 timeout=Duration.minutes(5 if route.name in BUNDLE_ROUTES else 2),
                 memory_size=1024 if route.name in BUNDLE_ROUTES else 512,
+                reserved_concurrency=config.reserved_concurrency,
             )
         unknown = {r.name for r in self.routes} - set(CONTAINER_ROUTES) - set(BUNDLE_ROUTES)
         if unknown:

@@ -5,6 +5,7 @@ The CDK stack sets these variables on every Lambda; the local emulator sets the 
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from pydantic import Field
@@ -28,6 +29,18 @@ class Settings(BaseSettings):
     # None means the real AWS endpoints; the emulator points everything at moto.
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the variables that produce them (what a Lambda or a subprocess is given)."""
+        environment = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            key = field.validation_alias if isinstance(field.validation_alias, str) else f"ORCHESTRATOR_{name.upper()}"
+            environment[key] = json.dumps(value) if isinstance(value, list) else str(value)
+        return environment
 
 
 _overrides: dict[str, object] = {}

@@ -61,6 +61,7 @@ class RouteFunction(Construct):
         environment: Mapping[str, str],
         dead_letter_queue: sqs.IQueue,
         timeout: Duration,
+        reserved_concurrency: int,
         memory_size: int = 512,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,6 +87,9 @@ class RouteFunction(Construct):
             environment=dict(environment),
             timeout=timeout,
             memory_size=memory_size,
+            # A burst of events on one route (a mass config change, a build storm) can neither starve the
+            # other routes nor the account's other functions; throttled async events are retried by Lambda.
+            reserved_concurrent_executions=reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,

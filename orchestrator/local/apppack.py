@@ -52,18 +52,17 @@ def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None
     return text
 
 
-def metadata_toml(*, app: str, build_number: int, commit: str, image: str, built_at: str) -> str:
-    return "\n".join(
-        [
-            "[build]",
-            f"app = {_toml_string(app)}",
-            f"number = {build_number}",
-            f"commit = {_toml_string(commit)}",
-            f"image = {_toml_string(image)}",
-            f"built_at = {_toml_string(built_at)}",
-            "",
-        ]
-    )
+def metadata_toml(
+    *, app: str, build_number: int, commit: str, source_version: str, image: str, digest: str, build_id: str
+) -> str:
+    """The keys the buildspec writes (infra/buildspec.py; tests/reality compares the two)."""
+    values: dict[str, str | int] = {
+        "app": app, "build_number": build_number, "commit": commit, "source_version": source_version,
+        "image": image, "digest": digest, "built_with": "pack heroku/builder:24", "build_id": build_id,
+    }  # fmt: skip
+    text = "".join(f"{k} = {v if isinstance(v, int) else _toml_string(v)}\n" for k, v in values.items())
+    tomllib.loads(text)
+    return text
 
 
 def sample_procfile(sample: str = "web-app") -> str:

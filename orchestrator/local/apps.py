@@ -64,7 +64,7 @@ def register_app(app: AppDeclaration, store: Store | None = None) -> None:
     except ClientError as error:
         _ignore_exists(error)
     try:
-        client("ecr").create_repository(repositoryName=app.ecr_repository)
+        client("ecr").create_repository(repositoryName=app.ecr_repository, imageTagMutability="IMMUTABLE")
     except ClientError as error:
         _ignore_exists(error)
     try:

@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
+from orchestrator.events.patterns import EventRoute
 from orchestrator.local.faults import in_handler
 from orchestrator.local.resources import RouteQueue, Routing
 from orchestrator.local.simulate import SECONDS_PER_TICK
@@ -31,6 +32,9 @@ MAX_RETRIES = 2  # Lambda's default for asynchronous invocation
 # Lambda retries a failed asynchronous invocation after about one minute, then two (in emulator ticks).
 RETRY_AFTER_TICKS = (60 // SECONDS_PER_TICK, 120 // SECONDS_PER_TICK)
 Handler = Callable[[dict[str, Any], Any], Any]
+# How a route's handler is run: in this process by default; tests/reality runs it on the pinned Lambda
+# environment in a python3.12 subprocess instead. Raises what the handler raised.
+Invoker = Callable[[EventRoute, dict[str, Any], "LocalLambdaContext"], Any]
 
 
 @dataclass
@@ -92,13 +96,16 @@ class _PendingRetry:
 class Dispatcher:
     """`clock`: the emulator's simulated time (ticks). With it, a failed attempt is retried when Lambda
     would retry it (`retry_after_ticks`, about one and two minutes later), and other events are handled in
-    between, as in AWS. Without it, the retries follow at once."""
+    between, as in AWS. Without it, the retries follow at once. `invoke`: how a handler is run (in this
+    process by default)."""
 
     def __init__(
         self, routing: Routing, log_stream: IO[str] | None = None, max_retries: int = MAX_RETRIES,
-        clock: Callable[[], int] | None = None, retry_after_ticks: tuple[int, ...] = RETRY_AFTER_TICKS,
+        invoke: Invoker | None = None, clock: Callable[[], int] | None = None,
+        retry_after_ticks: tuple[int, ...] = RETRY_AFTER_TICKS,
     ) -> None:  # fmt: skip
         self.routing = routing
+        self.invoke: Invoker = invoke or self.invoke_in_process
         self.max_retries = max_retries
         self.log_stream = log_stream
         self.clock = clock
@@ -190,9 +197,8 @@ class Dispatcher:
         while attempts <= self.max_retries:
             attempts += 1
             try:
-                handler = load_handler(route.handler)
-                with self._capture_output(), in_handler():
-                    response = handler(event, context)
+                with in_handler():
+                    response = self.invoke(route, event, context)
             except Exception as caught:  # a handler error, as Lambda would see it
                 error = caught
                 if self.clock is not None and attempts <= self.max_retries:
@@ -217,6 +223,11 @@ class Dispatcher:
         self.invocations.append(invocation)
         for listener in self.listeners:
             listener(invocation)
+
+    def invoke_in_process(self, route: EventRoute, event: dict[str, Any], context: LocalLambdaContext) -> Any:
+        handler = load_handler(route.handler)
+        with self._capture_output():
+            return handler(event, context)
 
     @contextlib.contextmanager
     def _capture_output(self) -> Any:

@@ -105,11 +105,11 @@ class Bus:
             listener(event)
 
 
-def _iso_ms(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 # --- CodeBuild ------------------------------------------------------------------------------------
+
+
+def _image_digest(commit: str) -> str:
+    return f"sha256:{commit[:40]:0<64}"
 
 
 @dataclass
@@ -173,7 +173,7 @@ class CodeBuildSimulator:
             if phase is not None and phase == behaviour.slow_phase:
                 delay += behaviour.slow_ticks
             if phase == "UPLOAD_ARTIFACTS" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
-                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source))
+                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
             if event["detail"].get("build-status") == "FAILED":
                 self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
             self.scheduler.at(delay, self._emit_action(event))
@@ -182,7 +182,9 @@ class CodeBuildSimulator:
     def _emit_action(self, event: dict[str, Any]) -> Action:
         return lambda: self.bus.put(event)
 
-    def _artifacts_action(self, app: str, number: int, commit: str, source: AppSource) -> Action:
+    def _artifacts_action(
+        self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str
+    ) -> Action:
         def write() -> None:
             artifacts = Artifacts()
             procfile = parse_procfile(source.procfile)
@@ -198,8 +200,9 @@ class CodeBuildSimulator:
             )
             artifacts.write_text(
                 artifact_key(app, number, "metadata.toml"),
-                metadata_toml(app=app, build_number=number, commit=commit, image=f"{image}:build-{number}",
-                              built_at=_iso_ms(self.clock.now())),
+                metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
+                              image=f"{image}:build-{number}", digest=f"{image}@{_image_digest(commit)}",
+                              build_id=build_id),
             )  # fmt: skip
             self._push_image(app.split(":")[0], number, commit)
 
@@ -219,13 +222,12 @@ class CodeBuildSimulator:
     @staticmethod
     def _push_image(app: str, number: int, commit: str) -> None:
         manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                               "config": {"digest": f"sha256:{commit[:40]:0<64}", "size": 1},
+                               "config": {"digest": _image_digest(commit), "size": 1},
                                "layers": []})  # fmt: skip
-        for tag in (f"build-{number}", commit):
-            try:
-                client("ecr").put_image(repositoryName=f"orchestrator/{app}", imageManifest=manifest, imageTag=tag)
-            except ClientError:
-                return  # no repository: nothing to push to
+        try:  # one immutable tag, as the buildspec pushes
+            client("ecr").put_image(repositoryName=f"orchestrator/{app}", imageManifest=manifest, imageTag=f"build-{number}")
+        except ClientError:
+            return  # no repository: nothing to push to
 
 
 # --- ECS tasks ------------------------------------------------------------------------------------

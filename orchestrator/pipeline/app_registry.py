@@ -24,7 +24,7 @@ class EcsConfig(BaseModel):
     execution_role_arn: str
     task_role_arn: str
     log_group: str
-    image_repository_uri: str  # images are tagged build-<N>, <sha> and latest
+    image_repository_uri: str  # images are tagged build-<N> (immutable tags)
     subnets: list[str] = Field(default_factory=list)
     security_groups: list[str] = Field(default_factory=list)
     assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"

@@ -1,6 +1,6 @@
 """Synthesize the whole CDK app once per session, with cdk-nag's AwsSolutions pack as a validation plugin.
 
-The app is built by the same `infra.build()` that app.py uses, from a test context: a container app with a
+The app is built with cdk.json's feature flags by the same `infra.build()` that app.py uses, from a test context: a container app with a
 GitHub repository, a pipeline without one, and a non-default SSM prefix (so nothing can pass by accident
 on the `apppack` default). Templates are read from the cloud assembly, so they are available even when
 cdk-nag fails the synth; the nag test then reports the findings.
@@ -30,7 +30,11 @@ APPS = [
     {"name": "shop", "repository": "https://github.com/acme/shop", "branch": "main"},
     {"name": "review", "kind": "pipeline"},
 ]
-CONTEXT: dict[str, Any] = {"apps": APPS, "ssmPrefix": SSM_PREFIX}
+# The feature flags the real synth runs with (cdk.json), so the tests see the templates `cdk deploy` would send.
+FEATURE_FLAGS: dict[str, Any] = {
+    k: v for k, v in json.loads(Path("cdk.json").read_text())["context"].items() if k.startswith("@aws-cdk")
+}
+CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX}
 
 
 @dataclass

@@ -42,7 +42,7 @@ def test_repository_scans_on_push(synth: Synth) -> None:
         {
             "RepositoryName": "orchestrator/shop",
             "ImageScanningConfiguration": {"ScanOnPush": True},
-            "ImageTagMutability": "MUTABLE",  # `latest` moves
+            "ImageTagMutability": "IMMUTABLE",  # a deployed build-<N> cannot be replaced
         },
     )
 
@@ -64,8 +64,7 @@ def test_codebuild_project(synth: Synth) -> None:
         "heroku/builder:24",
         "docker build",
         "build-$CODEBUILD_BUILD_NUMBER",
-        "latest",
-        "build.log commit.txt apppack.toml metadata.toml",
+        "build.log commit.txt apppack.toml metadata.toml test.log",
         "s3://$ARTIFACTS_BUCKET/$APP_NAME/$CODEBUILD_BUILD_NUMBER",
         "release_command",
     ):

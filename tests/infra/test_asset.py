@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from infra.asset import EXCLUDED_SUBPACKAGES, stage_into
+from infra.config import DEFAULT_POWERTOOLS_LAYER_VERSION, ConfigError, load_config
+from infra.lambda_env import layer_lock, locked_versions, unmet_requirements
 from orchestrator.events.patterns import event_routes
 
 # Not in the Lambda runtime nor in the Powertools layer: importing any of them in a handler would fail there.
@@ -39,11 +41,13 @@ def test_excludes_cli_local_and_bytecode(staged: Path) -> None:
     assert (staged / "orchestrator" / "settings.py").is_file()
 
 
-def test_vendors_pydantic_settings_and_dotenv_with_licenses(staged: Path) -> None:
+def test_vendors_the_layers_pydantic_settings_and_dotenv_with_licenses(staged: Path) -> None:
     assert (staged / "pydantic_settings" / "__init__.py").is_file()
     assert (staged / "dotenv" / "__init__.py").is_file()
-    for dist in ("pydantic_settings-*.dist-info", "python_dotenv-*.dist-info"):
-        (info,) = staged.glob(dist)
+    pinned = locked_versions(layer_lock(DEFAULT_POWERTOOLS_LAYER_VERSION))
+    for dist in ("pydantic_settings", "python_dotenv"):
+        # the layer's pin, not the development environment's version
+        (info,) = staged.glob(f"{dist}-{pinned[dist.replace('_', '-')]}.dist-info")
         assert (info / "METADATA").is_file()
         assert list(info.rglob("LICENSE*"))
         assert not (info / "RECORD").exists()  # installer-specific, would make the hash machine-dependent
@@ -78,3 +82,12 @@ assert callable(getattr(handler_module, {function!r}))
         env={"PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "1", "AWS_DEFAULT_REGION": "us-east-1"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_an_unmapped_layer_version_fails_with_the_way_to_add_it() -> None:
+    with pytest.raises(ConfigError, match=r"layer version 9999 has no entry in infra/lambda/environment.toml.*lock"):
+        load_config({"powertoolsLayerVersion": 9999})
+
+
+def test_the_runtime_and_layer_satisfy_the_orchestrators_lambda_requirements() -> None:
+    assert unmet_requirements(DEFAULT_POWERTOOLS_LAYER_VERSION) == []

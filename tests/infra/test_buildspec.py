@@ -28,6 +28,7 @@ def test_release_line_becomes_release_command_and_the_rest_services(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     toml = tomllib.loads((tmp_path / "apppack.toml").read_text())
     assert toml == {
+        "build": {"system": "buildpacks"},
         "deploy": {"release_command": "python manage.py migrate"},
         "services": {
             "web": {"command": "gunicorn app:app --bind 0.0.0.0:$PORT"},
@@ -38,7 +39,10 @@ def test_release_line_becomes_release_command_and_the_rest_services(tmp_path: Pa
 
 def test_no_release_line_no_deploy_section(tmp_path: Path) -> None:
     assert convert(tmp_path, "web: ./run\n").returncode == 0
-    assert tomllib.loads((tmp_path / "apppack.toml").read_text()) == {"services": {"web": {"command": "./run"}}}
+    assert tomllib.loads((tmp_path / "apppack.toml").read_text()) == {
+        "build": {"system": "buildpacks"},
+        "services": {"web": {"command": "./run"}},
+    }
 
 
 @pytest.mark.parametrize(("procfile", "message"), [("web\n", "line 1"), ("release: x\n", "no process")])
@@ -49,14 +53,16 @@ def test_bad_procfile_fails_the_build_clearly(tmp_path: Path, procfile: str, mes
     assert not (tmp_path / "apppack.toml").exists()
 
 
-def test_buildspec_pushes_three_tags_and_uploads_artifacts_in_post_build() -> None:
+def test_buildspec_pushes_one_immutable_tag_and_uploads_artifacts_in_post_build() -> None:
     spec = buildspec()
     assert spec["version"] == "0.2"
     assert spec["env"]["shell"] == "bash"
     assert PROCFILE_TO_APPPACK_TOML in BUILD_SCRIPT
-    assert 'for tag in "$COMMIT" "build-$CODEBUILD_BUILD_NUMBER" latest; do docker push' in BUILD_SCRIPT
+    assert 'IMAGE="$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER"' in BUILD_SCRIPT
+    assert BUILD_SCRIPT.count("docker push") == 1
+    assert ":latest" not in BUILD_SCRIPT
     upload = spec["phases"]["post_build"]["commands"][0]
-    assert "build.log commit.txt apppack.toml metadata.toml" in upload
+    assert "build.log commit.txt apppack.toml metadata.toml test.log" in upload
 
 
 def test_build_script_is_valid_bash(tmp_path: Path) -> None:

@@ -21,10 +21,10 @@ def test_defaults() -> None:
 def test_apps_from_cli_json_string_and_from_file(tmp_path: Path) -> None:
     (tmp_path / "apps.json").write_text(json.dumps({"apps": [{"name": "billing", "kind": "pipeline"}]}))
     config = load_config(
-        {"apps": '[{"name": "myapp"}]', "appsFile": "apps.json", "powertoolsLayerVersion": "30"}, base=tmp_path
+        {"apps": '[{"name": "myapp"}]', "appsFile": "apps.json", "powertoolsLayerVersion": "27"}, base=tmp_path
     )
     assert [(a.name, a.kind) for a in config.apps] == [("myapp", "app"), ("billing", "pipeline")]
-    assert config.powertools_layer_version == 30
+    assert config.powertools_layer_version == 27
 
 
 def test_apps_file_may_be_a_plain_list(tmp_path: Path) -> None:

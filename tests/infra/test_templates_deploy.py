@@ -1,0 +1,92 @@
+"""The session's synthesized templates, deployed into moto's CloudFormation as `cdk deploy` would deploy
+them (orchestrator/local/stack_deploy.py): assets published, every stack CREATE_COMPLETE, and what the
+stand-ins stand for really done (the app items written, the build projects created, the bundle bucket's
+EventBridge delivery turned on)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from botocore.exceptions import ClientError
+
+from infra.buildspec import buildspec
+from orchestrator.adapters.clients import client
+from orchestrator.local.server import MotoServer, ensure_local_credentials
+from orchestrator.local.stack_deploy import (
+    UnsupportedResourceError,
+    deploy_cloud_assembly,
+    moto_resource_types,
+    prepare,
+)
+from orchestrator.settings import configure
+from tests.conftest import reset_process_state
+from tests.infra.conftest import APPS, Synth
+
+pytestmark = pytest.mark.slow
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def deployed(synth: Synth) -> Iterator[dict[str, dict[str, str]]]:
+    ensure_local_credentials()
+    server = MotoServer.for_process()
+    endpoint = server.start()
+    server.reset()
+    configure(endpoint_url=endpoint, region=REGION)
+    try:
+        yield deploy_cloud_assembly(synth.outdir, ACCOUNT, REGION)
+    finally:
+        server.reset()
+        reset_process_state()
+
+
+def test_every_stack_is_created(deployed: dict[str, dict[str, str]], synth: Synth) -> None:
+    assert sorted(deployed) == sorted(synth.templates)
+    stacks = client("cloudformation").describe_stacks()["Stacks"]
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
+
+
+def test_the_handlers_exist_with_the_published_asset(deployed: dict[str, dict[str, str]]) -> None:
+    function = client("lambda").get_function(FunctionName="orchestrator-codebuild")["Configuration"]
+    assert function["Runtime"] == "python3.12"
+    assert function["Handler"].startswith("orchestrator.handlers.")
+
+
+def test_the_stand_ins_did_what_the_custom_resources_do(deployed: dict[str, dict[str, str]]) -> None:
+    table = deployed["Orchestrator"]["TableName"]
+    for app in APPS:
+        item = client("dynamodb").get_item(
+            TableName=table, Key={"primary_id": {"S": f"APP#{app['name']}"}, "secondary_id": {"S": "settings"}}
+        )
+        assert "Item" in item, app  # written by the app stack's Custom::AWS PutItem
+    project = client("codebuild").batch_get_projects(names=["orchestrator-shop"])["projects"][0]
+    assert json.loads(project["source"]["buildspec"]) == buildspec()
+    # EventBridge delivery is on: an upload reaches a rule (moto's GetBucketNotification does not show it).
+    bucket = deployed["Orchestrator"]["BundleBucket"]
+    queue = client("sqs").create_queue(QueueName="bundle-events")["QueueUrl"]
+    queue_arn = client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    client("events").put_rule(Name="probe", EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [bucket]}}}))
+    client("events").put_targets(Rule="probe", Targets=[{"Id": "q", "Arn": queue_arn}])
+    with pytest.raises(ClientError, match="Forbidden"):  # the stack's SSL-only policy, applied: moto is http
+        client("s3").put_object(Bucket=bucket, Key="bundles/probe.zip", Body=b"zip")
+    client("s3").delete_bucket_policy(Bucket=bucket)
+    client("s3").put_object(Bucket=bucket, Key="bundles/probe.zip", Body=b"zip")
+    messages = client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["detail"]["object"]["key"] for m in messages] == ["bundles/probe.zip"]
+
+
+def test_a_resource_type_nothing_covers_fails_by_name() -> None:
+    template = {"Resources": {"Thing": {"Type": "AWS::Made::Up"}, "Queue": {"Type": "AWS::SQS::Queue"}}}
+    with pytest.raises(UnsupportedResourceError, match=r"Thing \(AWS::Made::Up\)"):
+        prepare(template, moto_resource_types())
+
+
+def test_reading_an_attribute_no_stand_in_provides_fails_by_name() -> None:
+    template = {"Resources": {
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}},
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Fn::GetAtt": ["Alarm", "Arn"]}}},
+    }}  # fmt: skip
+    with pytest.raises(UnsupportedResourceError, match=r"Topic reads Arn of Alarm \(AWS::CloudWatch::Alarm\)"):
+        prepare(template, moto_resource_types())
