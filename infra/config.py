@@ -21,15 +21,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
+from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, RESERVED_APP_NAMES, AppKind
 
 # AWSLambdaPowertoolsPythonV3-python312-arm64:27, per the Powertools docs (docs/index.md, layer table).
 # The V3 layers ship Pydantic v2 (Powertools v3 dropped Pydantic v1). Newer versions: SSM public parameter
 # /aws/service/powertools/python/arm64/python3.12/latest.
 DEFAULT_POWERTOOLS_LAYER_VERSION = 27
 DEFAULT_SSM_PREFIX = "apppack"
-# App names that would collide with a path segment the IAM policies give a meaning to.
-RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
 class ConfigError(ValueError):

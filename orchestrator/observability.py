@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-logger = Logger(service="orchestrator")
+from orchestrator.log_stream import log_stream
+
+logger = Logger(service="orchestrator", stream=log_stream)  # type: ignore[arg-type]
 metrics = Metrics(namespace="orchestrator", service="orchestrator")
 tracer = Tracer(service="orchestrator")

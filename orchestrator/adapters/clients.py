@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 CallHook = Callable[..., None]
 _call_hooks: list[CallHook] = []
 
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+def _config() -> Config:
+    """botocore's standard retry mode, with the settings' number of attempts."""
+    attempts = get_settings().aws_max_attempts
+    return Config(retries={"mode": "standard", "max_attempts": attempts}, connect_timeout=5, read_timeout=30)
 
 
 @cache
@@ -31,7 +35,7 @@ def client(service: str) -> Any:
         service,  # type: ignore[call-overload]
         region_name=settings.region,
         endpoint_url=settings.endpoint_url,
-        config=RETRY_CONFIG,
+        config=_config(),
     )
     for hook in _call_hooks:
         built.meta.events.register("before-call", hook)
@@ -42,7 +46,7 @@ def client(service: str) -> Any:
 def dynamodb_resource() -> DynamoDBServiceResource:
     settings = get_settings()
     resource = boto3.resource(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=RETRY_CONFIG
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=_config()
     )
     for hook in _call_hooks:
         resource.meta.client.meta.events.register("before-call", hook)

@@ -1,8 +1,9 @@
 """`orchestrator local up` runs this in the background: the emulator, stepping every half second when idle.
 
-The state directory (default `.orchestrator-local/`) holds `state.json` (pid, port, endpoint), the moto
-server's and handlers' logs. `orchestrator local down` stops the process named there. Each state directory
-is one emulator: two directories, two separate emulators on two ports.
+The state directory holds `state.json` (pid, port, endpoint), the moto server's and handlers' logs.
+`orchestrator local down` stops the process named there. Each state directory is one emulator: two
+directories, two separate emulators on two ports. Its default does not depend on the current directory
+(`Settings.emulator_state_dir`), so every command finds the same emulator from anywhere.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-DEFAULT_STATE_DIR = Path(".orchestrator-local")
 STATE_FILE = "state.json"
 STEP_SECONDS = 0.5  # between steps while nothing happens (events from outside are picked up this fast)
 BUSY_STEP_SECONDS = 0.05  # while a simulated build, task or deployment is under way
@@ -34,7 +34,17 @@ def read_state(state_dir: Path) -> dict[str, Any] | None:
     return data
 
 
+def running_state(state_dir: Path) -> dict[str, Any] | None:
+    """The state of the emulator of `state_dir` when its process is alive; None otherwise."""
+    state = read_state(state_dir)
+    if state is None or not alive(int(state.get("pid", 0))):
+        return None
+    return state
+
+
 def alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -46,6 +56,7 @@ def alive(pid: int) -> bool:
 
 def serve(state_dir: Path, port: int) -> None:
     from orchestrator.local.emulator import Emulator
+    from orchestrator.local.resources import FUNCTION_ROLE_ARN
 
     stop = False
 
@@ -59,7 +70,8 @@ def serve(state_dir: Path, port: int) -> None:
     emulator = Emulator(port=port, log_path=state_dir / "handlers.log", poll_all_queues=True)
     endpoint = emulator.start()
     state = {"pid": os.getpid(), "port": emulator.server.port, "endpoint": endpoint, "started": time.time(),
-             "dlq_url": emulator.routing.dlq_url if emulator.routing else ""}  # fmt: skip
+             "dlq_url": emulator.routing.dlq_url if emulator.routing else "",
+             "function_role_arn": FUNCTION_ROLE_ARN}  # fmt: skip
     tmp = state_path(state_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(state_path(state_dir))
@@ -81,7 +93,7 @@ def serve(state_dir: Path, port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     serve(args.state_dir, args.port)

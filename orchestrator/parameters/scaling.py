@@ -52,8 +52,9 @@ class ProcessScaling(BaseModel):
 
     cpu: int = Field(gt=0)
     memory: int = Field(gt=0)
-    min_processes: int = Field(ge=1, le=1000)
-    max_processes: int = Field(ge=1, le=1000)
+    # 0 is routine (a worker scaled to zero, as on Heroku and AppPack): the service stays, with no task.
+    min_processes: int = Field(ge=0, le=1000)
+    max_processes: int = Field(ge=0, le=1000)
     target_cpu: float = Field(default=DEFAULT_TARGET_CPU, gt=0, le=100)
 
     @model_validator(mode="after")
