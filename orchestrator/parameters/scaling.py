@@ -64,6 +64,9 @@ class ProcessScaling(BaseModel):
             raise ValueError(error)
         if self.min_processes > self.max_processes:
             raise ValueError(f"min_processes {self.min_processes} > max_processes {self.max_processes}")
+        if self.min_processes == 0 and self.max_processes > 0:
+            # CPU target tracking has no metric to scale out from zero tasks: it would never come back.
+            raise ValueError("min_processes 0 needs max_processes 0 (scaled to zero); autoscaling starts at 1")
         return self
 
     @property
