@@ -49,7 +49,8 @@ def test_up_prints_only_exports_and_is_idempotent(home: tuple[Path, Path, dict[s
     first = run(here, env, "local", "up")
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines and all(line.startswith("export ") for line in lines)  # eval "$(orchestrator local up)"
+    assert lines  # eval "$(orchestrator local up)": only export lines
+    assert all(line.startswith("export ") for line in lines)
     assert "emulator running at" in first.stderr
     again = run(here, env, "local", "up")
     assert again.returncode == 0, again.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ def _uv(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if UV is None:
         pytest.skip("uv is not installed (`make venv` installs it)")
     root = tmp_path_factory.mktemp("bare")
@@ -39,7 +38,7 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     venv = root / "venv"
     _uv("venv", "-q", "--python", sys.executable, str(venv))
     _uv("pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(source))
-    yield venv / "bin" / "orchestrator"
+    return venv / "bin" / "orchestrator"
 
 
 def _run(cli: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -154,16 +154,15 @@ def test_scale_to_zero_and_apppack_sizes(cli: Cli) -> None:
 
 
 # 14. Review-app ids are checked in one place, the same for every command.
+COMMANDS = [["build", "list"], ["build", "status"], ["ps"], ["config", "list"], ["scheduled-tasks", "list"],
+            ["access", "list"], ["ps", "restart"]]  # fmt: skip
+KEYS = [("rev:abc", 2, "'abc' is not a pull request number"), ("rev:0", 2, "'0' is not a pull request number"),
+        ("shop:7", 2, "'shop' is an app, not a pipeline"), ("Shop", 2, "'Shop' is not an app name")]  # fmt: skip
+
+
 @pytest.mark.usefixtures("shop")
-@pytest.mark.parametrize(
-    "command", [["build", "list"], ["build", "status"], ["ps"], ["config", "list"], ["scheduled-tasks", "list"],
-                ["access", "list"], ["ps", "restart"]]  # fmt: skip
-)
-@pytest.mark.parametrize(
-    ("key", "code", "fragment"),
-    [("rev:abc", 2, "'abc' is not a pull request number"), ("rev:0", 2, "'0' is not a pull request number"),
-     ("shop:7", 2, "'shop' is an app, not a pipeline"), ("Shop", 2, "'Shop' is not an app name")],  # fmt: skip
-)
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("key", "code", "fragment"), KEYS)
 def test_app_keys_are_checked_alike(cli: Cli, command: list[str], key: str, code: int, fragment: str) -> None:
     result = cli(*command, "-a", key)
     assert result.code == code, result.stderr
