@@ -71,14 +71,14 @@ def test_a_dead_emulator_endpoint_is_one_line_with_what_to_do(
 # 3 and 4. build watch ends at once for a build that does not exist, and for a superseded one.
 @pytest.mark.usefixtures("shop")
 def test_watching_a_build_that_does_not_exist_ends_at_once(cli: Cli) -> None:
-    assert one_line_error(cli("build", "watch", "-a", "shop"), 1).endswith(
+    assert one_line_error(cli("build", "watch", "-a", "shop", "--timeout", "20"), 1).endswith(
         "shop has no builds yet; start one with `orchestrator build start -a shop`"
     )
     assert one_line_error(cli("build", "watch", "999", "-a", "shop", "--timeout", "20"), 1).endswith(
         "shop has no build #999 (it has no builds yet)"
     )
     _record(1, deploy={"state": "succeeded", "start": 1, "end": 2})
-    assert "shop has no build #999 (the newest is #1)" in one_line_error(cli("build", "watch", "999", "-a", "shop"), 1)
+    assert "shop has no build #999 (the newest is #1)" in one_line_error(cli("build", "watch", "999", "-a", "shop", "--timeout", "20"), 1)
 
 
 def _record(number: int, **phases: object) -> None:
