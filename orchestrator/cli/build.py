@@ -36,7 +36,7 @@ def list_(
     limit: int = typer.Option(10, "--limit", "-n", min=1, max=100, help="How many builds, newest first."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Builds of the app, newest first, with a status column per phase."""
+    """Builds of the app, newest first, with one mark per phase."""
     operations.app_settings(app_name)
     records = operations.builds(app_name, limit)
     emit(records, as_json, lambda rows: console.print(views.builds_table(rows)))

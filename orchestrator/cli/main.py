@@ -7,7 +7,6 @@ models and Powertools load when a command first needs them, so `--help` costs le
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
@@ -36,6 +35,8 @@ app.command(name="apps")(apps.apps)
 
 def _version(show: bool) -> None:
     if show:
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             typer.echo(f"orchestrator {version('orchestrator')}")
         except PackageNotFoundError:

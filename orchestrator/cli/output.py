@@ -42,7 +42,7 @@ def app_key(value: str | None) -> str | None:
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.", show_default=False)
 AppOption = typer.Option(
-    ..., "-a", "--app", callback=app_key, help="App name (or <pipeline>:<pr> for a review app)."
+    ..., "-a", "--app", metavar="APP", callback=app_key, help="App name (or <pipeline>:<pr> for a review app)."
 )
 
 

@@ -23,7 +23,7 @@ else:
     views = lazy_module("orchestrator.local.views")
 
 app = typer.Typer(help="Processes: status, scale, resize, restart.", invoke_without_command=True)
-AppOption = typer.Option(None, "-a", "--app", callback=app_key, help="App name (or <pipeline>:<pr> for a review app).")
+AppOption = typer.Option(None, "-a", "--app", metavar="APP", callback=app_key, help="App name (or <pipeline>:<pr> for a review app).")
 SCALING = "scaling"
 
 

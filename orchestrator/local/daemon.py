@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -54,6 +55,12 @@ def alive(pid: int) -> bool:
     return True
 
 
+def clock_advances(busy: bool, simulated: datetime, wall: datetime) -> bool:
+    """Simulated time runs fast while something is under way; idle, it waits for the wall clock, so the
+    records' times stay close to the real ones however long the emulator runs."""
+    return busy or simulated < wall
+
+
 def serve(state_dir: Path, port: int) -> None:
     from orchestrator.local.emulator import Emulator
     from orchestrator.local.resources import FUNCTION_ROLE_ARN
@@ -75,11 +82,13 @@ def serve(state_dir: Path, port: int) -> None:
     tmp = state_path(state_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(state_path(state_dir))
+    busy = False
     try:
         while not stop:
+            advance = clock_advances(busy, emulator.clock.now(), datetime.now(UTC))
             busy = False
             try:
-                report = emulator.step()
+                report = emulator.step(advance=advance)
                 busy = report.active > 0 or emulator.scheduler.pending > 0
             except Exception as error:  # keep serving: the error is in the log, the next step retries
                 print(f"step failed: {type(error).__name__}: {error}", flush=True)
