@@ -71,8 +71,8 @@ def build_status(record: dict[str, Any]) -> str:
 
 
 def timeline(record: dict[str, Any], *, codebuild_phases: bool = False) -> Table:
-    """A build record as a timeline of its record phases. CodeBuild's own phases are listed under `build`
-    when asked, or when the build failed (they say where)."""
+    """A build record as a timeline of its record phases. CodeBuild's own phases follow, in a section of
+    their own, when asked or when a CodeBuild-run phase failed (they say where)."""
     title = Text(
         f"build #{record.get('build_number')} of {record.get('app')}  ·  commit {str(record.get('commit', ''))[:12]}"
         f"  ·  {build_status(record)}"
@@ -86,6 +86,7 @@ def timeline(record: dict[str, Any], *, codebuild_phases: bool = False) -> Table
     table.add_column("took", justify="right")
     table.add_column("detail", overflow="fold")
     codebuild = record.get("codebuild_phases") or {}
+    failed_build = any((record.get(p) or {}).get("state") == "failed" for p in ("build", "test", "finalize"))
     for phase in RECORD_PHASES:
         data = record.get(phase)
         if not data:
@@ -96,13 +97,15 @@ def timeline(record: dict[str, Any], *, codebuild_phases: bool = False) -> Table
             Text(phase, style="bold"), state_text(data.get("state")), _clock(data.get("start")),
             _clock(data.get("end")), _duration(data.get("start"), data.get("end")), Text(detail or ""),
         )  # fmt: skip
-        if phase == "build" and (codebuild_phases or data.get("state") == "failed"):
-            for name, cb in sorted(codebuild.items(), key=lambda kv: kv[1].get("start") or 0):
-                status = (cb.get("status") or "running").lower()
-                table.add_row(
-                    Text(f"  └ {name}", style="dim"), Text(status, style="dim"), _clock(cb.get("start")),
-                    _clock(cb.get("end")), _duration(cb.get("start"), cb.get("end")), "",
-                )  # fmt: skip
+    if codebuild and (codebuild_phases or failed_build):
+        # CodeBuild's own phases span build, test and finalize: listed apart, not nested under one of them.
+        table.add_section()
+        for name, cb in sorted(codebuild.items(), key=lambda kv: kv[1].get("start") or 0):
+            status = (cb.get("status") or "running").lower()
+            table.add_row(
+                Text(f"codebuild {name}", style="dim"), Text(status, style="dim"), _clock(cb.get("start")),
+                _clock(cb.get("end")), _duration(cb.get("start"), cb.get("end")), "",
+            )  # fmt: skip
     return table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -202,3 +203,30 @@ def test_version(cli: Cli) -> None:
     result = cli("--version")
     assert result.code == 0
     assert result.stdout.startswith("orchestrator ")
+
+
+# 19. One line per build in 80 columns; CodeBuild's phases collapsed on success, apart from `build` when shown.
+def _rendered(renderable: object, width: int = 80) -> str:
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_build_views_fit_and_collapse() -> None:
+    from orchestrator.local.views import builds_table, timeline
+
+    done = {"state": "succeeded", "start": 1_764_000_000, "end": 1_764_000_060}
+    phases = {f"P{i}": {"status": "SUCCEEDED", "start": 1_764_000_000 + i, "end": 1_764_000_001 + i} for i in range(10)}
+    record = {"app": "shop", "build_number": 12, "commit": "c" * 40, "codebuild_phases": phases,
+              **dict.fromkeys(("build", "test", "finalize", "release", "deploy"), done)}  # fmt: skip
+    rows = [line for line in _rendered(builds_table([record, {**record, "build_number": 11}])).splitlines()
+            if line.startswith("│")]  # fmt: skip
+    assert len(rows) == 2  # one line each: nothing wrapped at 80 columns
+    assert "codebuild" not in _rendered(timeline(record), 120)
+    shown = _rendered(timeline(record, codebuild_phases=True), 120)
+    assert shown.count("codebuild P") == 10
+    assert "  └ " not in shown  # not nested under `build`, which ends before them
+    failed = {**record, "test": {**done, "state": "failed"}}
+    assert "codebuild P" in _rendered(timeline(failed), 120)
