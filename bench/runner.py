@@ -14,11 +14,11 @@ from bench import SCHEMA_VERSION, environment
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
-FIGURES = ("handler_overhead", "pipeline", "cold_start", "scale", "package")
+FIGURES = ("handler_overhead", "pipeline", "cold_start", "scale", "package", "cli")
 
 
 def _figure_runners(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
-    from bench import coldstart, overhead, package, pipeline, scale
+    from bench import cli, coldstart, overhead, package, pipeline, scale
 
     return {
         "handler_overhead": lambda: overhead.run(overhead.QUICK if quick else overhead.FULL),
@@ -26,6 +26,7 @@ def _figure_runners(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "cold_start": lambda: coldstart.run(runs=2 if quick else 5, breakdown=not quick),
         "scale": lambda: scale.run(scale.QUICK_SIZES if quick else scale.FULL_SIZES, events=3 if quick else 20),
         "package": package.run,
+        "cli": lambda: cli.run(runs=2 if quick else 7, ups=1 if quick else 2),
     }
 
 

@@ -23,15 +23,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infra.lambda_env import require_layer
-from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
+from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, RESERVED_APP_NAMES, AppKind
 
 # AWSLambdaPowertoolsPythonV3-python312-arm64:27 (Powertools 3.23.0). Only versions mapped and locked in
 # infra/lambda/environment.toml are accepted (infra/lambda_env.py). Newer versions: SSM public parameter
 # /aws/service/powertools/python/arm64/python3.12/latest.
 DEFAULT_POWERTOOLS_LAYER_VERSION = 27
 DEFAULT_SSM_PREFIX = "apppack"
-# App names that would collide with a path segment the IAM policies give a meaning to.
-RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
 class ConfigError(ValueError):

@@ -135,7 +135,10 @@ def explain_event(raw: Any, store: Store | None = None) -> Explanation:
         try:
             action = explainer(raw, store) if explainer else "handled"
         except ValidationError as error:
-            action = f"rejected as malformed ({error.error_count()} errors); would go to the dead-letter queue"
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "event"
+            more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+            action = f"rejected as malformed: {where}: {first['msg']}{more}; would go to the dead-letter queue"
         except (ClientError, BotoCoreError) as error:
             action = f"cannot tell whether it is managed: {error}"
         explained.append(RouteExplanation(rule=route.name, handler=route.handler, action=action))

@@ -7,9 +7,26 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def endpoint_url_or_none(value: str | None) -> str | None:
+    """An endpoint URL as botocore needs it (http or https, a host, maybe a port); empty means none.
+    Raises ValueError naming what is wrong, so a bad value never reaches botocore."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host, like http://127.0.0.1:4566")
+    return value.strip()
 
 
 class Settings(BaseSettings):
@@ -29,6 +46,24 @@ class Settings(BaseSettings):
     # None means the real AWS endpoints; the emulator points everything at moto.
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+    # Attempts per AWS call (botocore standard retry mode). The CLI lowers it against the emulator, where
+    # there is no throttling to ride out and a dead endpoint must fail at once.
+    aws_max_attempts: int = Field(default=5, ge=1)
+    # The local emulator's state directory, the same wherever a command runs from: ORCHESTRATOR_LOCAL_STATE_DIR,
+    # else $XDG_STATE_HOME/orchestrator/local (~/.local/state/orchestrator/local).
+    local_state_dir: Path | None = None
+    xdg_state_home: Path | None = Field(default=None, validation_alias="XDG_STATE_HOME")
+
+    @field_validator("endpoint_url", mode="before")
+    @classmethod
+    def _endpoint_url(cls, value: object) -> object:
+        return endpoint_url_or_none(value) if isinstance(value, str) else value
+
+    @property
+    def emulator_state_dir(self) -> Path:
+        if self.local_state_dir is not None:
+            return self.local_state_dir
+        return (self.xdg_state_home or Path.home() / ".local" / "state") / "orchestrator" / "local"
 
 
     def as_environment(self) -> dict[str, str]:

@@ -22,10 +22,16 @@ _call_hooks: list[CallHook] = []
 ClientInstaller = Callable[[Any], None]
 _client_installers: list[ClientInstaller] = []
 
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
-# For calls without a client token whose lost response the SDK must not repeat blindly (the adapter checks
-# what the first attempt made before it tries again).
-SINGLE_ATTEMPT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+
+def _config(*, sdk_retries: bool = True) -> Config:
+    """botocore's standard retry mode, with the settings' number of retries. `sdk_retries=False`: a single
+    attempt, for calls without a client token whose lost response the SDK must not repeat blindly (the
+    adapter checks what the first attempt made before it tries again)."""
+    retries: Any = {"mode": "standard", "max_attempts": get_settings().aws_max_attempts}
+    if not sdk_retries:
+        retries = {"mode": "standard", "total_max_attempts": 1}
+    return Config(retries=retries, connect_timeout=5, read_timeout=30)
 
 
 @cache
@@ -37,7 +43,7 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
         service,  # type: ignore[call-overload]
         region_name=settings.region,
         endpoint_url=settings.endpoint_url,
-        config=RETRY_CONFIG if sdk_retries else SINGLE_ATTEMPT_CONFIG,
+        config=_config(sdk_retries=sdk_retries),
     )
     for hook in _call_hooks:
         built.meta.events.register("before-call", hook)
@@ -50,7 +56,7 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
 def dynamodb_resource() -> DynamoDBServiceResource:
     settings = get_settings()
     resource = boto3.resource(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=RETRY_CONFIG
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=_config()
     )
     for hook in _call_hooks:
         resource.meta.client.meta.events.register("before-call", hook)

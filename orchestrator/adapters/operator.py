@@ -30,24 +30,23 @@ def _prefix() -> str:
 
 
 def app_settings(app: str) -> dict[str, Any]:
-    """The app's settings item; a one-line error when the app does not exist."""
-    name = app.split(":", 1)[0]
+    """The settings item of the app (of the pipeline, for a review app `<pipeline>:<pr>`); a one-line error
+    when it does not exist, or when a review app's pipeline is a plain app. (The CLI checks the syntax.)"""
+    name, _, pr = app.partition(":")
     item = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
     if item is None:
         fail(f"unknown app {name!r} (see `orchestrator apps`)", 1)
+    if pr and item.get("kind") != "pipeline":
+        fail(f"{name!r} is an app, not a pipeline: only a pipeline has review apps ({app!r})", 2)
     return item
 
 
 def target_of(app: str) -> Target:
     """`demo` → app, `reviews` → pipeline, `reviews:12` → review app #12 of pipeline reviews."""
     settings = app_settings(app)
-    if ":" in app:
-        pipeline, pr = app.split(":", 1)
-        if settings.get("kind") != "pipeline":
-            fail(f"{pipeline!r} is not a pipeline: review apps ({app!r}) need one", 2)
-        if not pr.isdigit() or pr.startswith("0"):
-            fail(f"{pr!r} is not a pull request number", 2)
-        return Target("review_app", pipeline, pr)
+    name, _, pr = app.partition(":")
+    if pr:
+        return Target("review_app", name, pr)
     return Target("pipeline" if settings.get("kind") == "pipeline" else "app", app)
 
 
@@ -105,6 +104,18 @@ def config_unset(target: Target, variables: list[str]) -> list[str]:
     return missing
 
 
+def parameter_states(target: Target) -> dict[str, dict[str, Any]]:
+    """Parameter kind → the orchestrator's record of it: `applied` (the value in effect: `desired`,
+    `parameter`, `at`) and `error` (the last rejected value's `message`, `at`) until a valid one is applied."""
+    from orchestrator.parameters.state import STATE_PREFIX, ParameterStates
+
+    found = {}
+    for item in ParameterStates(Store()).all_for(target):
+        kind = str(item.get("kind") or str(item["secondary_id"]).removeprefix(STATE_PREFIX))
+        found[kind] = item
+    return found
+
+
 # The JSON shape of each parameter kind at its top level (the domain parsers check the rest).
 _SHAPES: dict[ParameterKind, type] = {
     ParameterKind.SCALING: dict,
@@ -157,6 +168,22 @@ def build(app: str, number: int | None) -> dict[str, Any] | None:
         newest = builds(app, limit=1)
         return newest[0] if newest else None
     return Store().get(keys.app_pk(app), keys.build_sk(number))
+
+
+def latest_started_build_number(app: str) -> int | None:
+    """The number of the newest build CodeBuild has started for the app's project (its record may not
+    exist yet: the first phase event is still on its way)."""
+    project = str((app_settings(app).get("codebuild_project") or {}).get("name", ""))
+    if not project:
+        return None
+    codebuild = client("codebuild")
+    ids = codebuild.list_builds_for_project(projectName=project, sortOrder="DESCENDING").get("ids", [])
+    if not ids:
+        return None
+    # The newest is first in AWS; the ends of the page are read so an emulator that ignores the order agrees.
+    found = codebuild.batch_get_builds(ids=sorted({ids[0], ids[-1]})).get("builds", [])
+    numbers = [int(b["buildNumber"]) for b in found if b.get("buildNumber") is not None]
+    return max(numbers) if numbers else None
 
 
 def deploystatus(app: str) -> dict[str, Any] | None:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from orchestrator.adapters import operator as operations
-from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
-from orchestrator.parameters.access import normalize_email, parse_access_list
-from orchestrator.parameters.names import ParameterKind, Target
-from orchestrator.parameters.scaling import InvalidParameterError
+from orchestrator.cli.lazy import lazy_module
+from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail, plain
+
+if TYPE_CHECKING:
+    from orchestrator.adapters import operator as operations
+    from orchestrator.parameters.names import Target
+else:
+    operations = lazy_module("orchestrator.adapters.operator")
 
 app = typer.Typer(help="Access: the users of an app or pipeline.", no_args_is_help=True)
 
@@ -24,10 +28,14 @@ def _target(app_name: str) -> Target:
 
 
 def _read(target: Target) -> list[str]:
+    from orchestrator.parameters.names import ParameterKind
+
     return list(operations.read_json_parameter(target, ParameterKind.USERS) or [])
 
 
 def _emails(given: list[str]) -> list[str]:
+    from orchestrator.parameters.access import normalize_email
+
     try:
         return [normalize_email(email) for email in given]
     except ValueError as error:
@@ -35,6 +43,10 @@ def _emails(given: list[str]) -> list[str]:
 
 
 def _write(target: Target, users: list[str]) -> list[str]:
+    from orchestrator.parameters.access import parse_access_list
+    from orchestrator.parameters.names import ParameterKind
+    from orchestrator.parameters.scaling import InvalidParameterError
+
     try:
         clean = parse_access_list(json.dumps(users), "users")
     except InvalidParameterError as error:
@@ -46,7 +58,7 @@ def _write(target: Target, users: list[str]) -> list[str]:
 def _render(users: list[str]) -> None:
     table = Table("user")
     for user in users:
-        table.add_row(str(user))
+        table.add_row(plain(user))
     console.print(table)
 
 

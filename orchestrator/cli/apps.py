@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
-from orchestrator.adapters import operator as operations
-from orchestrator.cli.output import JsonOption, console, emit
+from orchestrator.cli.lazy import lazy_module
+from orchestrator.cli.output import JsonOption, console, emit, plain
+
+if TYPE_CHECKING:
+    from orchestrator.adapters import operator as operations
+else:
+    operations = lazy_module("orchestrator.adapters.operator")
 
 
 def apps(as_json: bool = JsonOption) -> None:
@@ -18,7 +25,7 @@ def apps(as_json: bool = JsonOption) -> None:
     def render(data: list[dict[str, object]]) -> None:
         table = Table("app", "kind", "CodeBuild project")
         for row in data:
-            table.add_row(str(row["name"]), str(row["kind"]), str(row["codebuild_project"]))
+            table.add_row(plain(row["name"]), plain(row["kind"]), plain(row["codebuild_project"]))
         console.print(table)
 
     emit(rows, as_json, render)

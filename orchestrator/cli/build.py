@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.live import Live
 
-from orchestrator.adapters import operator as operations
-from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail
-from orchestrator.local.views import build_status, builds_table, deploystatus_panel, timeline
+from orchestrator.cli.lazy import lazy_module
+from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail, say_error
+
+if TYPE_CHECKING:
+    from orchestrator.adapters import operator as operations
+    from orchestrator.local import views
+else:
+    operations = lazy_module("orchestrator.adapters.operator")
+    views = lazy_module("orchestrator.local.views")
 
 app = typer.Typer(help="Builds: from a push to a deploy.", no_args_is_help=True)
 
 
-def _terminal(record: dict[str, Any]) -> bool | None:
-    """True when deployed, False when failed, None while it is still going."""
-    status = build_status(record)
+def _outcome(record: dict[str, Any]) -> bool | None:
+    """True when deployed, False when it failed or a newer build took its place, None while it is going."""
+    status = views.build_status(record)
     if status == "deployed":
         return True
-    if status.endswith("failed"):
+    if status.endswith("failed") or status.startswith("superseded"):
         return False
     return None
 
@@ -31,56 +36,93 @@ def list_(
     limit: int = typer.Option(10, "--limit", "-n", min=1, max=100, help="How many builds, newest first."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Builds of the app, newest first, with a status column per phase."""
+    """Builds of the app, newest first, with one mark per phase."""
     operations.app_settings(app_name)
     records = operations.builds(app_name, limit)
-    emit(records, as_json, lambda rows: console.print(builds_table(rows)))
+    emit(records, as_json, lambda rows: console.print(views.builds_table(rows)))
 
 
 @app.command()
 def status(
-    number: int | None = typer.Argument(None, help="Build number (default: the newest)."),
+    number: int | None = typer.Argument(None, min=1, help="Build number (default: the newest)."),
     app_name: str = AppOption,
+    all_phases: bool = typer.Option(False, "--phases", help="Also list CodeBuild's own phases."),
     as_json: bool = JsonOption,
 ) -> None:
     """One build as a timeline of its phases."""
     operations.app_settings(app_name)
     record = operations.build(app_name, number)
     if record is None:
-        fail(f"{app_name} has no build {number}" if number else f"{app_name} has no builds yet", 1)
-    emit(record, as_json, lambda r: console.print(timeline(r)))
+        fail(_missing(app_name, number), 1)
+    emit(record, as_json, lambda r: console.print(views.timeline(r, codebuild_phases=all_phases)))
+
+
+def _missing(app_name: str, number: int | None) -> str:
+    if number is None:
+        return f"{app_name} has no builds yet; start one with `orchestrator build start -a {app_name}`"
+    newest = operations.build(app_name, None)
+    latest = f"the newest is #{newest['build_number']}" if newest else "it has no builds yet"
+    return f"{app_name} has no build #{number} ({latest})"
+
+
+def _awaited(app_name: str, number: int | None) -> tuple[int, dict[str, Any] | None]:
+    """The build to follow: its number, and its record when there is one yet. A build that CodeBuild has
+    not started either is a one-line error at once, not a wait until the timeout."""
+    record = operations.build(app_name, number)
+    if record is not None:
+        return int(record["build_number"]), record
+    started = operations.latest_started_build_number(app_name)
+    if number is None:
+        number = started  # started in CodeBuild, its first event not handled yet
+    if number is None or started is None or number > started:
+        fail(_missing(app_name, number), 1)
+    return number, None
 
 
 @app.command()
 def watch(
-    number: int | None = typer.Argument(None, help="Build number (default: the newest)."),
+    number: int | None = typer.Argument(None, min=1, help="Build number (default: the newest)."),
     app_name: str = AppOption,
-    timeout: float = typer.Option(1800.0, "--timeout", help="Give up after this many seconds."),
-    interval: float = typer.Option(2.0, "--interval", help="Seconds between refreshes."),
+    timeout: float = typer.Option(1800.0, "--timeout", min=0, help="Give up after this many seconds."),
+    interval: float = typer.Option(2.0, "--interval", min=0.1, help="Seconds between refreshes."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Follow a build until it is deployed (exit 0) or fails (exit 1)."""
+    """Follow a build until it is deployed (exit 0), fails or is superseded by a newer build (exit 1)."""
+    from rich.live import Live
+    from rich.text import Text
+
     operations.app_settings(app_name)
+    number, record = _awaited(app_name, number)
     deadline = time.monotonic() + timeout
-    record = operations.build(app_name, number)
     with Live(console=console, refresh_per_second=4, transient=as_json) as live:
         while True:
-            if record is not None:
+            if record is None:
                 if not as_json:
-                    live.update(timeline(record))
-                if _terminal(record) is not None:
+                    live.update(Text(f"waiting for build #{number} to start…", style="dim"))
+            else:
+                if not as_json:
+                    live.update(views.timeline(record))
+                if _outcome(record) is not None:
                     break
             if time.monotonic() > deadline:
-                fail(f"build still running after {timeout:.0f}s", 1)
+                fail(f"build #{number} still running after {timeout:.0f}s", 1)
             time.sleep(interval)
-            record = operations.build(app_name, number or (record or {}).get("build_number"))
-    assert record is not None
+            record = operations.build(app_name, number)
     if as_json:
         emit(record, as_json, lambda r: None)
     else:
-        console.print(deploystatus_panel(operations.deploystatus(app_name)))
-    if not _terminal(record):
-        fail(f"build {record['build_number']}: {build_status(record)}", 1)
+        console.print(views.deploystatus_panel(operations.deploystatus(app_name)))
+    if not _outcome(record):
+        superseded = record.get("superseded_by")
+        if superseded:
+            # Not a failure of this build, but it will never be deployed: say which build to follow instead.
+            say_error(
+                f"build #{number} was superseded by #{superseded}, which deploys instead; "
+                f"follow it with `orchestrator build watch {superseded} -a {app_name}`",
+                "superseded:",
+            )
+            raise typer.Exit(1)
+        fail(f"build #{number}: {views.build_status(record)}", 1)
 
 
 @app.command()
@@ -100,6 +142,9 @@ def start(
         data,
         as_json,
         lambda d: console.print(
-            f"build #{d['build_number']} started ({d['id']}); follow it with `orchestrator build watch -a {app_name}`"
+            f"build #{d['build_number']} started; follow it with "
+            f"`orchestrator build watch {d['build_number']} -a {app_name}`",
+            markup=False,
+            highlight=False,
         ),
     )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from orchestrator.cli.output import JsonOption, console, emit, errors, fail
+from orchestrator.cli.output import JsonOption, console, emit, errors, fail, plain, warn
 
 app = typer.Typer(help="Function-app bundles (Mattermost Apps style) on Lambda.", no_args_is_help=True)
 
@@ -64,7 +63,7 @@ def build(
         fail(f"{output}: cannot write: {error.strerror}", 2)
     report = validate_bundle(data, output.name)
     result = {"output": str(output), "bytes": len(data), **report.to_dict()}
-    emit(result, as_json, lambda r: console.print(f"wrote {r['output']} ({r['bytes']} bytes); valid: {r['valid']}"))
+    emit(result, as_json, lambda r: console.print(plain(f"wrote {r['output']} ({r['bytes']} bytes); valid: {r['valid']}")))
     if not report.valid:
         fail(f"{output}: built, but invalid: {len(report.problems)} errors (run `orchestrator bundle validate`)", 2)
 
@@ -78,11 +77,11 @@ def validate(bundle: Path = BundleArg, as_json: bool = JsonOption) -> None:
     def render(d: dict[str, Any]) -> None:
         b = report.bundle
         table = Table("app", "version", "functions", "static files", title=f"{bundle.name}: valid")
-        table.add_row(b.app_id, b.version, ", ".join(f"{f.name} {f.path}" for f in b.manifest.functions),
-                      str(len(b.static_files)))  # fmt: skip
+        table.add_row(plain(b.app_id), plain(b.version), plain(", ".join(f"{f.name} {f.path}" for f in
+                      b.manifest.functions)), str(len(b.static_files)))  # fmt: skip
         console.print(table)
         for warning in report.warnings:
-            errors.print(f"[yellow]warning:[/] {escape(str(warning))}", highlight=False)
+            warn(str(warning))
 
     emit(data, as_json, render)
 
@@ -110,6 +109,9 @@ def deploy(
 ) -> None:
     """Validate, upload to s3://<bundle bucket>/bundles/<app>_<version>.zip, and deploy it now with live
     progress. When the upload's own S3 event reaches the bundle handler first, wait for its deploy instead."""
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
     from orchestrator.bundles.deploy import BundleDeps, DeployFailedError, DeployInProgressError
     from orchestrator.bundles.ownership import NameCollisionError, collision_message, find_collisions
     from orchestrator.bundles.plan import plan_deploy
@@ -140,7 +142,7 @@ def deploy(
         emit(
             result,
             as_json,
-            lambda r: console.print(f"uploaded s3://{r['bucket']}/{r['key']}; the bundle handler deploys it"),
+            lambda r: console.print(plain(f"uploaded s3://{r['bucket']}/{r['key']}; the bundle handler deploys it")),
         )
         return
     total = len(plan.static) + 2 * len(plan.functions) + 1
@@ -151,7 +153,7 @@ def deploy(
         task = bar.add_task(f"deploying {valid.app_id} {valid.version}", total=total)
 
         def progress(step: str, message: str) -> None:
-            bar.update(task, advance=0 if step == "waiting" else 1, description=f"{step}: {message}")
+            bar.update(task, advance=0 if step == "waiting" else 1, description=escape(f"{step}: {message}"))
 
         try:
             outcome = deploy_and_wait(
@@ -170,14 +172,14 @@ def deploy(
             )
 
     def render(d: dict[str, Any]) -> None:
-        table = Table("function", "Lambda name", title=f"{d['app_id']} {d['version']}: {d['status']}")
+        table = Table("function", "Lambda name", title=plain(f"{d['app_id']} {d['version']}: {d['status']}"))
         for function, name in d["functions"].items():
-            table.add_row(function, name)
+            table.add_row(plain(function), plain(name))
         console.print(table)
         for change in d["changes"]:
-            console.print(f"  • {change}")
+            console.print(plain(f"  • {change}"))
         if d.get("note"):
-            console.print(f"  ({d['note']})")
+            console.print(plain(f"  ({d['note']})"))
 
     emit(outcome.to_dict(), as_json, render)
 
@@ -219,7 +221,7 @@ def call(
         fail(str(error), 1)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[green]{d['status_code']}[/] from {d['function']} ({d['lambda_name']})", highlight=False)
+        console.print(plain(f"{d['status_code']} from {d['function']} ({d['lambda_name']})"), style="green")
         body = d["body"]
         if isinstance(body, dict | list):
             console.print_json(json.dumps(body))
@@ -235,6 +237,7 @@ def list_(
 ) -> None:
     """Deployed app versions: state, the step a failure happened at, and what is served."""
     from orchestrator.bundles.lifecycle import list_versions
+    from orchestrator.local.views import when
 
     rows = [r.to_item() for r in list_versions(app_id=app_id)]
 
@@ -243,8 +246,9 @@ def list_(
         for item in items:
             published = item.get("published")
             table.add_row(
-                item["app_id"], item["version"], item["state"], ", ".join(sorted(item.get("functions", {}))),
-                str(published["published_at"]) if published else "-", item.get("error") or "",
+                plain(item["app_id"]), plain(item["version"]), plain(item["state"]),
+                plain(", ".join(sorted(item.get("functions", {})))),
+                when(published["published_at"]) if published else "-", plain(item.get("error") or ""),
             )  # fmt: skip
         console.print(table)
 
@@ -252,7 +256,11 @@ def list_(
 
 
 def _confirm(yes: bool, what: str) -> None:
-    if not yes and not typer.confirm(what):
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{what} Confirmation needs a terminal; pass --yes to confirm from a script", 2)
+    if not typer.confirm(what):
         fail("cancelled", 1)
 
 
@@ -275,7 +283,7 @@ def delete(
     emit(
         outcome.to_dict(),
         as_json,
-        lambda d: console.print("\n".join(f"removed {r}" for r in d["removed"]) or "nothing to remove"),
+        lambda d: console.print(plain("\n".join(f"removed {r}" for r in d["removed"]) or "nothing to remove")),
     )
 
 
@@ -299,7 +307,7 @@ def prune(
     def render(items: list[dict[str, Any]]) -> None:
         table = Table("app", "version", "action")
         for item in items:
-            table.add_row(item["app_id"], item["version"], "deleted" if item["deleted"] else "would delete")
+            table.add_row(plain(item["app_id"]), plain(item["version"]), "deleted" if item["deleted"] else "would delete")
         console.print(table if items else "nothing to prune")
 
     emit(rows, as_json, render)

@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orchestrator.cli.output import JsonOption, console, emit, fail, read_json_file
-from orchestrator.explain import InvalidEventError, explain_event
+from orchestrator.cli.output import JsonOption, console, emit, fail, plain, read_json_file
 
 app = typer.Typer(help="Inspect AWS events the way the orchestrator routes them.", no_args_is_help=True)
 
@@ -21,6 +20,8 @@ def explain(
     as_json: bool = JsonOption,
 ) -> None:
     """Say which handler each event routes to, and what that handler would do. Changes nothing."""
+    from orchestrator.explain import InvalidEventError, explain_event
+
     results = []
     for path in files:
         raw = read_json_file(path)
@@ -32,11 +33,12 @@ def explain(
     def render(rows: list[dict[str, Any]]) -> None:
         table = Table("file", "event", "rule", "what the handler would do")
         for row in rows:
-            event = f"{row['source']} / {row['detail_type']}"
+            event = plain(f"{row['source']} / {row['detail_type']}")
+            name = plain(Path(row["file"]).name)
             if not row["routes"]:
-                table.add_row(Path(row["file"]).name, event, "-", "no rule matches: not managed")
+                table.add_row(name, event, "-", "no rule matches: not managed")
             for route in row["routes"]:
-                table.add_row(Path(row["file"]).name, event, route["rule"], route["action"])
+                table.add_row(name, event, plain(route["rule"]), plain(route["action"]))
         console.print(table)
 
     emit(results, as_json, render)
@@ -45,27 +47,20 @@ def explain(
 @app.command()
 def replay(
     files: list[Path] = typer.Argument(..., help="Captured event JSON files (one EventBridge event each)."),
-    state_dir: Path = typer.Option(
-        Path(".orchestrator-local"), "--state-dir", envvar="ORCHESTRATOR_LOCAL_STATE_DIR",
-        help="The running emulator's state directory (used when no --endpoint-url is given).",
+    state_dir: Path | None = typer.Option(
+        None, "--state-dir", show_default=False,
+        help="The running emulator's state directory, used when no --endpoint-url is given "
+             "(default: ORCHESTRATOR_LOCAL_STATE_DIR, else ~/.local/state/orchestrator/local).",
     ),
     wait: float = typer.Option(5.0, "--wait", help="Seconds to wait for the handlers to take the events."),
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Send captured events into the running emulator (PutEvents on its bus) and say where each went."""
-    from orchestrator.adapters.clients import reset_clients
-    from orchestrator.local.daemon import read_state
+    from orchestrator.cli.emulator import use_emulator
+    from orchestrator.explain import InvalidEventError, explain_event
     from orchestrator.local.replay import replay_events
-    from orchestrator.local.server import ensure_local_credentials
-    from orchestrator.settings import configure, get_settings
 
-    if get_settings().endpoint_url is None:
-        state = read_state(state_dir)
-        if state is None:
-            fail(f"no emulator is running for {state_dir} (start one with `orchestrator local up`)", 1)
-        configure(endpoint_url=state["endpoint"])
-        reset_clients()
-    ensure_local_credentials()
+    use_emulator(state_dir)
     events = []
     for path in files:
         raw = read_json_file(path)
@@ -79,7 +74,7 @@ def replay(
     def render(data: dict[str, Any]) -> None:
         table = Table("file", "routed to")
         for row in data["events"]:
-            table.add_row(Path(row["file"]).name, ", ".join(row["routes"]) or "no rule: acknowledged by nobody")
+            table.add_row(plain(Path(row["file"]).name), plain(", ".join(row["routes"]) or "no rule: acknowledged by nobody"))
         console.print(table)
         style = "green" if not data["new_dead_letters"] and not data["undelivered"] else "red"
         console.print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,89 +14,106 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from orchestrator.cli.output import JsonOption, console, emit, fail
-from orchestrator.local.daemon import DEFAULT_STATE_DIR, alive, read_state, state_path
-from orchestrator.local.resources import FUNCTION_ROLE_ARN
+from orchestrator.cli.emulator import require_emulator_extra, running_emulator, state_dir_of, use_emulator
+from orchestrator.cli.output import JsonOption, console, emit, errors, fail, plain
 
 app = typer.Typer(help="Run the orchestrator on this machine against an embedded AWS (moto).", no_args_is_help=True)
 
 StateDirOption = typer.Option(
-    DEFAULT_STATE_DIR, "--state-dir", envvar="ORCHESTRATOR_LOCAL_STATE_DIR", help="Where this emulator keeps its state."
-)
+    None, "--state-dir", show_default=False,
+    help="Where this emulator keeps its state (default: ORCHESTRATOR_LOCAL_STATE_DIR, else "
+         "~/.local/state/orchestrator/local, whatever the current directory).",
+)  # fmt: skip
+APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$", re.ASCII)
+
+
+def _exports(state: dict[str, Any]) -> str:
+    """What `eval "$(orchestrator local up)"` runs: the only lines `local up` prints on stdout."""
+    lines = [f"export AWS_ENDPOINT_URL={state['endpoint']}"]
+    if state.get("function_role_arn"):
+        # `bundle deploy` from this shell creates functions with the emulator's bundle-function role.
+        lines.append(f"export ORCHESTRATOR_FUNCTION_ROLE_ARN={state['function_role_arn']}")
+    return "\n".join(lines)
+
+
+def _started(state: dict[str, Any], directory: Path, as_json: bool, note: str) -> None:
+    if as_json:
+        emit(state, True, lambda d: None)
+        return
+    errors.print(plain(f"{note} at {state['endpoint']} (pid {state['pid']}, state in {directory})"), highlight=False)
+    typer.echo(_exports(state))
 
 
 @app.command()
 def up(
-    state_dir: Path = StateDirOption,
-    port: int = typer.Option(0, "--port", help="Loopback port for moto (0: any free port)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for the emulator to be ready."),
+    state_dir: Path | None = StateDirOption,
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Loopback port for moto (0: any free port)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds to wait for the emulator to be ready."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Start the emulator in the background; prints the endpoint to export as AWS_ENDPOINT_URL."""
-    state = read_state(state_dir)
-    if state and alive(int(state["pid"])):
-        fail(f"an emulator is already running for {state_dir} at {state['endpoint']} (pid {state['pid']})", 1)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    state_path(state_dir).unlink(missing_ok=True)
-    log = (state_dir / "emulator.log").open("a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator.local.daemon", "--state-dir", str(state_dir), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    """Start the emulator in the background (nothing to do when it runs). Prints only the export lines on
+    stdout, so `eval "$(orchestrator local up)"` sets the endpoint in this shell."""
+    require_emulator_extra()
+    directory = state_dir_of(state_dir)
+    state = running_emulator(directory)
+    if state is not None:
+        _started(state, directory, as_json, "emulator already running")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "state.json").unlink(missing_ok=True)
+    with (directory / "emulator.log").open("a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator.local.daemon", "--state-dir", str(directory), "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = read_state(state_dir)
-        if state is not None:
-            break
+    while (state := running_emulator(directory)) is None:
         if process.poll() is not None:
-            fail(f"the emulator exited with code {process.returncode}; see {state_dir / 'emulator.log'}", 1)
-        time.sleep(0.2)
-    else:
-        process.terminate()
-        fail(f"the emulator was not ready within {timeout:.0f}s; see {state_dir / 'emulator.log'}", 1)
-
-    def render(data: dict[str, Any]) -> None:
-        console.print(f"emulator running at [bold]{data['endpoint']}[/] (pid {data['pid']}, state in {state_dir})")
-        console.print(f"export AWS_ENDPOINT_URL={data['endpoint']}", highlight=False, soft_wrap=True)
-        # `bundle deploy` from this shell creates functions with the emulator's bundle-function role.
-        console.print(f"export ORCHESTRATOR_FUNCTION_ROLE_ARN={FUNCTION_ROLE_ARN}", highlight=False, soft_wrap=True)
-
-    emit(state, as_json, render)
+            fail(f"the emulator exited with code {process.returncode}; see {directory / 'emulator.log'}", 1)
+        if time.monotonic() > deadline:
+            process.terminate()
+            fail(f"the emulator was not ready within {timeout:.0f}s; see {directory / 'emulator.log'}", 1)
+        time.sleep(0.05)
+    _started(state, directory, as_json, "emulator running")
 
 
 @app.command()
-def down(state_dir: Path = StateDirOption, as_json: bool = JsonOption) -> None:
-    """Stop the emulator of this state directory."""
-    state = read_state(state_dir)
+def down(state_dir: Path | None = StateDirOption, as_json: bool = JsonOption) -> None:
+    """Stop the emulator of the state directory (nothing to do when none runs)."""
+    directory = state_dir_of(state_dir)
+    state = running_emulator(directory)
     if state is None:
-        fail(f"no emulator is running for {state_dir}", 1)
+        (directory / "state.json").unlink(missing_ok=True)  # left by an emulator that was killed
+        emit({"stopped": None}, as_json, lambda d: errors.print(plain(f"no emulator was running for {directory}")))
+        return
     pid = int(state["pid"])
+    from orchestrator.local.daemon import alive
+
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
-    state_path(state_dir).unlink(missing_ok=True)
-    emit({"stopped": pid}, as_json, lambda d: console.print(f"emulator stopped (pid {d['stopped']})"))
+        os.kill(pid, signal.SIGKILL)
+    (directory / "state.json").unlink(missing_ok=True)
+    emit({"stopped": pid}, as_json, lambda d: errors.print(plain(f"emulator stopped (pid {d['stopped']})")))
 
 
 @app.command()
-def status(state_dir: Path = StateDirOption, as_json: bool = JsonOption) -> None:
-    """Whether an emulator runs for this state directory, and where."""
-    state = read_state(state_dir)
-    running = bool(state and alive(int(state["pid"])))
-    data = {"running": running, **(state or {})}
+def status(state_dir: Path | None = StateDirOption, as_json: bool = JsonOption) -> None:
+    """Whether an emulator runs for the state directory, and where (exit 1 when none runs)."""
+    directory = state_dir_of(state_dir)
+    state = running_emulator(directory)
+    data = {"running": state is not None, "state_dir": str(directory), **(state or {})}
 
     def render(d: dict[str, Any]) -> None:
         if d["running"]:
-            console.print(f"running at [bold]{d['endpoint']}[/] (pid {d['pid']})")
+            console.print(plain(f"running at {d['endpoint']} (pid {d['pid']}, state in {directory})"))
         else:
-            console.print("not running")
+            console.print(plain(f"not running (state in {directory}); start it with `orchestrator local up`"))
 
     emit(data, as_json, render)
-    if not running:
+    if state is None:
         raise typer.Exit(1)
 
 
@@ -103,15 +121,28 @@ def status(state_dir: Path = StateDirOption, as_json: bool = JsonOption) -> None
 def register(
     name: str = typer.Argument(..., help="App (or pipeline) name."),
     kind: str = typer.Option("app", "--kind", help="app, or pipeline (review apps from pull requests)."),
+    state_dir: Path | None = StateDirOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Declare an app in the running emulator, as the AppStack would in AWS."""
+    """Declare an app in the running emulator, as the AppStack would in AWS (again: nothing changes)."""
+    from orchestrator.adapters.store import Store
     from orchestrator.local.apps import local_app, register_app
     from orchestrator.local.resources import find_network
+    from orchestrator.pipeline import keys
+    from orchestrator.pipeline.app_registry import RESERVED_APP_NAMES
     from orchestrator.settings import configure
 
     if kind not in ("app", "pipeline"):
         fail(f"--kind must be app or pipeline, not {kind!r}", 2)
+    if not APP_NAME.match(name):
+        fail(f"{name!r} is not an app name (lowercase letters, digits and -, 2-41 characters, a letter first)", 2)
+    if name in RESERVED_APP_NAMES:
+        fail(f"app name {name!r} is reserved (it is a path segment of the SSM layout)", 2)
+    use_emulator(state_dir)
+    existing = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
+    if existing is not None and existing.get("kind", "app") != kind:
+        fail(f"{name!r} is already registered as {'a pipeline' if existing.get('kind') == 'pipeline' else 'an app'}; "
+             "its kind cannot change (register another name)", 2)  # fmt: skip
     network = find_network()
     if network is None:
         fail("no emulator networking found: is AWS_ENDPOINT_URL the emulator's (`orchestrator local up`)?", 1)
@@ -121,9 +152,7 @@ def register(
     emit(
         {"app": name, "kind": kind, "codebuild_project": declaration.codebuild_project},
         as_json,
-        lambda d: console.print(
-            f"registered {d['kind']} [bold]{d['app']}[/] (CodeBuild project {d['codebuild_project']})"
-        ),
+        lambda d: console.print(plain(f"registered {d['kind']} {d['app']} (CodeBuild project {d['codebuild_project']})")),
     )
 
 
@@ -133,6 +162,7 @@ def run(
     as_json: bool = JsonOption,
 ) -> None:
     """Run one scenario on a fresh emulator; exit 0 only when its expected outcome holds."""
+    require_emulator_extra()
     from orchestrator.local.scenarios import ScenarioError, load_scenario, run_scenario
     from orchestrator.local.views import builds_table, deploystatus_panel
 
@@ -143,17 +173,17 @@ def run(
     if as_json:
         result = run_scenario(loaded)
     else:
-        with console.status(f"running scenario {loaded.name}…"):
+        with console.status(plain(f"running scenario {loaded.name}…")):
             result = run_scenario(loaded)
 
     def render(data: dict[str, Any]) -> None:
-        console.print(f"[bold]scenario {data['scenario']}[/] · {data['steps']} simulated steps")
+        console.print(plain(f"scenario {data['scenario']} · {data['steps']} simulated steps"), style="bold")
         console.print(builds_table(list(reversed(data["builds"]))))
         console.print(deploystatus_panel(data["deploystatus"]))
         if data["passed"]:
-            console.print("[green]✓ expected outcome holds[/]")
+            console.print("✓ expected outcome holds", style="green")
         for failure in data["failures"]:
-            console.print(f"[red]✗ {failure}[/]", highlight=False)
+            console.print(plain(f"✗ {failure}"), style="red")
 
     emit(result.model_dump(mode="json"), as_json, render)
     if not result.passed:
@@ -170,7 +200,7 @@ def scenarios(as_json: bool = JsonOption) -> None:
     def render(data: list[dict[str, str]]) -> None:
         table = Table("scenario", "what it shows")
         for row in data:
-            table.add_row(row["name"], row["description"])
+            table.add_row(plain(row["name"]), plain(row["description"]))
         console.print(table)
 
     emit(rows, as_json, render)

@@ -1,24 +1,25 @@
-"""`orchestrator`: the operator CLI. Works against AWS or the local emulator (--endpoint-url)."""
+"""`orchestrator`: the operator CLI. Works against AWS or the local emulator (--endpoint-url).
+
+Startup is kept cheap: this module and the command modules import only typer and rich. boto3, pydantic
+models and Powertools load when a command first needs them, so `--help` costs less than `import boto3`.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, scheduled_tasks
-from orchestrator.cli.output import errors
-from orchestrator.errors import UserError
-from orchestrator.settings import configure
+from orchestrator.cli.failures import describe_failure
+from orchestrator.cli.output import say_error
 
 app = typer.Typer(
     name="orchestrator",
     help="Operate the orchestrator: builds, config, processes, scheduled tasks, access, bundles, the emulator.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text is plain: a `[...]` in a docstring stays as written
 )
 app.add_typer(events.app, name="events")
 app.add_typer(bundle.app, name="bundle")
@@ -32,58 +33,65 @@ app.add_typer(access.app, name="access")
 app.command(name="apps")(apps.apps)
 
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"orchestrator {version('orchestrator')}")
+        except PackageNotFoundError:
+            typer.echo("orchestrator (not installed)")
+        raise typer.Exit(0)
+
+
+HELP_ONLY = "help_only"
+
+
+def _help_only(args: list[str]) -> bool:
+    """Whether the command line only asks for help: then nothing is set up (no settings, no AWS SDK)."""
+    return not args or "--help" in args
+
+
 @app.callback()
 def global_options(
+    ctx: typer.Context,
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (the local emulator's URL)."
     ),
     region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
+    _: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False
+    ),
 ) -> None:
-    configure(endpoint_url=endpoint_url, region=region)
-    # The domain code logs through Powertools (JSON lines on stdout, as Lambda wants); in the CLI, stdout is
-    # for results (`--json` must parse), so its log lines go to stderr.
-    from orchestrator.observability import logger
+    if (ctx.obj or {}).get(HELP_ONLY):
+        return
+    from orchestrator.cli.setup import configure_cli
 
-    handler = logger.registered_handler
-    if isinstance(handler, logging.StreamHandler):
-        handler.setStream(sys.stderr)
-    if endpoint_url and ("127.0.0.1" in endpoint_url or "localhost" in endpoint_url):
-        from orchestrator.local.server import ensure_local_credentials
-
-        ensure_local_credentials()  # the emulator accepts any credentials; none are needed
+    configure_cli(endpoint_url, region)
 
 
 def main() -> None:
     """Console entry point: user errors and AWS errors become one line and a non-zero exit code."""
     try:
         # Without standalone mode, click returns a command's typer.Exit code instead of exiting.
-        result = app(standalone_mode=False)
+        args = sys.argv[1:]
+        result = app(args=args, standalone_mode=False, obj={HELP_ONLY: _help_only(args)})
         if isinstance(result, int) and result:
             sys.exit(result)
-    except UserError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
-        sys.exit(error.code)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        errors.print(f"[red]error:[/] invalid {where}: {first['msg']}", highlight=False)
-        sys.exit(2)
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        errors.print(f"[red]AWS error:[/] {info.get('Code')}: {info.get('Message')}", highlight=False)
-        sys.exit(1)
-    except BotoCoreError as error:
-        errors.print(f"[red]AWS error:[/] {error}", highlight=False)
-        sys.exit(1)
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as error:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        # typer >= 0.25 raises its vendored click's exceptions: recognise both by their interface.
-        if isinstance(error, click.ClickException) or (hasattr(error, "show") and hasattr(error, "exit_code")):
+    except KeyboardInterrupt:
+        say_error("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        # click's usage errors (typer vendors its own click: recognised by their interface, not imported).
+        if hasattr(error, "show") and hasattr(error, "exit_code"):
             error.show()
-            sys.exit(int(getattr(error, "exit_code", 2)))
-        raise
+            sys.exit(int(error.exit_code))
+        failure = describe_failure(error)
+        if failure is None:
+            raise
+        say_error(failure.message, failure.prefix)
+        sys.exit(failure.code)

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from orchestrator.adapters import operator as operations
-from orchestrator.cli.output import JsonOption, console, emit, fail
-from orchestrator.local.views import deploystatus_panel
-from orchestrator.parameters.names import ParameterKind
-from orchestrator.parameters.queries import processes
-from orchestrator.parameters.scaling import InvalidParameterError, parse_scaling
+from orchestrator.cli.lazy import lazy_module
+from orchestrator.cli.output import JsonOption, app_key, console, emit, fail, plain
+from orchestrator.cli.parameter_errors import error_lines, errors_of
+from orchestrator.cli.sizes import SizeError, parse_count, parse_cpu, parse_memory
+
+if TYPE_CHECKING:
+    from orchestrator.adapters import operator as operations
+    from orchestrator.local import views
+else:
+    operations = lazy_module("orchestrator.adapters.operator")
+    views = lazy_module("orchestrator.local.views")
 
 app = typer.Typer(help="Processes: status, scale, resize, restart.", invoke_without_command=True)
-AppOption = typer.Option(None, "-a", "--app", help="App name (or <pipeline>:<pr> for a review app).")
-COUNT = re.compile(r"^(?P<min>\d+)(?:-(?P<max>\d+))?$")
+AppOption = typer.Option(None, "-a", "--app", metavar="APP", callback=app_key, help="App name (or <pipeline>:<pr> for a review app).")
+SCALING = "scaling"
 
 
 def _current(app_name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    from orchestrator.parameters.names import ParameterKind
+
     scaling = operations.read_json_parameter(operations.target_of(app_name), ParameterKind.SCALING) or {}
     return scaling, operations.deploystatus(app_name)
 
@@ -35,6 +42,9 @@ def _process_defaults(status: dict[str, Any] | None, process: str) -> dict[str, 
 
 
 def _write(app_name: str, scaling: dict[str, Any], status: dict[str, Any] | None) -> None:
+    from orchestrator.parameters.names import ParameterKind
+    from orchestrator.parameters.scaling import InvalidParameterError, parse_scaling
+
     known = [p["name"] for p in (status or {}).get("processes", []) or []] or None
     try:
         parse_scaling(json.dumps(scaling), known)
@@ -45,14 +55,24 @@ def _write(app_name: str, scaling: dict[str, Any], status: dict[str, Any] | None
 
 @app.callback()
 def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = JsonOption) -> None:
-    """The app's processes: DEPLOYSTATUS, what runs now (live from ECS) and the scaling parameter."""
+    """The app's processes as they run now (ECS), its deploy, and any scaling value the orchestrator rejected."""
     ctx.obj = {"app": app_name}
     if ctx.invoked_subcommand is not None:
         return
+    from orchestrator.parameters.names import ParameterKind
+    from orchestrator.parameters.queries import processes
+
     app_name = _app(ctx, None)
-    scaling, status = _current(app_name)
+    target = operations.target_of(app_name)
+    scaling = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
     running = [asdict(view) for view in processes(app_name, live=True)]
-    emit({"processes": running, "deploystatus": status, "scaling": scaling}, as_json, lambda d: _render(d))
+    data = {
+        "processes": running,
+        "deploystatus": operations.deploystatus(app_name),
+        "scaling": scaling,
+        "parameter_errors": errors_of(operations.parameter_states(target), [SCALING]),
+    }
+    emit(data, as_json, _render)
 
 
 def _app(ctx: typer.Context, given: str | None) -> str:
@@ -63,43 +83,45 @@ def _app(ctx: typer.Context, given: str | None) -> str:
 
 
 def _render(data: dict[str, Any]) -> None:
-    console.print(deploystatus_panel(data["deploystatus"]))
-    if data["processes"]:
-        # What runs now: the deploy plus the config and scaling changes rolled out since, as ECS reports it.
-        table = Table(
-            "process", "running", "autoscaling", "cpu", "memory", "task definition", "command",
-            title="processes (live)", title_justify="left",
-        )  # fmt: skip
+    status = data["deploystatus"] or {}
+    if not data["processes"]:
+        console.print(views.deploystatus_panel(data["deploystatus"]))
+    else:
+        # One table: what runs now (the deploy plus the config and scaling changes rolled out since, as ECS
+        # reports it) with DEPLOYSTATUS's state of each process.
+        table = Table("process", "state", "running", "autoscaling", "cpu", "memory", "task definition", "command")
         for view in data["processes"]:
             autoscaling = view["autoscaling"]
             table.add_row(
-                view["name"], str(view["desired_count"] if view["desired_count"] is not None else "-"),
+                plain(view["name"]), plain(view["state"] or "-"),
+                plain(view["desired_count"] if view["desired_count"] is not None else "-"),
                 f"{autoscaling[0]}-{autoscaling[1]}" if autoscaling else "off", str(view["cpu"]), str(view["memory"]),
-                (view["task_definition"] or "-").rsplit("/", 1)[-1], view["command"],
+                plain((view["task_definition"] or "-").rsplit("/", 1)[-1]), plain(view["command"]),
             )  # fmt: skip
         console.print(table)
-    if data["scaling"]:
-        table = Table("process", "cpu", "memory", "min", "max", title="scaling parameter", title_justify="left")
-        for name, spec in sorted(data["scaling"].items()):
-            table.add_row(name, *(str(spec.get(k, "")) for k in ("cpu", "memory", "min_processes", "max_processes")))
-        console.print(table)
+        deployed = (
+            f"build #{status.get('build_number')} (commit {str(status.get('commit', ''))[:12]}) · "
+            f"{status.get('phase', '-')} · updated {views.when(status.get('last_update'))}"
+        )
+        console.print(Text(deployed, style="red" if status.get("failed") else "dim"))
+    for line in error_lines(data["parameter_errors"]):
+        console.print(line)
 
 
 @app.command()
 def scale(
     ctx: typer.Context,
     process: str = typer.Argument(..., help="Process type (web, worker...)."),
-    count: str = typer.Argument(..., help="A count (2), or min-max for autoscaling (1-4)."),
+    count: str = typer.Argument(..., help="A count (2; 0 stops the process type), or min-max for autoscaling (1-4)."),
     app_name: str | None = AppOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Set how many processes run (min-max turns on autoscaling)."""
+    """Set how many processes run (min-max turns on autoscaling, 0 scales to zero)."""
     app_name = _app(ctx, app_name)
-    found = COUNT.match(count)
-    if found is None:
-        fail(f"{count!r}: expected a number or min-max", 2)
-    low = int(found["min"])
-    high = int(found["max"] or low)
+    try:
+        low, high = parse_count(count)
+    except SizeError as error:
+        fail(str(error), 2)
     scaling, status = _current(app_name)
     entry = {
         **_process_defaults(status, process),
@@ -109,15 +131,19 @@ def scale(
     }
     scaling = {**scaling, process: entry}
     _write(app_name, scaling, status)
-    emit(scaling, as_json, lambda d: console.print(f"{process}: {low if low == high else f'{low}-{high}'} processes"))
+    emit(
+        scaling,
+        as_json,
+        lambda d: console.print(plain(f"{process}: {low if low == high else f'{low}-{high}'} processes")),
+    )
 
 
 @app.command()
 def resize(
     ctx: typer.Context,
     process: str = typer.Argument(..., help="Process type."),
-    cpu: int | None = typer.Option(None, "--cpu", help="CPU units (256 = 1/4 vCPU)."),
-    memory: int | None = typer.Option(None, "--memory", help="Memory in MiB."),
+    cpu: str | None = typer.Option(None, "--cpu", help="vCPUs (0.25, 0.5, 1, 2, 4…) or cpu units (256 = 1/4 vCPU)."),
+    memory: str | None = typer.Option(None, "--memory", help="Memory: 512M, 1G, 2GB, or MiB (2048)."),
     app_name: str | None = AppOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -125,15 +151,24 @@ def resize(
     app_name = _app(ctx, app_name)
     if cpu is None and memory is None:
         fail("give --cpu, --memory or both", 2)
+    try:
+        units = parse_cpu(cpu) if cpu is not None else None
+        mib = parse_memory(memory) if memory is not None else None
+    except SizeError as error:
+        fail(str(error), 2)
     scaling, status = _current(app_name)
     entry = {**_process_defaults(status, process), **scaling.get(process, {})}
-    if cpu is not None:
-        entry["cpu"] = cpu
-    if memory is not None:
-        entry["memory"] = memory
+    if units is not None:
+        entry["cpu"] = units
+    if mib is not None:
+        entry["memory"] = mib
     scaling = {**scaling, process: entry}
     _write(app_name, scaling, status)
-    emit(scaling, as_json, lambda d: console.print(f"{process}: cpu {entry['cpu']}, memory {entry['memory']} MiB"))
+    emit(
+        scaling,
+        as_json,
+        lambda d: console.print(plain(f"{process}: cpu {entry['cpu']} units, memory {entry['memory']} MiB")),
+    )
 
 
 @app.command()
@@ -145,12 +180,13 @@ def restart(
 ) -> None:
     """Replace every running task (a new ECS deployment of the same task definition)."""
     app_name = _app(ctx, app_name)
+    operations.app_settings(app_name)  # an unknown app says so, not "no deployed processes"
     status = operations.deploystatus(app_name)
     running = [p["name"] for p in (status or {}).get("processes", []) or []]
     if not running:
-        fail(f"{app_name} has no deployed processes", 1)
+        fail(f"{app_name} has no deployed processes yet", 1)
     unknown = sorted(set(process or []) - set(running))
     if unknown:
         fail(f"unknown process type {', '.join(unknown)} (running: {', '.join(running)})", 2)
     restarted = operations.restart(app_name, process or running)
-    emit(restarted, as_json, lambda d: console.print(f"restarting {', '.join(d)}"))
+    emit(restarted, as_json, lambda d: console.print(plain(f"restarting {', '.join(d)}")))

@@ -1,8 +1,9 @@
 """`orchestrator local up` runs this in the background: the emulator, stepping every half second when idle.
 
-The state directory (default `.orchestrator-local/`) holds `state.json` (pid, port, endpoint), the moto
-server's and handlers' logs. `orchestrator local down` stops the process named there. Each state directory
-is one emulator: two directories, two separate emulators on two ports.
+The state directory holds `state.json` (pid, port, endpoint), the moto server's and handlers' logs.
+`orchestrator local down` stops the process named there. Each state directory is one emulator: two
+directories, two separate emulators on two ports. Its default does not depend on the current directory
+(`Settings.emulator_state_dir`), so every command finds the same emulator from anywhere.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import json
 import os
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-DEFAULT_STATE_DIR = Path(".orchestrator-local")
 STATE_FILE = "state.json"
 STEP_SECONDS = 0.5  # between steps while nothing happens (events from outside are picked up this fast)
 BUSY_STEP_SECONDS = 0.05  # while a simulated build, task or deployment is under way
@@ -34,7 +35,17 @@ def read_state(state_dir: Path) -> dict[str, Any] | None:
     return data
 
 
+def running_state(state_dir: Path) -> dict[str, Any] | None:
+    """The state of the emulator of `state_dir` when its process is alive; None otherwise."""
+    state = read_state(state_dir)
+    if state is None or not alive(int(state.get("pid", 0))):
+        return None
+    return state
+
+
 def alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,8 +55,15 @@ def alive(pid: int) -> bool:
     return True
 
 
+def clock_advances(busy: bool, simulated: datetime, wall: datetime) -> bool:
+    """Simulated time runs fast while something is under way; idle, it waits for the wall clock, so the
+    records' times stay close to the real ones however long the emulator runs."""
+    return busy or simulated < wall
+
+
 def serve(state_dir: Path, port: int) -> None:
     from orchestrator.local.emulator import Emulator
+    from orchestrator.local.resources import FUNCTION_ROLE_ARN
 
     stop = False
 
@@ -59,15 +77,18 @@ def serve(state_dir: Path, port: int) -> None:
     emulator = Emulator(port=port, log_path=state_dir / "handlers.log", poll_all_queues=True)
     endpoint = emulator.start()
     state = {"pid": os.getpid(), "port": emulator.server.port, "endpoint": endpoint, "started": time.time(),
-             "dlq_url": emulator.routing.dlq_url if emulator.routing else ""}  # fmt: skip
+             "dlq_url": emulator.routing.dlq_url if emulator.routing else "",
+             "function_role_arn": FUNCTION_ROLE_ARN}  # fmt: skip
     tmp = state_path(state_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(state_path(state_dir))
+    busy = False
     try:
         while not stop:
+            advance = clock_advances(busy, emulator.clock.now(), datetime.now(UTC))
             busy = False
             try:
-                report = emulator.step()
+                report = emulator.step(advance=advance)
                 busy = report.active > 0 or emulator.scheduler.pending > 0
             except Exception as error:  # keep serving: the error is in the log, the next step retries
                 print(f"step failed: {type(error).__name__}: {error}", flush=True)
@@ -81,7 +102,7 @@ def serve(state_dir: Path, port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     serve(args.state_dir, args.port)

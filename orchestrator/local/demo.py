@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, Group
@@ -17,11 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.adapters.clients import client
-from orchestrator.adapters.store import Store
-from orchestrator.local.emulator import Emulator
 from orchestrator.local.views import RECORD_PHASES, build_status, deploystatus_panel, state_text, timeline
-from orchestrator.pipeline import keys
 
 DEMO_APP = "demo"
 
@@ -41,14 +38,36 @@ def _progress(record: dict[str, Any] | None, feed: list[str], tick: int) -> Grou
     return Group(table, Text("latest events", style="bold"), events)
 
 
-def run_demo(console: Console, app: str = DEMO_APP) -> int:
+@dataclass
+class DemoResult:
+    """What `demo --json` prints: the build record, DEPLOYSTATUS and the dead letters, if any."""
+
+    app: str
+    ok: bool = False
+    outcome: str = "no build record"
+    build: dict[str, Any] | None = None
+    deploystatus: dict[str, Any] | None = None
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    events_handled: int = 0
+    simulated_steps: int = 0
+
+
+def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
+    """Run the demo, showing its progress on `console`; the result says whether the app was deployed."""
     started = time.monotonic()
+    console.print("starting the embedded AWS (moto) and the orchestrator's resources…", style="dim")
+    from orchestrator.adapters.clients import client
+    from orchestrator.adapters.store import Store
+    from orchestrator.local.emulator import Emulator
+    from orchestrator.pipeline import keys
+
     expect_deploy = pipeline_deployed()
     feed: list[str] = []
+    result = DemoResult(app)
     with Emulator() as emulator:
-        console.print(f"[bold]embedded AWS[/] (moto) at {emulator.endpoint_url}")
+        console.print(Text.assemble(("embedded AWS", "bold"), f" (moto) at {emulator.endpoint_url}"))
         emulator.register(app)
-        console.print(f"registered app [bold]{app}[/]: table items, CodeBuild project {app}-build, ECR repository")
+        console.print(Text(f"registered app {app}: table items, CodeBuild project {app}-build, ECR repository"))
         emulator.dispatcher.listeners.append(
             lambda inv: feed.append(
                 f"{inv.detail_type:<30} → {inv.route:<15} {'ok' if inv.ok else 'FAILED: ' + str(inv.error)}"
@@ -57,7 +76,7 @@ def run_demo(console: Console, app: str = DEMO_APP) -> int:
         )
         commit = hashlib.sha1(b"orchestrator demo push").hexdigest()
         client("codebuild").start_build(projectName=f"{app}-build", sourceVersion=commit)
-        console.print(f"git push {commit[:12]} → CodeBuild StartBuild")
+        console.print(Text(f"git push {commit[:12]} → CodeBuild StartBuild"))
         store = Store()
         quiet = 0
         with Live(_progress(None, feed, 0), console=console, refresh_per_second=10, transient=True) as live:
@@ -71,17 +90,20 @@ def run_demo(console: Console, app: str = DEMO_APP) -> int:
         record = store.get(keys.app_pk(app), keys.build_sk(1))
         status = store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
         dead = emulator.dead_letters()
+        result.dead_letters, result.deploystatus, result.build = dead, status, record
+        result.events_handled, result.simulated_steps = len(emulator.dispatcher.invocations), emulator.clock.tick
         if record is None:
-            console.print("[red]no build record was written[/]")
-            return 1
+            console.print("no build record was written", style="red")
+            return result
         console.print(timeline(record))
         console.print(deploystatus_panel(status))
         for letter in dead:
-            console.print(f"[red]dead letter[/] {letter['function']}: {letter['error']}")
+            console.print(Text.assemble(("dead letter ", "red"), f"{letter['function']}: {letter['error']}"))
         outcome = build_status(record)
         ok = not dead and (
             outcome == "deployed" if expect_deploy else (record.get("finalize") or {}).get("state") == "succeeded"
         )
+        result.ok, result.outcome = ok, outcome
         if not expect_deploy:
             console.print(
                 "[yellow]the release/deploy handlers are not in this checkout yet: the demo stops after the build[/]"
@@ -91,4 +113,4 @@ def run_demo(console: Console, app: str = DEMO_APP) -> int:
             f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'} {outcome}[/] · {len(emulator.dispatcher.invocations)} "
             f"events handled · {emulator.clock.tick} simulated steps · {took:.1f}s"
         )
-        return 0 if ok else 1
+        return result

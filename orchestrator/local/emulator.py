@@ -141,9 +141,11 @@ class Emulator:
             self.codebuild.sources[name] = source
         return app
 
-    def step(self) -> StepReport:
-        """One simulated step: observe moto, run what is due, deliver the events to the handlers."""
-        self.clock.tick += 1
+    def step(self, advance: bool = True) -> StepReport:
+        """One simulated step: observe moto, run what is due, deliver the events to the handlers. Without
+        `advance` the clock stands still (a long-running emulator letting the wall clock catch up)."""
+        if advance:
+            self.clock.tick += 1
         simulated = self.parameters.step() + self.codebuild.step()
         simulated += self.scheduler.run_due()
         simulated += self.tasks.step() + self.deployments.step()

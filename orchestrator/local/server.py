@@ -19,7 +19,9 @@ FAKE_CREDENTIALS = {
 
 def ensure_local_credentials() -> None:
     """moto accepts any credentials; give boto3 fake ones when the operator has none, so talking to the
-    emulator never needs an AWS account. Real credentials, when present, are left untouched."""
+    emulator never needs an AWS account. Real credentials, when present, are left untouched. The instance
+    metadata service is not asked: off EC2 it only costs a timeout, and the emulator needs no role."""
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     if boto3.Session().get_credentials() is None:
         for name, value in FAKE_CREDENTIALS.items():
             os.environ[name] = value

@@ -112,8 +112,8 @@ def processes(app: str, *, live: bool = False, store: Store | None = None) -> li
     for name, now in sorted(running.processes.items()):
         size = scaling.for_process(name)
         status = states.get(name)
-        low = size.min_processes if size else (status.min_processes if status and status.min_processes else 1)
-        high = size.max_processes if size else (status.max_processes if status and status.max_processes else low)
+        low = size.min_processes if size else (status.min_processes if status and status.min_processes is not None else 1)
+        high = size.max_processes if size else (status.max_processes if status and status.max_processes is not None else low)
         target = AutoScaling().current(ctx.ecs.cluster, now.service) if live else None
         views.append(
             ProcessView(

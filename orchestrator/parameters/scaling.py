@@ -52,8 +52,9 @@ class ProcessScaling(BaseModel):
 
     cpu: int = Field(gt=0)
     memory: int = Field(gt=0)
-    min_processes: int = Field(ge=1, le=1000)
-    max_processes: int = Field(ge=1, le=1000)
+    # 0 is routine (a worker scaled to zero, as on Heroku and AppPack): the service stays, with no task.
+    min_processes: int = Field(ge=0, le=1000)
+    max_processes: int = Field(ge=0, le=1000)
     target_cpu: float = Field(default=DEFAULT_TARGET_CPU, gt=0, le=100)
 
     @model_validator(mode="after")
@@ -63,6 +64,9 @@ class ProcessScaling(BaseModel):
             raise ValueError(error)
         if self.min_processes > self.max_processes:
             raise ValueError(f"min_processes {self.min_processes} > max_processes {self.max_processes}")
+        if self.min_processes == 0 and self.max_processes > 0:
+            # CPU target tracking has no metric to scale out from zero tasks: it would never come back.
+            raise ValueError("min_processes 0 needs max_processes 0 (scaled to zero); autoscaling starts at 1")
         return self
 
     @property

@@ -15,6 +15,9 @@ from orchestrator.pipeline import keys
 
 AppKind = Literal["app", "pipeline"]
 APP_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,40}$"
+# App names that would collide with a path segment the IAM policies give a meaning to (the stacks and
+# `local register` both refuse them).
+RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
 class EcsConfig(BaseModel):

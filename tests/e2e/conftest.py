@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.log_stream import log_stream
 from orchestrator.observability import logger
 from tests.conftest import reset_process_state
 
@@ -27,6 +28,7 @@ def _clean_process_state() -> Iterator[None]:
     yield
     if stream is not None and isinstance(handler, logging.StreamHandler):
         handler.stream = stream
+    log_stream.to_stderr = False
     reset_process_state()
 
 

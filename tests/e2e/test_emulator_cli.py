@@ -59,7 +59,9 @@ def test_operator_flow_from_build_start_to_deployed(emulator: dict[str, str]) ->
     ssm = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
     parameter = ssm.get_parameter(Name="/apppack/apps/shop/config/DATABASE_URL")["Parameter"]
     assert parameter["Type"] == "SecureString"
-    assert as_json(cli("config", "list", "-a", "shop", "--json", env=env)) == ["DATABASE_URL"]
+    assert as_json(cli("config", "list", "-a", "shop", "--json", env=env))["variables"] == {
+        "DATABASE_URL": {"source": "app"}
+    }
     assert as_json(cli("config", "get", "DATABASE_URL", "-a", "shop", "--json", env=env)) == {
         "DATABASE_URL": "postgres://db"
     }

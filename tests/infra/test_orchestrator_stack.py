@@ -117,6 +117,9 @@ def test_environment_matches_the_settings_model(synth: Synth) -> None:
     settings_variables = {f"ORCHESTRATOR_{name.upper()}" for name in Settings.model_fields} - {
         "ORCHESTRATOR_ENDPOINT_URL",  # AWS_ENDPOINT_URL: unset in Lambda (real endpoints)
         "ORCHESTRATOR_REGION",  # AWS_DEFAULT_REGION: set by Lambda itself
+        "ORCHESTRATOR_AWS_MAX_ATTEMPTS",  # the default (5) in Lambda; the CLI lowers it against the emulator
+        "ORCHESTRATOR_LOCAL_STATE_DIR",  # the CLI's emulator only
+        "ORCHESTRATOR_XDG_STATE_HOME",  # XDG_STATE_HOME: the CLI's emulator only
     }
     for props in route_functions(synth).values():
         env = props["Environment"]["Variables"]

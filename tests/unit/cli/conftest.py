@@ -11,6 +11,7 @@ import pytest
 
 from orchestrator.cli.main import main
 from orchestrator.local.apps import local_app, register_app
+from orchestrator.log_stream import log_stream
 from orchestrator.observability import logger
 from tests.conftest import fresh_aws
 
@@ -40,6 +41,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         finally:
             if stream is not None:  # the CLI points the log at this test's (soon closed) stderr: undo it
                 handler.stream = stream
+            log_stream.to_stderr = False
         out = capsys.readouterr()
         return Result(code, out.out, out.err)
 
