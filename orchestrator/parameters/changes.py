@@ -107,6 +107,11 @@ def _reject(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, parameter: s
     return _outcome(ref, ticket.target, "rejected", message)
 
 
+def _unchanged(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, fingerprint: str) -> ParameterOutcome:
+    deps.states.clear_stale_error(ticket, fingerprint)  # e.g. the rejected value was deleted
+    return _outcome(ref, ticket.target, "unchanged", "already applied")
+
+
 def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterOutcome:
     message = "a deploy is in progress; the change is applied when the deploy ends"
     deps.states.mark_deferred(ticket, message)
@@ -146,7 +151,7 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     ticket = deps.states.take_ticket(target, ref.kind)
     value, fingerprint, _ = _value_of(deps, [ref.name])
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         emails = parse_access_list(_text(value, ref.name), str(ref.kind)) if value is not None else []
     except InvalidParameterError as error:
@@ -189,7 +194,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     known = ctx.process_names if ctx.deployed else None
     fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         spec = parse_scaling(_text(value, source), known) if value is not None else ScalingSpec({})
     except InvalidParameterError as error:
@@ -283,7 +288,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     ticket = deps.states.take_ticket(target, ParameterKind.CONFIG)
     secrets, fingerprint = config_secrets(target, deps)
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     if not deps.states.is_newest(ticket):
         return _outcome(ref, target, "superseded", "a newer config change is being applied")
     desired = {"variables": sorted(secrets), "secrets": secrets}
@@ -357,6 +362,7 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     refused = scheduled_tasks_refused(target)
     if refused is not None:
         if value is None:
+            deps.states.clear_stale_error(ticket, fingerprint)
             return _outcome(ref, target, "ignored", f"deleted; {refused}")
         return _reject(deps, ticket, ref, ref.name, fingerprint, f"{refused}; remove {ref.name}")
     ctx = load_context(deps.store, target)
@@ -366,7 +372,7 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     template = task_template(ctx, running, deps)
     fingerprint = f"{fingerprint}|td={template.task_definition_arn if template else None}"
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         tasks = parse_scheduled_tasks(_text(value, ref.name)) if value is not None else []
     except InvalidParameterError as error:

@@ -136,6 +136,23 @@ class ParameterStates:
 
         self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
 
+    def clear_stale_error(self, ticket: Ticket, fingerprint: str) -> None:
+        """The parameter's current value (at `fingerprint`, e.g. deleted) is not the one that was rejected:
+        the error no longer describes anything, so it goes. A newer ticket's error is kept."""
+        error = (ticket.before or {}).get("error")
+        if not error or str(error.get("fingerprint")) == fingerprint:
+            return
+
+        def change(item: Item | None) -> Item | None:
+            current = dict(item or {})
+            stored = current.get("error") or {}
+            if not stored or int(stored.get("ticket", 0)) > ticket.number or stored.get("fingerprint") == fingerprint:
+                return None
+            current.pop("error")
+            return current
+
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+
     def all_for(self, target: Target) -> list[Item]:
         """Every parameter state of a target (one Query)."""
         return self.store.query(target.pk, STATE_PREFIX)
