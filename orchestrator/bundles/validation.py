@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import posixpath
 import stat
 import zipfile
@@ -20,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.bundles.manifest import Manifest
 
 MiB = 1024 * 1024
@@ -282,11 +282,13 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
             report.add(MANIFEST_NAME, "manifest.missing", "the bundle has no manifest.json at its root")
         else:
             try:
-                raw = json.loads(read_capped(archive, info, MAX_MANIFEST_BYTES))
+                raw = load_json(
+                    read_capped(archive, info, MAX_MANIFEST_BYTES), what=MANIFEST_NAME, max_bytes=MAX_MANIFEST_BYTES
+                )
             except EntryTooLargeError:
                 report.add(MANIFEST_NAME, "manifest.size", f"larger than {MAX_MANIFEST_BYTES} bytes")
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                report.add(MANIFEST_NAME, "manifest.json", f"not valid JSON: {error}")
+            except JsonBoundsError as error:
+                report.add(MANIFEST_NAME, "manifest.json", str(error).removeprefix(f"{MANIFEST_NAME} "))
             if raw is not None and not isinstance(raw, dict):
                 report.add(MANIFEST_NAME, "manifest.json", "must be a JSON object")
             elif raw is not None:

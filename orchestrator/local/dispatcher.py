@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,11 +21,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.local.resources import RouteQueue, Routing
 from orchestrator.observability import logger as powertools_logger
 
 MAX_RETRIES = 2  # Lambda's default for asynchronous invocation
 Handler = Callable[[dict[str, Any], Any], Any]
+EVENT_MAX_BYTES = 256 * 1024  # EventBridge's largest event
 
 
 @dataclass
@@ -139,13 +140,18 @@ class Dispatcher:
         }
 
     def _deliver(self, queue: RouteQueue, record: SQSRecord) -> None:
-        event = json.loads(record.body)
         route = queue.route
         attempts = 0
         error: BaseException | None = None
         response: Any = None
         context = LocalLambdaContext(function_name=f"orchestrator-{route.name}")
-        while attempts <= self.max_retries:
+        try:
+            event = load_json(record.body, what="event", max_bytes=EVENT_MAX_BYTES)
+        except JsonBoundsError as bounds:
+            # Lambda's runtime could not decode it either: no attempt, straight to the DLQ, as it is.
+            event, error = {}, bounds
+        undecodable = error is not None
+        while not undecodable and attempts <= self.max_retries:
             attempts += 1
             try:
                 handler = load_handler(route.handler)
@@ -167,7 +173,7 @@ class Dispatcher:
             error=None if error is None else f"{type(error).__name__}: {error}",
         )
         if error is not None:
-            self._dead_letter(event, context, error)
+            self._dead_letter(record.body, context, error)
         self.invocations.append(invocation)
         for listener in self.listeners:
             listener(invocation)
@@ -181,10 +187,10 @@ class Dispatcher:
             with contextlib.redirect_stdout(self.log_stream):
                 yield
 
-    def _dead_letter(self, event: dict[str, Any], context: LocalLambdaContext, error: BaseException) -> None:
+    def _dead_letter(self, body: str, context: LocalLambdaContext, error: BaseException) -> None:
         client("sqs").send_message(
             QueueUrl=self.routing.dlq_url,
-            MessageBody=json.dumps(event),
+            MessageBody=body,
             MessageAttributes={
                 "RequestID": {"DataType": "String", "StringValue": context.aws_request_id},
                 "ErrorCode": {"DataType": "Number", "StringValue": "200"},
@@ -192,6 +198,14 @@ class Dispatcher:
                 "FunctionName": {"DataType": "String", "StringValue": context.function_name},
             },
         )
+
+
+def _event_or_text(body: str) -> Any:
+    """A dead letter's event; a body that was never a valid event stays the text it is."""
+    try:
+        return load_json(body, what="event", max_bytes=EVENT_MAX_BYTES)
+    except JsonBoundsError:
+        return body
 
 
 def dead_letters(dlq_url: str, *, remove: bool = False) -> list[dict[str, Any]]:
@@ -210,7 +224,7 @@ def dead_letters(dlq_url: str, *, remove: bool = False) -> list[dict[str, Any]]:
             attributes = message.get("MessageAttributes", {})
             found.append(
                 {
-                    "event": json.loads(message["Body"]),
+                    "event": _event_or_text(message["Body"]),
                     "error": attributes.get("ErrorMessage", {}).get("StringValue", ""),
                     "function": attributes.get("FunctionName", {}).get("StringValue", ""),
                 }

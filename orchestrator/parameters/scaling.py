@@ -7,12 +7,13 @@ cpu is in ECS units and memory in MiB. min != max turns on CPU target-tracking a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+
+from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
 
 PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 DEFAULT_TARGET_CPU = 70.0
@@ -101,12 +102,11 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def parse_json(value: str, what: str) -> Any:
+    """A JSON parameter value, bounded in size (SSM's largest value) and depth."""
     try:
-        return json.loads(value)
-    except json.JSONDecodeError as error:
-        raise InvalidParameterError(
-            f"{what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from error
+        return load_json(value, what=what, max_bytes=SSM_VALUE_MAX_BYTES)
+    except JsonBoundsError as error:
+        raise InvalidParameterError(str(error)) from error
 
 
 def parse_scaling(value: str, known_processes: Iterable[str] | None = None) -> ScalingSpec:

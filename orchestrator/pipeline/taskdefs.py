@@ -18,7 +18,6 @@ with the execution role, so the orchestrator never reads a value. The command is
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.observability import logger
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig
@@ -67,9 +67,9 @@ def parse_scaling(text: str | None, where: str = "scaling") -> dict[str, Process
     if text is None or not text.strip():
         return {}
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RuntimeInputsError(f"{where}: not valid JSON: {error.msg} at line {error.lineno}") from error
+        data = load_json(text, what=where, max_bytes=SSM_VALUE_MAX_BYTES)
+    except JsonBoundsError as error:
+        raise RuntimeInputsError(str(error)) from error
     if not isinstance(data, dict):
         raise RuntimeInputsError(f"{where}: must be a JSON object of process type → {{cpu, memory, ...}}")
     sizes: dict[str, ProcessSize] = {}
