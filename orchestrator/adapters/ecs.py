@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
 
@@ -15,6 +17,7 @@ class ServiceInfo:
     status: str  # ACTIVE, DRAINING, INACTIVE
     desired_count: int
     primary_deployment_id: str | None
+    tags: dict[str, str] = field(default_factory=dict)  # who owns it (apppack:appName): pipeline/ownership.py
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,28 @@ def _service_info(service: dict[str, Any]) -> ServiceInfo:
         status=service.get("status", ""),
         desired_count=int(service.get("desiredCount", 0)),
         primary_deployment_id=primary["id"] if primary else None,
+        tags=_tags(service.get("tags")),
     )
+
+
+def _tags(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["key"]: t.get("value", "") for t in tags or [] if "key" in t}
 
 
 class Ecs:
     def register_task_definition(self, task_definition: dict[str, Any]) -> str:
         arn: str = client("ecs").register_task_definition(**task_definition)["taskDefinition"]["taskDefinitionArn"]
         return arn
+
+    def task_definition_tags(self, family: str) -> dict[str, str] | None:
+        """The tags of the family's latest revision; None when the family has never been registered."""
+        try:
+            response = client("ecs").describe_task_definition(taskDefinition=family, include=["TAGS"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ClientException":  # ECS: no such task definition
+                return None
+            raise
+        return _tags(response.get("tags"))
 
     def run_task(self, request: dict[str, Any]) -> RunTaskResult:
         response = client("ecs").run_task(**request)
@@ -52,7 +70,9 @@ class Ecs:
         """The services that exist (any status), by name. DescribeServices takes 10 names per call."""
         found: dict[str, ServiceInfo] = {}
         for start in range(0, len(names), 10):
-            response = client("ecs").describe_services(cluster=cluster, services=names[start : start + 10])
+            response = client("ecs").describe_services(
+                cluster=cluster, services=names[start : start + 10], include=["TAGS"]
+            )
             for service in response.get("services", []):
                 info = _service_info(service)
                 found[info.name] = info

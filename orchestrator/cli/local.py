@@ -108,10 +108,13 @@ def register(
     """Declare an app in the running emulator, as the AppStack would in AWS."""
     from orchestrator.local.apps import local_app, register_app
     from orchestrator.local.resources import find_network
+    from orchestrator.pipeline.names import app_name_error
     from orchestrator.settings import configure
 
     if kind not in ("app", "pipeline"):
         fail(f"--kind must be app or pipeline, not {kind!r}", 2)
+    if (invalid := app_name_error(name)) is not None:
+        fail(invalid, 2)
     network = find_network()
     if network is None:
         fail("no emulator networking found: is AWS_ENDPOINT_URL the emulator's (`orchestrator local up`)?", 1)

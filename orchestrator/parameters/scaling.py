@@ -7,15 +7,14 @@ cpu is in ECS units and memory in MiB. min != max turns on CPU target-tracking a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
+from orchestrator.pipeline.names import process_name_error
 
-PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 DEFAULT_TARGET_CPU = 70.0
 
 
@@ -77,8 +76,9 @@ class ScalingSpec(RootModel[dict[str, ProcessScaling]]):
     @model_validator(mode="after")
     def _names(self) -> ScalingSpec:
         for name in self.root:
-            if not PROCESS_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid process type name")
+            error = process_name_error(name)
+            if error is not None:
+                raise ValueError(error)
         return self
 
     def for_process(self, process: str) -> ProcessScaling | None:

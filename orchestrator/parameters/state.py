@@ -20,6 +20,7 @@ from typing import Any
 
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import ParameterKind, Target
+from orchestrator.stored_text import bounded_text
 
 STATE_PREFIX = "PARAMETERS#"
 
@@ -127,7 +128,7 @@ class ParameterStates:
                 return None
             current["error"] = {
                 "parameter": parameter,
-                "message": message,
+                "message": bounded_text(message),
                 "fingerprint": fingerprint,
                 "ticket": ticket.number,
                 "at": int(time.time()),

@@ -31,6 +31,7 @@ from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
     change_record,
     load_record,
@@ -195,6 +196,7 @@ def start_deploy(
         existing = deps.ecs.describe_services(
             ecs.cluster, [ref.ecs_name(p) for p in [*sorted(plan.processes), *removed]]
         )
+        check_services(ref, existing.values())  # before any action: another app's service is never touched
         for process in sorted(plan.processes):
             planned = plan.processes[process]
 
@@ -218,7 +220,7 @@ def start_deploy(
                 return {"service_arn": deps.ecs.update_service(ecs.cluster, name, desired_count=0).arn}
 
             claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
-    except ClientError as error:
+    except (ClientError, ForeignResourceError) as error:
         message = f"deploy failed: {error}"
         logger.error(message, extra={"app": app, "build_number": number})
         metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)

@@ -33,6 +33,7 @@ from orchestrator.pipeline.apppack_toml import split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.ownership import ForeignResourceError, check_family
 from orchestrator.settings import get_settings
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -244,6 +245,11 @@ def register_task_definitions(
         )  # fmt: skip
 
         def register(request: dict[str, Any] = request) -> dict[str, Any]:
+            family = str(request["family"])
+            try:
+                check_family(ref, family, deps.ecs.task_definition_tags(family))
+            except ForeignResourceError as error:
+                raise RuntimeInputsError(str(error)) from error
             return {"arn": deps.ecs.register_task_definition(request)}
 
         result, _ = claimed(deps.store, ref.name, scope, "register-task-definition", process, register)
