@@ -321,8 +321,9 @@ class OrchestratorStack(Stack):
                 resources=[self.artifacts_bucket.bucket_arn],
             ),
             iam.PolicyStatement(
-                sid="TaskDefinitions",  # RegisterTaskDefinition has no resource-level permissions
-                actions=["ecs:RegisterTaskDefinition"],
+                # Neither has resource-level permissions; Describe reads a family's owner tag (ownership check).
+                sid="TaskDefinitions",
+                actions=["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
                 resources=["*"],
             ),
             iam.PolicyStatement(
@@ -400,7 +401,7 @@ class OrchestratorStack(Stack):
             "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
             "orchestrator-*, target-tracking alarms of the cluster's services, and the non-secret parameters "
             "(scaling, scheduled-tasks, users of any app or pipeline, account/*); config/* is an explicit Deny. "
-            "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
+            "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, ecs:DescribeTaskDefinition, "
             "application-autoscaling, events:ListRules, ssm:DescribeParameters.",
             *resource_details(self, objects, tasks, alarms, rules, *parameters),
         )
