@@ -188,9 +188,14 @@ def restart(app: str, processes: list[str]) -> list[str]:
     """A new deployment of each service (same task definition): every task is replaced."""
     settings = app_settings(app)
     cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
-    restarted = []
-    for process in processes:
-        service = AppRef(app).ecs_name(process)
+    from orchestrator.adapters.ecs import Ecs
+    from orchestrator.pipeline.ownership import ForeignResourceError, check_services
+
+    services = [AppRef(app).ecs_name(process) for process in processes]
+    try:
+        check_services(AppRef(app), Ecs().describe_services(cluster, services).values())
+    except ForeignResourceError as error:
+        fail(str(error), 1)
+    for service in services:
         client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)
-        restarted.append(service)
-    return restarted
+    return services
