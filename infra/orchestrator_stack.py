@@ -322,8 +322,9 @@ class OrchestratorStack(Stack):
                 resources=[self.artifacts_bucket.bucket_arn],
             ),
             iam.PolicyStatement(
-                # None of these has resource-level permissions. List and Describe find a revision an
-                # earlier attempt registered (its idempotency token tag) instead of registering another.
+                # None of these has resource-level permissions. Describe reads a family's owner tag (the
+                # ownership check); List and Describe find a revision an earlier attempt registered (its
+                # idempotency token tag) instead of registering another.
                 sid="TaskDefinitions",
                 actions=["ecs:RegisterTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"],
                 resources=["*"],

@@ -55,11 +55,14 @@ Explainer = Callable[[dict[str, Any], Store], str]
 
 def _explain_codebuild(raw: dict[str, Any], store: Store) -> str:
     from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
-    from orchestrator.pipeline.builds import observe, resolve_app
+    from orchestrator.pipeline.builds import InvalidSourceVersionError, observe, resolve_app
 
     model = BuildStateChangeEvent if raw["detail-type"] == "CodeBuild Build State Change" else BuildPhaseChangeEvent
     obs = observe(model.model_validate(raw))
-    app = resolve_app(store, obs.project, obs.source_version)
+    try:
+        app = resolve_app(store, obs.project, obs.source_version)
+    except InvalidSourceVersionError as error:
+        return f"refused: {error}; nothing is recorded"
     if app is None:
         return f"not managed: CodeBuild project {obs.project!r} belongs to no app; acknowledged"
     number = obs.build_number if obs.build_number is not None else "(number from CodeBuild)"

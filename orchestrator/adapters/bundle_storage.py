@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
+from orchestrator.bounded_json import load_json
 from orchestrator.settings import get_settings
 
 SHA_META = "sha256"
@@ -104,7 +105,7 @@ class BundleStorage:
 
     def read_json(self, key: str, *, max_bytes: int = 1024 * 1024) -> Any | None:
         data = self.read(key, max_bytes=max_bytes)
-        return None if data is None else json.loads(data)
+        return None if data is None else load_json(data, what=key, max_bytes=max_bytes)
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from orchestrator.adapters.aws_errors import is_retryable, refusals_are_final
 from orchestrator.adapters.clients import client
@@ -25,6 +27,7 @@ class ServiceInfo:
     status: str  # ACTIVE, DRAINING, INACTIVE
     desired_count: int
     primary_deployment_id: str | None
+    tags: dict[str, str] = field(default_factory=dict)  # who owns it (apppack:appName): pipeline/ownership.py
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,17 @@ def _service_info(service: dict[str, Any]) -> ServiceInfo:
         status=service.get("status", ""),
         desired_count=int(service.get("desiredCount", 0)),
         primary_deployment_id=primary["id"] if primary else None,
+        tags=_tags(service.get("tags")),
     )
 
 
 def _with_token(request: dict[str, Any], token: str) -> dict[str, Any]:
     tags = [t for t in request.get("tags", []) if t.get("key") != TOKEN_TAG]
     return {**request, "tags": [*tags, {"key": TOKEN_TAG, "value": token}]}
+
+
+def _tags(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["key"]: t.get("value", "") for t in tags or [] if "key" in t}
 
 
 class Ecs:
@@ -87,6 +95,16 @@ class Ecs:
                     return str(arn)
         return None
 
+    def task_definition_tags(self, family: str) -> dict[str, str] | None:
+        """The tags of the family's latest revision; None when the family has never been registered."""
+        try:
+            response = client("ecs").describe_task_definition(taskDefinition=family, include=["TAGS"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ClientException":  # ECS: no such task definition
+                return None
+            raise
+        return _tags(response.get("tags"))
+
     def run_task(self, request: dict[str, Any]) -> RunTaskResult:
         with refusals_are_final():
             response = client("ecs").run_task(**request)
@@ -102,7 +120,9 @@ class Ecs:
         found: dict[str, ServiceInfo] = {}
         for start in range(0, len(names), 10):
             with refusals_are_final():
-                response = client("ecs").describe_services(cluster=cluster, services=names[start : start + 10])
+                response = client("ecs").describe_services(
+                    cluster=cluster, services=names[start : start + 10], include=["TAGS"]
+                )
             for service in response.get("services", []):
                 info = _service_info(service)
                 found[info.name] = info

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
+from orchestrator.bounded_json import JsonBoundsError, load_json
 
 WAITER_CONFIG = {"Delay": 1, "MaxAttempts": 300}
 
@@ -170,8 +171,8 @@ class LambdaFunctions:
         response = self._client.invoke(**kwargs)
         body = response["Payload"].read()
         try:
-            decoded: Any = json.loads(body) if body else None
-        except json.JSONDecodeError:
+            decoded: Any = load_json(body, what="function response") if body else None
+        except JsonBoundsError:
             decoded = body.decode("utf-8", "replace")
         return InvokeResult(
             status_code=int(response.get("StatusCode", 200)),

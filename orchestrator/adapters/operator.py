@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
+from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
@@ -137,9 +138,9 @@ def read_json_parameter(target: Target, kind: ParameterKind) -> Any:
         raise
     fix = f"fix it, or delete it with `aws ssm delete-parameter --name {name}`"
     try:
-        data = json.loads(value)
-    except json.JSONDecodeError as error:
-        fail(f"{name} is not valid JSON ({error.msg} at column {error.colno}); {fix}", 1)
+        data = load_json(value, what=name, max_bytes=SSM_VALUE_MAX_BYTES)
+    except JsonBoundsError as error:
+        fail(f"{error}; {fix}", 1)
     shape = _SHAPES.get(kind)
     if shape is not None and not isinstance(data, shape):
         fail(f"{name} must hold a JSON {'object' if shape is dict else 'list'}; {fix}", 1)
@@ -214,9 +215,14 @@ def restart(app: str, processes: list[str]) -> list[str]:
     """A new deployment of each service (same task definition): every task is replaced."""
     settings = app_settings(app)
     cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
-    restarted = []
-    for process in processes:
-        service = AppRef(app).ecs_name(process)
+    from orchestrator.adapters.ecs import Ecs
+    from orchestrator.pipeline.ownership import ForeignResourceError, check_services
+
+    services = [AppRef(app).ecs_name(process) for process in processes]
+    try:
+        check_services(AppRef(app), Ecs().describe_services(cluster, services).values())
+    except ForeignResourceError as error:
+        fail(str(error), 1)
+    for service in services:
         client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)
-        restarted.append(service)
-    return restarted
+    return services

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from orchestrator.adapters.bundle_storage import BundleStorage
 from orchestrator.adapters.lambda_functions import InvokeResult
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.bundles import naming
 from orchestrator.bundles.manifest import Manifest
 from orchestrator.bundles.routing import CallPathError, clean_call_path, route
@@ -92,9 +93,9 @@ def proxy_event(path: str, data: Any, *, method: str = "POST", stage: str = "def
 def _decode_body(body: Any) -> Any:
     if isinstance(body, str):
         try:
-            return json.loads(body)
-        except json.JSONDecodeError:
-            return body
+            return load_json(body, what="response body")
+        except JsonBoundsError:
+            return body  # not JSON (or out of bounds): shown as the text it is
     return body
 
 

@@ -43,6 +43,7 @@ from orchestrator.bundles.records import (
 from orchestrator.bundles.validation import Bundle
 from orchestrator.observability import logger
 from orchestrator.settings import get_settings
+from orchestrator.stored_text import bounded_text
 
 LEASE_SECONDS = 15 * 60
 _BOOKKEEPING = {VERSION_ATTR, "primary_id", "secondary_id"}
@@ -286,7 +287,7 @@ def deploy_bundle(
         def failed(current: VersionRecord | None) -> VersionRecord | None:
             base = current or VersionRecord(app_id=plan.app_id, version=plan.version, state=VersionState.FAILED)
             return base.model_copy(
-                update={"state": VersionState.FAILED, "step": step, "error": message, "updated_at": _now()}
+                update={"state": VersionState.FAILED, "step": step, "error": bounded_text(message), "updated_at": _now()}
             )
 
         _write_record(deps.store, plan, failed)

@@ -32,6 +32,7 @@ from orchestrator.bundles.records import (
 )
 from orchestrator.bundles.validation import MAX_BUNDLE_BYTES, ValidationReport, validate_bundle
 from orchestrator.observability import logger, metrics
+from orchestrator.stored_text import bounded_messages
 
 FINISHED = {UploadState.INVALID.value, UploadState.DEPLOYED.value, UploadState.GONE.value}
 
@@ -91,7 +92,8 @@ def _finish_upload(deps: BundleDeps, upload: UploadedObject, state: UploadState,
     def change(item: Item | None) -> Item | None:
         if item is None or item.get("sequencer") != upload.sequencer or item.get("version_id") != upload.version_id:
             return None  # a newer upload of this key took over the record
-        return {**item, **fields, "state": state.value, "updated_at": int(time.time())}
+        bounded = {**fields, "errors": bounded_messages(fields["errors"])} if "errors" in fields else fields
+        return {**item, **bounded, "state": state.value, "updated_at": int(time.time())}
 
     deps.store.update(UPLOADS_PK, upload_sk(upload.key), change)
 
@@ -100,7 +102,8 @@ def _record_rejection(deps: BundleDeps, report: ValidationReport, upload: Upload
     """When the bad bundle names an app version we know, its record shows the rejection too (state unchanged)."""
     if not report.app_id or not report.version:
         return
-    rejection = {"key": upload.key, "version_id": upload.version_id, "errors": [str(p) for p in report.problems]}
+    rejection = {"key": upload.key, "version_id": upload.version_id,
+                 "errors": bounded_messages(str(p) for p in report.problems)}  # fmt: skip
 
     def change(item: Item | None) -> Item | None:
         if item is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import posixpath
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -20,8 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.bundles import naming
-from orchestrator.bundles.manifest import Manifest
+from orchestrator.bundles.manifest import APP_ID_PATTERN, VERSION_PATTERN, Manifest
 from orchestrator.bundles.routing import prefix_warnings
 
 MiB = 1024 * 1024
@@ -257,6 +258,10 @@ def _manifest_problems(report: ValidationReport, error: ValidationError) -> None
         report.add(MANIFEST_NAME, f"manifest.{loc}", problem["msg"])
 
 
+def _matching(value: Any, pattern: str) -> str | None:
+    return value if isinstance(value, str) and re.match(pattern, value) else None
+
+
 def _raw_functions(raw: Any) -> list[dict[str, Any]]:
     """The manifest's function entries, read leniently so zip checks run even when the manifest is invalid."""
     if not isinstance(raw, dict) or not isinstance(raw.get("aws_lambda"), dict):
@@ -310,16 +315,19 @@ def validate_bundle(data: bytes, source: str = "bundle.zip") -> ValidationReport
             report.add(MANIFEST_NAME, "manifest.missing", "the bundle has no manifest.json at its root")
         else:
             try:
-                raw = json.loads(read_capped(archive, info, MAX_MANIFEST_BYTES))
+                raw = load_json(
+                    read_capped(archive, info, MAX_MANIFEST_BYTES), what=MANIFEST_NAME, max_bytes=MAX_MANIFEST_BYTES
+                )
             except EntryTooLargeError:
                 report.add(MANIFEST_NAME, "manifest.size", f"larger than {MAX_MANIFEST_BYTES} bytes")
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                report.add(MANIFEST_NAME, "manifest.json", f"not valid JSON: {error}")
+            except JsonBoundsError as error:
+                report.add(MANIFEST_NAME, "manifest.json", str(error).removeprefix(f"{MANIFEST_NAME} "))
             if raw is not None and not isinstance(raw, dict):
                 report.add(MANIFEST_NAME, "manifest.json", "must be a JSON object")
             elif raw is not None:
-                report.app_id = raw.get("app_id") if isinstance(raw.get("app_id"), str) else None
-                report.version = raw.get("version") if isinstance(raw.get("version"), str) else None
+                # Only well-formed ids: they become keys (BUNDLE#<app_id>, VERSION#<version>) of the rejection.
+                report.app_id = _matching(raw.get("app_id"), APP_ID_PATTERN)
+                report.version = _matching(raw.get("version"), VERSION_PATTERN)
                 try:
                     manifest = Manifest.model_validate(raw)
                 except ValidationError as error:

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.cli.output import JsonOption, console, emit, errors, fail, plain, warn
 
 app = typer.Typer(help="Function-app bundles (Mattermost Apps style) on Lambda.", no_args_is_help=True)
@@ -207,9 +208,9 @@ def call(
     except CallPathError as error:
         fail(str(error), 2)
     try:
-        body = json.loads(data) if data is not None else None
-    except json.JSONDecodeError as error:
-        fail(f"--data is not valid JSON: {error.msg} at column {error.colno}", 2)
+        body = load_json(data, what="--data") if data is not None else None
+    except JsonBoundsError as error:
+        fail(str(error), 2)
     invoker: Invoker = local_invoker_if_emulated() or LambdaFunctions()
     try:
         result = call_app(app_id, version, path, body, invoker=invoker)

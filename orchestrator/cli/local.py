@@ -130,12 +130,15 @@ def register(
     from orchestrator.local.resources import find_network
     from orchestrator.pipeline import keys
     from orchestrator.pipeline.app_registry import RESERVED_APP_NAMES
+    from orchestrator.pipeline.names import app_name_error
     from orchestrator.settings import configure
 
     if kind not in ("app", "pipeline"):
         fail(f"--kind must be app or pipeline, not {kind!r}", 2)
     if not APP_NAME.match(name):
         fail(f"{name!r} is not an app name (lowercase letters, digits and -, 2-41 characters, a letter first)", 2)
+    if (invalid := app_name_error(name)) is not None:
+        fail(invalid, 2)
     if name in RESERVED_APP_NAMES:
         fail(f"app name {name!r} is reserved (it is a path segment of the SSM layout)", 2)
     use_emulator(state_dir)

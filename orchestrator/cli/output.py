@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from orchestrator.bounded_json import MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.errors import UserError
 
 console = Console()
@@ -74,10 +75,10 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 def read_json_file(path: Path) -> Any:
     """A JSON file's content; a one-line error (exit 2) when it cannot be read or is not JSON."""
     try:
-        return json.loads(path.read_bytes())
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # never more than the bound into memory
+        return load_json(data, what=str(path))
     except OSError as error:
         fail(f"{path}: cannot read: {error.strerror}", 2)
-    except json.JSONDecodeError as error:
-        fail(f"{path}: not valid JSON: {error.msg} at line {error.lineno}", 2)
-    except UnicodeDecodeError as error:
-        fail(f"{path}: not valid JSON: not UTF-8 text ({error.reason} at byte {error.start})", 2)
+    except JsonBoundsError as error:
+        fail(str(error), 2)

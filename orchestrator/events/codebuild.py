@@ -47,8 +47,31 @@ class PhaseStatus(StrEnum):
     CLIENT_ERROR = "CLIENT_ERROR"
 
 
+class CodeBuildPhaseType(StrEnum):
+    """CodeBuild's phase names (API reference, BuildPhase.phaseType). Any other value, the empty string
+    included, makes the event malformed: phase types become map keys of the build record."""
+
+    SUBMITTED = "SUBMITTED"
+    QUEUED = "QUEUED"
+    PROVISIONING = "PROVISIONING"
+    DOWNLOAD_SOURCE = "DOWNLOAD_SOURCE"
+    INSTALL = "INSTALL"
+    PRE_BUILD = "PRE_BUILD"
+    BUILD = "BUILD"
+    POST_BUILD = "POST_BUILD"
+    UPLOAD_ARTIFACTS = "UPLOAD_ARTIFACTS"
+    FINALIZING = "FINALIZING"
+    COMPLETED = "COMPLETED"
+
+
+# Bounds on the identifiers an event carries (CodeBuild's own limits, with room): they become keys and
+# stored strings, so a longer one is a malformed event rather than an oversized record.
+MAX_NAME = 255
+MAX_ID = 2048
+
+
 class CodeBuildPhase(AwsModel):
-    phase_type: str = Field(alias="phase-type")
+    phase_type: CodeBuildPhaseType = Field(alias="phase-type")
     phase_status: PhaseStatus | None = Field(default=None, alias="phase-status")
     start_time: CodeBuildTime | None = Field(default=None, alias="start-time")
     end_time: CodeBuildTime | None = Field(default=None, alias="end-time")
@@ -76,8 +99,8 @@ class CodeBuildEnvironment(AwsModel):
 class AdditionalInformation(AwsModel):
     build_number: int | None = Field(default=None, alias="build-number")
     build_start_time: CodeBuildTime | None = Field(default=None, alias="build-start-time")
-    resolved_source_version: str | None = Field(default=None, alias="resolved-source-version")
-    source_version: str | None = Field(default=None, alias="source-version")
+    resolved_source_version: str | None = Field(default=None, alias="resolved-source-version", max_length=MAX_NAME)
+    source_version: str | None = Field(default=None, alias="source-version", max_length=MAX_ID)
     initiator: str | None = None
     logs: CodeBuildLogs | None = None
     environment: CodeBuildEnvironment | None = None
@@ -86,8 +109,8 @@ class AdditionalInformation(AwsModel):
 
 class BuildStateDetail(AwsModel):
     build_status: BuildStatus = Field(alias="build-status")
-    project_name: str = Field(alias="project-name", min_length=1)
-    build_id: str = Field(alias="build-id", min_length=1)
+    project_name: str = Field(alias="project-name", min_length=1, max_length=MAX_NAME)
+    build_id: str = Field(alias="build-id", min_length=1, max_length=MAX_ID)
     current_phase: str | None = Field(default=None, alias="current-phase")
     version: str = "1"
     additional_information: AdditionalInformation = Field(
@@ -96,13 +119,13 @@ class BuildStateDetail(AwsModel):
 
 
 class BuildPhaseDetail(AwsModel):
-    completed_phase: str = Field(alias="completed-phase", min_length=1)
+    completed_phase: CodeBuildPhaseType = Field(alias="completed-phase")
     completed_phase_status: PhaseStatus = Field(alias="completed-phase-status")
     completed_phase_duration_seconds: int | None = Field(default=None, alias="completed-phase-duration-seconds")
     completed_phase_start: CodeBuildTime | None = Field(default=None, alias="completed-phase-start")
     completed_phase_end: CodeBuildTime | None = Field(default=None, alias="completed-phase-end")
-    project_name: str = Field(alias="project-name", min_length=1)
-    build_id: str = Field(alias="build-id", min_length=1)
+    project_name: str = Field(alias="project-name", min_length=1, max_length=MAX_NAME)
+    build_id: str = Field(alias="build-id", min_length=1, max_length=MAX_ID)
     version: str = "1"
     additional_information: AdditionalInformation = Field(
         default_factory=AdditionalInformation, alias="additional-information"

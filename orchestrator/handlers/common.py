@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
 from orchestrator.adapters.idempotency import persistence_layer, reset_persistence_layer
+from orchestrator.bounded_json import JsonBoundsError, check_json_bounds
 from orchestrator.events.matching import matches
 from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.invocation import handling
@@ -52,6 +53,13 @@ def handle(
     context: Any = None,
 ) -> Response:
     route = route_for(handler_path)
+    try:
+        # Before anything walks or serializes it (matching, pydantic, the idempotency hash): no RecursionError.
+        check_json_bounds(event, what="event")
+    except JsonBoundsError as error:
+        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
+        logger.error(f"malformed event: {error}")
+        raise MalformedEventError(str(error)) from error
     if not isinstance(event, dict) or not matches(route.pattern, event):
         logger.debug("event not for this handler; acknowledged", extra={"route": route.name})
         return {"status": "ignored", "reason": "no rule of this handler matches the event"}

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from orchestrator.bounded_json import JsonBoundsError, load_json
+
 STATE_FILE = "state.json"
 STEP_SECONDS = 0.5  # between steps while nothing happens (events from outside are picked up this fast)
 BUSY_STEP_SECONDS = 0.05  # while a simulated build, task or deployment is under way
@@ -29,8 +31,8 @@ def state_path(state_dir: Path) -> Path:
 
 def read_state(state_dir: Path) -> dict[str, Any] | None:
     try:
-        data: dict[str, Any] = json.loads(state_path(state_dir).read_text())
-    except (OSError, json.JSONDecodeError):
+        data: dict[str, Any] = load_json(state_path(state_dir).read_bytes(), what="emulator state")
+    except (OSError, JsonBoundsError):
         return None
     return data
 

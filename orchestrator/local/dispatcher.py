@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
+from orchestrator.bounded_json import JsonBoundsError, load_json
 from orchestrator.events.patterns import EventRoute
 from orchestrator.local.faults import in_handler
 from orchestrator.local.resources import RouteQueue, Routing
@@ -35,6 +35,7 @@ Handler = Callable[[dict[str, Any], Any], Any]
 # How a route's handler is run: in this process by default; tests/reality runs it on the pinned Lambda
 # environment in a python3.12 subprocess instead. Raises what the handler raised.
 Invoker = Callable[[EventRoute, dict[str, Any], "LocalLambdaContext"], Any]
+EVENT_MAX_BYTES = 256 * 1024  # EventBridge's largest event
 
 
 @dataclass
@@ -88,6 +89,7 @@ def load_handler(path: str) -> Handler:
 class _PendingRetry:
     due: int
     queue: RouteQueue
+    body: str
     event: dict[str, Any]
     context: LocalLambdaContext
     attempts: int
@@ -141,7 +143,7 @@ class Dispatcher:
         due = [r for r in self._retries if r.due <= now]
         self._retries = [r for r in self._retries if r.due > now]
         for retry in due:
-            self._attempt(retry.queue, retry.event, retry.context, retry.attempts)
+            self._attempt(retry.queue, retry.body, retry.event, retry.context, retry.attempts)
         return len(due)
 
     def _poll_queue(self, queue: RouteQueue) -> int:
@@ -184,17 +186,25 @@ class Dispatcher:
         }
 
     def _deliver(self, queue: RouteQueue, record: SQSRecord) -> None:
-        event = json.loads(record.body)
         context = LocalLambdaContext(function_name=f"orchestrator-{queue.route.name}")
-        self._attempt(queue, event, context, 0)
+        try:
+            event = load_json(record.body, what="event", max_bytes=EVENT_MAX_BYTES)
+        except JsonBoundsError as bounds:
+            # Lambda's runtime could not decode it either: no attempt, straight to the DLQ, as it is.
+            self._attempt(queue, record.body, {}, context, 0, undecodable=bounds)
+            return
+        self._attempt(queue, record.body, event, context, 0)
 
-    def _attempt(self, queue: RouteQueue, event: dict[str, Any], context: LocalLambdaContext, made: int) -> None:
+    def _attempt(
+        self, queue: RouteQueue, body: str, event: dict[str, Any], context: LocalLambdaContext, made: int,
+        *, undecodable: BaseException | None = None,
+    ) -> None:  # fmt: skip
         """Attempt number `made + 1` of one asynchronous invocation (the same request id on every attempt)."""
         route = queue.route
         attempts = made
-        error: BaseException | None = None
+        error: BaseException | None = undecodable
         response: Any = None
-        while attempts <= self.max_retries:
+        while undecodable is None and attempts <= self.max_retries:
             attempts += 1
             try:
                 with in_handler():
@@ -203,7 +213,7 @@ class Dispatcher:
                 error = caught
                 if self.clock is not None and attempts <= self.max_retries:
                     delay = self.retry_after_ticks[min(attempts - 1, len(self.retry_after_ticks) - 1)]
-                    self._retries.append(_PendingRetry(self.clock() + delay, queue, event, context, attempts))
+                    self._retries.append(_PendingRetry(self.clock() + delay, queue, body, event, context, attempts))
                     return
                 continue
             error = None
@@ -219,7 +229,7 @@ class Dispatcher:
             error=None if error is None else f"{type(error).__name__}: {error}",
         )
         if error is not None:
-            self._dead_letter(event, context, error)
+            self._dead_letter(body, context, error)
         self.invocations.append(invocation)
         for listener in self.listeners:
             listener(invocation)
@@ -238,10 +248,10 @@ class Dispatcher:
             with contextlib.redirect_stdout(self.log_stream):
                 yield
 
-    def _dead_letter(self, event: dict[str, Any], context: LocalLambdaContext, error: BaseException) -> None:
+    def _dead_letter(self, body: str, context: LocalLambdaContext, error: BaseException) -> None:
         client("sqs").send_message(
             QueueUrl=self.routing.dlq_url,
-            MessageBody=json.dumps(event),
+            MessageBody=body,
             MessageAttributes={
                 "RequestID": {"DataType": "String", "StringValue": context.aws_request_id},
                 "ErrorCode": {"DataType": "Number", "StringValue": "200"},
@@ -249,6 +259,14 @@ class Dispatcher:
                 "FunctionName": {"DataType": "String", "StringValue": context.function_name},
             },
         )
+
+
+def _event_or_text(body: str) -> Any:
+    """A dead letter's event; a body that was never a valid event stays the text it is."""
+    try:
+        return load_json(body, what="event", max_bytes=EVENT_MAX_BYTES)
+    except JsonBoundsError:
+        return body
 
 
 def dead_letters(dlq_url: str, *, remove: bool = False) -> list[dict[str, Any]]:
@@ -267,7 +285,7 @@ def dead_letters(dlq_url: str, *, remove: bool = False) -> list[dict[str, Any]]:
             attributes = message.get("MessageAttributes", {})
             found.append(
                 {
-                    "event": json.loads(message["Body"]),
+                    "event": _event_or_text(message["Body"]),
                     "error": attributes.get("ErrorMessage", {}).get("StringValue", ""),
                     "function": attributes.get("FunctionName", {}).get("StringValue", ""),
                 }

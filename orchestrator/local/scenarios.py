@@ -32,7 +32,8 @@ from orchestrator.local.behaviour import Behaviour, BuildBehaviour, CodeBuildPha
 from orchestrator.local.emulator import Emulator
 from orchestrator.local.simulate import AppSource, _build_from_image, _tags
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, AppKind
+from orchestrator.pipeline.app_registry import AppKind
+from orchestrator.pipeline.names import APP_NAME_PATTERN
 from orchestrator.settings import get_settings
 
 PhaseExpectation = Literal["started", "succeeded", "failed", "absent"]

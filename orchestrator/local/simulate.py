@@ -33,7 +33,7 @@ from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.ssm_events import parameter_store_change
-from orchestrator.pipeline.builds import resolve_app
+from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
 
 SECONDS_PER_TICK = 5
@@ -152,7 +152,10 @@ class CodeBuildSimulator:
         self.numbers[project] = number
         source_version = str(build.get("sourceVersion") or "main")
         commit = source_version if re.fullmatch(r"[0-9a-f]{40}", source_version) else f"{number:040x}"
-        app = resolve_app(Store(), project, source_version) or owner
+        try:
+            app = resolve_app(Store(), project, source_version) or owner
+        except InvalidSourceVersionError:
+            app = owner  # the events still go out; the handler refuses them, as it would in AWS
         behaviour = self.behaviour.build(number)
         events = codebuild_build_events(
             project=project,

@@ -46,7 +46,8 @@ from orchestrator.parameters.schedules import (
     sync_rules,
 )
 from orchestrator.parameters.state import ParameterStates, Ticket
-from orchestrator.pipeline.taskdefs import ENV_NAME
+from orchestrator.pipeline.ownership import ForeignResourceError
+from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.settings import get_settings
 
 ABSENT = "absent"
@@ -107,6 +108,11 @@ def _reject(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, parameter: s
     return _outcome(ref, ticket.target, "rejected", message)
 
 
+def _unchanged(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef, fingerprint: str) -> ParameterOutcome:
+    deps.states.clear_stale_error(ticket, fingerprint)  # e.g. the rejected value was deleted
+    return _outcome(ref, ticket.target, "unchanged", "already applied")
+
+
 def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterOutcome:
     message = "a deploy is in progress; the change is applied when the deploy ends"
     deps.states.mark_deferred(ticket, message)
@@ -146,7 +152,7 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     ticket = deps.states.take_ticket(target, ref.kind)
     value, fingerprint, _ = _value_of(deps, [ref.name])
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         emails = parse_access_list(_text(value, ref.name), str(ref.kind)) if value is not None else []
     except InvalidParameterError as error:
@@ -189,7 +195,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     known = ctx.process_names if ctx.deployed else None
     fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         spec = parse_scaling(_text(value, source), known) if value is not None else ScalingSpec({})
     except InvalidParameterError as error:
@@ -208,12 +214,15 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
         p for p, s in sizes.items() if (s.cpu, s.memory) != (running.processes[p].cpu, running.processes[p].memory)
     ]
     revisions: dict[str, str] = {}
-    if resized:
-        revisions = deps.roll.register(
-            ctx, running, scope=scope_for("scaling", f"{target.key}|{fingerprint}"),
-            secrets=applied_config_secrets(ctx.target, deps), sizes=sizes, processes=resized,
-        )  # fmt: skip
-    result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=sizes)
+    try:
+        if resized:
+            revisions = deps.roll.register(
+                ctx, running, scope=scope_for("scaling", f"{target.key}|{fingerprint}"),
+                secrets=applied_config_secrets(ctx.target, deps), sizes=sizes, processes=resized,
+            )  # fmt: skip
+        result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=sizes)
+    except (ForeignResourceError, RuntimeInputsError) as error:  # another app's service or family
+        return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if revisions:
         _repoint_schedules(ctx, deps)
     deps.states.record_applied(ticket, source, fingerprint, desired)
@@ -283,7 +292,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     ticket = deps.states.take_ticket(target, ParameterKind.CONFIG)
     secrets, fingerprint = config_secrets(target, deps)
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     if not deps.states.is_newest(ticket):
         return _outcome(ref, target, "superseded", "a newer config change is being applied")
     desired = {"variables": sorted(secrets), "secrets": secrets}
@@ -297,10 +306,13 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         p: ProcessScaling(cpu=n.cpu, memory=n.memory, min_processes=1, max_processes=1)
         for p, n in running.processes.items()
     }
-    revisions = deps.roll.register(
-        ctx, running, scope=scope_for("config", f"{target.key}|{fingerprint}"), secrets=secrets, sizes=sizes
-    )
-    result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=None)
+    try:
+        revisions = deps.roll.register(
+            ctx, running, scope=scope_for("config", f"{target.key}|{fingerprint}"), secrets=secrets, sizes=sizes
+        )
+        result = deps.roll.apply(ctx, running, task_definitions=revisions, sizes=None)
+    except (ForeignResourceError, RuntimeInputsError) as error:  # another app's service or family
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     _repoint_schedules(ctx, deps)
     deps.states.record_applied(ticket, ref.name, fingerprint, desired)
     return _outcome(ref, target, "applied", f"{len(secrets)} config variable(s)", result.changes())
@@ -327,6 +339,9 @@ def task_template(ctx: AppContext, running: RunningApp | None, deps: ParameterDe
     arn = running.processes[process].task_definition
     if arn is None:
         return None
+    family = arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+    if family != ctx.ref.ecs_name(process):  # the record names another app's family: never a rule target
+        raise ForeignResourceError(f"task definition {arn} is not of {ctx.ref.ecs_name(process)}; rules not touched")
     return TaskTemplate(
         app=ctx.target.key,
         cluster_arn=cluster_arn_from(arn, ctx.ecs.cluster),
@@ -341,12 +356,12 @@ def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
     if ctx.target.kind != "app":
         return []
     tasks = applied_tasks(deps.states, ctx.target)
-    result = sync_rules(
-        deps.scheduling,
-        ctx.target.key,
-        plan_rules(ctx.target.key, tasks),
-        task_template(ctx, deps.roll.running(ctx), deps),
-    )
+    try:
+        template = task_template(ctx, deps.roll.running(ctx), deps)
+    except ForeignResourceError as error:
+        logger.error("scheduled tasks not re-pointed", extra={"target": ctx.target.key, "error": str(error)})
+        return [str(error)]
+    result = sync_rules(deps.scheduling, ctx.target.key, plan_rules(ctx.target.key, tasks), template)
     return [result.describe()]
 
 
@@ -357,16 +372,20 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     refused = scheduled_tasks_refused(target)
     if refused is not None:
         if value is None:
+            deps.states.clear_stale_error(ticket, fingerprint)
             return _outcome(ref, target, "ignored", f"deleted; {refused}")
         return _reject(deps, ticket, ref, ref.name, fingerprint, f"{refused}; remove {ref.name}")
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
     running = deps.roll.running(ctx)
-    template = task_template(ctx, running, deps)
+    try:
+        template = task_template(ctx, running, deps)
+    except ForeignResourceError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     fingerprint = f"{fingerprint}|td={template.task_definition_arn if template else None}"
     if fingerprint == ticket.applied_fingerprint:
-        return _outcome(ref, target, "unchanged", "already applied")
+        return _unchanged(deps, ticket, ref, fingerprint)
     try:
         tasks = parse_scheduled_tasks(_text(value, ref.name)) if value is not None else []
     except InvalidParameterError as error:

@@ -27,6 +27,7 @@ from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.context import AppContext
 from orchestrator.parameters.scaling import ProcessScaling
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.ownership import check_services
 from orchestrator.pipeline.taskdefs import ProcessSize, RuntimeInputs, register_task_definitions
 
 ROLLOUT_SK = "PARAMETERS#rollout"
@@ -176,6 +177,7 @@ class Rollout:
         result = RolloutResult(registered=dict(task_definitions))
         # One DescribeServices tells both which services exist and their current desired counts.
         found = self.ecs.describe_services(ctx.ecs.cluster, [p.service for p in running.processes.values()])
+        check_services(ctx.ref, found.values())  # before any UpdateService or autoscaling change
         current = {name: info for name, info in found.items() if info.status == "ACTIVE"}
         existing = set(current)
         for process, now in sorted(running.processes.items()):

@@ -7,14 +7,14 @@ cpu is in ECS units and memory in MiB. min != max turns on CPU target-tracking a
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
-PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
+from orchestrator.pipeline.names import process_name_error
+
 DEFAULT_TARGET_CPU = 70.0
 
 
@@ -80,8 +80,9 @@ class ScalingSpec(RootModel[dict[str, ProcessScaling]]):
     @model_validator(mode="after")
     def _names(self) -> ScalingSpec:
         for name in self.root:
-            if not PROCESS_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid process type name")
+            error = process_name_error(name)
+            if error is not None:
+                raise ValueError(error)
         return self
 
     def for_process(self, process: str) -> ProcessScaling | None:
@@ -105,12 +106,11 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def parse_json(value: str, what: str) -> Any:
+    """A JSON parameter value, bounded in size (SSM's largest value) and depth."""
     try:
-        return json.loads(value)
-    except json.JSONDecodeError as error:
-        raise InvalidParameterError(
-            f"{what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from error
+        return load_json(value, what=what, max_bytes=SSM_VALUE_MAX_BYTES)
+    except JsonBoundsError as error:
+        raise InvalidParameterError(str(error)) from error
 
 
 def parse_scaling(value: str, known_processes: Iterable[str] | None = None) -> ScalingSpec:

@@ -20,6 +20,7 @@ from typing import Any
 
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import ParameterKind, Target
+from orchestrator.stored_text import bounded_text
 
 STATE_PREFIX = "PARAMETERS#"
 
@@ -127,11 +128,28 @@ class ParameterStates:
                 return None
             current["error"] = {
                 "parameter": parameter,
-                "message": message,
+                "message": bounded_text(message),
                 "fingerprint": fingerprint,
                 "ticket": ticket.number,
                 "at": int(time.time()),
             }
+            return current
+
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+
+    def clear_stale_error(self, ticket: Ticket, fingerprint: str) -> None:
+        """The parameter's current value (at `fingerprint`, e.g. deleted) is not the one that was rejected:
+        the error no longer describes anything, so it goes. A newer ticket's error is kept."""
+        error = (ticket.before or {}).get("error")
+        if not error or str(error.get("fingerprint")) == fingerprint:
+            return
+
+        def change(item: Item | None) -> Item | None:
+            current = dict(item or {})
+            stored = current.get("error") or {}
+            if not stored or int(stored.get("ticket", 0)) > ticket.number or stored.get("fingerprint") == fingerprint:
+                return None
+            current.pop("error")
             return current
 
         self.store.update(ticket.target.pk, state_sk(ticket.kind), change)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.names import APP_NAME_PATTERN, app_name_error
 
 AppKind = Literal["app", "pipeline"]
-APP_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,40}$"
 # App names that would collide with a path segment the IAM policies give a meaning to (the stacks and
 # `local register` both refuse them).
 RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
@@ -45,6 +45,14 @@ class AppDeclaration(BaseModel):
     codebuild_project: str
     ecr_repository: str
     ecs: EcsConfig
+
+    @field_validator("name")
+    @classmethod
+    def _unambiguous(cls, name: str) -> str:
+        error = app_name_error(name)
+        if error is not None:
+            raise ValueError(error)
+        return name
 
     def service_name(self, process: str) -> str:
         return f"{self.name}-{process}"

@@ -13,14 +13,14 @@ into an argument vector; ECS runs them without a shell.
 
 from __future__ import annotations
 
-import re
 import shlex
 import tomllib
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from orchestrator.pipeline.names import process_name_error
+
 APPPACK_TOML = "apppack.toml"
-PROCESS_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,30}$"
 
 
 class AppPackTomlError(ValueError):
@@ -84,8 +84,9 @@ class AppPackToml(_Table):
     @classmethod
     def _names(cls, value: dict[str, ServiceSpec]) -> dict[str, ServiceSpec]:
         for name in value:
-            if not re.match(PROCESS_NAME_PATTERN, name):
-                raise ValueError(f"{name!r} is not a valid process type (lowercase letters, digits, - and _)")
+            error = process_name_error(name)
+            if error is not None:
+                raise ValueError(error)
         return value
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from orchestrator.adapters.artifacts import Artifacts, artifact_key
 from orchestrator.adapters.codebuild import CodeBuild
@@ -14,10 +17,11 @@ from orchestrator.events.codebuild import (
     BuildStateChangeEvent,
     CodeBuildPhase,
 )
-from orchestrator.observability import logger
+from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
 from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
+from orchestrator.stored_text import bounded_text
 
 SUMMARY_NAME = "build-summary.json"
 
@@ -81,7 +85,7 @@ def _logs_pointer(info: AdditionalInformation) -> str:
 
 def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObservation:
     info = event.detail.additional_information
-    phases = {p.phase_type: _phase_record(p) for p in info.phases if p.phase_type != "COMPLETED"}
+    phases = {p.phase_type.value: _phase_record(p) for p in info.phases if p.phase_type != "COMPLETED"}
     status: str | None = None
     if isinstance(event, BuildPhaseChangeEvent):
         detail = event.detail
@@ -92,8 +96,8 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
                 end=_unix(detail.completed_phase_end),
                 duration=detail.completed_phase_duration_seconds,
             )
-            known = phases.get(detail.completed_phase)
-            phases[detail.completed_phase] = known.merge(completed) if known else completed
+            known = phases.get(detail.completed_phase.value)
+            phases[detail.completed_phase.value] = known.merge(completed) if known else completed
     else:
         status = event.detail.build_status.value
     return BuildObservation(
@@ -137,14 +141,37 @@ def merge_observation(current: BuildRecord | None, app: str, number: int, obs: B
     return record.model_copy(update=update)
 
 
+REVIEW_APP_SOURCE = re.compile(r"pr/([1-9][0-9]{0,9})")
+
+
+class InvalidSourceVersionError(ValueError):
+    """A pipeline build's `pr/...` source version does not name a pull request: `pr/<N>`, N > 0."""
+
+
+def review_app_number(source_version: str | None) -> str | None:
+    """N of a `pr/<N>` source version; None for other refs. It becomes a key (`APP#<pipeline>:<N>`), so
+    anything else under `pr/` is refused rather than stored."""
+    if not source_version or not source_version.startswith("pr/"):
+        return None
+    found = REVIEW_APP_SOURCE.fullmatch(source_version)
+    if found is None:
+        raise InvalidSourceVersionError(
+            f"source version {bounded_text(source_version, 100)!r} is not pr/<N> with N a positive integer"
+        )
+    return found.group(1)
+
+
 def resolve_app(store: Store, project: str, source_version: str | None) -> str | None:
-    """The app that owns `project`, via its lookup item. Pipelines build review apps from `pr/<N>`."""
+    """The app that owns `project`, via its lookup item. Pipelines build review apps from `pr/<N>`.
+    Raises InvalidSourceVersionError for a pipeline build of a malformed `pr/...` ref."""
     lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
     if lookup is None:
         return None
     app = str(lookup["app"])
-    if lookup.get("kind") == "pipeline" and source_version and source_version.startswith("pr/"):
-        return f"{app}:{source_version.removeprefix('pr/')}"
+    if lookup.get("kind") == "pipeline":
+        pr = review_app_number(source_version)
+        if pr is not None:
+            return f"{app}:{pr}"
     return app
 
 
@@ -153,7 +180,13 @@ def record_build_event(
 ) -> BuildOutcome:
     deps = deps or BuildDeps()
     obs = observe(event)
-    app = resolve_app(deps.store, obs.project, obs.source_version)
+    try:
+        app = resolve_app(deps.store, obs.project, obs.source_version)
+    except InvalidSourceVersionError as error:
+        # Nothing to record it on: the build's app is unknown. The log and the metric say why.
+        metrics.add_metric(name="InvalidInput", unit=MetricUnit.Count, value=1)
+        logger.error("build event refused; nothing recorded", extra={"project": obs.project, "error": str(error)})
+        return BuildOutcome(action=f"refused: {error}")
     if app is None:
         logger.debug("CodeBuild project not managed; acknowledged", extra={"project": obs.project})
         return BuildOutcome(action="not managed")

@@ -38,6 +38,7 @@ from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
     change_record,
     load_record,
@@ -218,6 +219,7 @@ def start_deploy(
         existing = deps.ecs.describe_services(
             ecs.cluster, [ref.ecs_name(p) for p in [*sorted(plan.processes), *removed]]
         )
+        check_services(ref, existing.values())  # before any action: another app's service is never touched
         for process in sorted(plan.processes):
             planned = plan.processes[process]
 
@@ -241,7 +243,7 @@ def start_deploy(
                 return {"service_arn": deps.ecs.update_service(ecs.cluster, name, desired_count=0).arn}
 
             claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
-    except RequestRefusedError as error:  # final; a retryable error is raised for Lambda to retry
+    except (RequestRefusedError, ForeignResourceError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.stored_text import BoundedMessages, BoundedText, OptionalBoundedText
+
 
 class PhaseState(StrEnum):
     STARTED = "started"
@@ -42,11 +44,11 @@ class Phase(RecordModel):
     """One phase of the AppPack build record."""
 
     arns: list[str] = Field(default_factory=list)
-    logs: str = ""
+    logs: BoundedText = ""
     start: int | None = None
     end: int | None = None
     state: PhaseState | None = None
-    error: str | None = None
+    error: OptionalBoundedText = None
 
     def merge(self, other: Phase) -> Phase:
         state = newer_state(self.state, other.state)
@@ -120,7 +122,7 @@ class TaskOutcome(RecordModel):
 
     task_arn: str
     exit_code: int | None = None
-    stopped_reason: str | None = None
+    stopped_reason: OptionalBoundedText = None
     stop_code: str | None = None
 
 
@@ -135,7 +137,7 @@ class ServiceDeployment(RecordModel):
     deployment_id: str = ""
     action: str = ""  # "created", "updated" or "scaled to zero"
     state: str = "IN_PROGRESS"
-    reasons: list[str] = Field(default_factory=list)
+    reasons: BoundedMessages = Field(default_factory=list)
     updated: int | None = None
 
     def merge(self, other: ServiceDeployment) -> ServiceDeployment:
@@ -155,7 +157,7 @@ class ServiceDeployment(RecordModel):
 class BuildRecord(RecordModel):
     app: str
     build_number: int
-    commit: str = ""
+    commit: BoundedText = ""
     build_arn: str = ""
     codebuild_project: str = ""
     codebuild_status: str | None = None
@@ -174,7 +176,9 @@ class BuildRecord(RecordModel):
     superseded_by: int | None = None  # a newer build was deploying: this one deployed nothing
 
     def to_item(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        # Validated again on the way out: merges use model_copy, which skips the bounds on stored text.
+        dumped = self.model_dump(mode="json", exclude_none=True)
+        return BuildRecord.model_validate(dumped).model_dump(mode="json", exclude_none=True)
 
 
 def merge_phase(current: Phase | None, update: Phase | None) -> Phase | None:

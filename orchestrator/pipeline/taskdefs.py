@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.observability import logger
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig
@@ -35,6 +36,7 @@ from orchestrator.pipeline.apppack_toml import split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.ownership import ForeignResourceError, check_family
 from orchestrator.pipeline.records import PlannedProcess
 from orchestrator.settings import get_settings
 
@@ -70,9 +72,9 @@ def parse_scaling(text: str | None, where: str = "scaling") -> dict[str, Process
     if text is None or not text.strip():
         return {}
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RuntimeInputsError(f"{where}: not valid JSON: {error.msg} at line {error.lineno}") from error
+        data = load_json(text, what=where, max_bytes=SSM_VALUE_MAX_BYTES)
+    except JsonBoundsError as error:
+        raise RuntimeInputsError(str(error)) from error
     if not isinstance(data, dict):
         raise RuntimeInputsError(f"{where}: must be a JSON object of process type → {{cpu, memory, ...}}")
     sizes: dict[str, ProcessSize] = {}
@@ -251,6 +253,11 @@ def register_task_definitions(
             secrets=inputs.secrets, resources=resources, region=region,
         )  # fmt: skip
 
+        family = str(request["family"])
+        try:  # before the claim: another app's family is never registered into (pipeline/ownership.py)
+            check_family(ref, family, deps.ecs.task_definition_tags(family))
+        except ForeignResourceError as error:
+            raise RuntimeInputsError(str(error)) from error
         # RegisterTaskDefinition has no client token: the revision carries one as a tag, so an attempt
         # whose response was lost, or a resumed claim, finds the revision instead of registering another.
         token = str(uuid.uuid5(uuid.NAMESPACE_URL, f"orchestrator:{ref.name}:{scope}:register:{process}"))

@@ -103,6 +103,7 @@ def _requests() -> list[Request]:
         # --- container handlers: CodeBuild, ECS -------------------------------------------------------
         Request("container", ("codebuild", "BatchGetBuilds"), "codebuild:BatchGetBuilds", "{project}", stack="shop"),
         Request("container", ("ecs", "RegisterTaskDefinition"), "ecs:RegisterTaskDefinition", "*"),
+        Request("container", ("ecs", "DescribeTaskDefinition"), "ecs:DescribeTaskDefinition", "*"),
         Request(
             "container",
             ("ecs", "RegisterTaskDefinition"),

@@ -59,7 +59,7 @@ def deploy(app: str = "demo", build_number: int = 1, processes: dict[str, str] |
         else:
             ecs.create_service(
                 cluster=cluster, serviceName=service, taskDefinition=reg.arn, desiredCount=reg.resources.min_processes,
-                launchType="FARGATE",
+                launchType="FARGATE", tags=[{"key": "apppack:appName", "value": app}],
             )  # fmt: skip
     status = DeployStatus(
         phase="complete",

@@ -386,7 +386,7 @@ def test_invalid_scaling_fails_the_release_before_any_ecs_call(aws: None, api_ca
     upload_toml("demo", 1, TOML_WEB_ONLY)
     put_parameter("/apppack/apps/demo/scaling", "{not json", "String")
     deliver(*build())
-    assert "/apppack/apps/demo/scaling: not valid JSON" in record()["release"]["error"]
+    assert "/apppack/apps/demo/scaling is not valid JSON" in record()["release"]["error"]
     assert ecs_calls(api_calls) == []
 
 

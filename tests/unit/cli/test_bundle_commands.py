@@ -10,7 +10,7 @@ import pytest
 
 from orchestrator.settings import configure
 from tests.conftest import fresh_aws
-from tests.unit.bundles.zips import SAMPLE
+from tests.unit.bundles.zips import SAMPLE, bundle_zip
 from tests.unit.cli.conftest import Cli, one_line_error
 
 
@@ -56,3 +56,14 @@ def test_deploy_without_the_function_role_changes_nothing(cli: Cli, bundle: Path
     uploaded = cli("bundle", "deploy", str(bundle), "--upload-only", "--json")
     assert uploaded.code == 0, uploaded.stderr
     assert json.loads(uploaded.stdout)["key"] == "bundles/hello-bundle_v1.0.0.zip"
+
+
+def test_bundle_validate_of_a_deep_manifest_names_the_nesting_without_a_traceback(cli: Cli, tmp_path: Path) -> None:
+    # Issue 10, defect 7: this raised RecursionError and printed a traceback.
+    path = tmp_path / "deep.zip"
+    path.write_bytes(bundle_zip(b'{"custom_field": ' + b"[" * 2000 + b"]" * 2000 + b"}"))
+    result = cli("bundle", "validate", str(path))
+    assert result.code == 2
+    assert "Traceback" not in result.stderr
+    assert "manifest.json: [manifest.json] is nested too deeply: 2001 levels (at most 32)" in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("deep.zip: invalid bundle: 1 error")

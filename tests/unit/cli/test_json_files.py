@@ -43,3 +43,10 @@ def test_utf16_json_with_a_bom_is_read(cli: Cli, tmp_path: Path) -> None:
     event.write_bytes('{"version": "0", "id": "1", "source": "aws.s3"}'.encode("utf-16"))
     line = one_line_error(cli("events", "explain", str(event)), 2)
     assert "not an EventBridge event: detail-type" in line  # parsed: only the event's shape is wrong
+
+
+def test_a_deeply_nested_json_file_is_one_line_not_a_traceback(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    line = one_line_error(cli("events", "explain", str(path)), 2)
+    assert line.endswith(f"{path} is nested too deeply: 100000 levels (at most 32)")

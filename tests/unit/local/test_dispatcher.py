@@ -90,3 +90,17 @@ def test_a_success_is_delivered_once(routing: Routing) -> None:
     dispatcher.poll()
     assert [c[0] for c in CALLS] == ["fine"]
     assert dispatcher.invocations[0].attempts == 1
+
+
+def test_an_undecodable_event_goes_to_the_dlq_as_it_is_without_a_recursion_error(routing: Routing) -> None:
+    # Issue 10, defect 7: json.loads raised RecursionError here and stopped the dispatcher.
+    body = "[" * 5000 + "]" * 5000
+    client("sqs").send_message(QueueUrl=routing.queues[0].queue_url, MessageBody=body)
+    dispatcher = Dispatcher(routing)
+    assert dispatcher.poll() == 1
+    (invocation,) = dispatcher.invocations
+    assert (invocation.ok, invocation.attempts) == (False, 0)
+    assert CALLS == []
+    [letter] = dead_letters(routing.dlq_url)
+    assert letter["event"] == body
+    assert letter["error"] == "JsonBoundsError: event is nested too deeply: 5000 levels (at most 32)"

@@ -66,7 +66,7 @@ def test_size_rule_matches_the_table(cpu: int, memory: int) -> None:
         (value(web={**web(), "cpu": "1024"}), "cpu"),
         (value(web={**web(), "extra": 1}), "extra"),
         (value(web={"cpu": 256}), "memory"),
-        (value(Web=web()), "not a valid process type name"),
+        (value(Web=web()), "not a valid process type"),
     ],
 )
 def test_invalid_values(text: str, fragment: str) -> None:
