@@ -8,7 +8,7 @@ decides, from a seeded random source and the plan, what AWS does with it:
 - an `Outage`: one API fails on every attempt for a while, outlasting the SDK's retries.
 
 botocore's own retry mode sees these exactly as it sees real ones (retries, then the error reaches the
-code). Its back-off sleeps are skipped, so a run under faults takes the time of a run without. Faults apply
+code). Its back-off delays are zero, so a run under faults takes about the time of a run without. Faults apply
 only while a handler runs (`in_handler`, set by the emulator's dispatcher): the simulated AWS services and
 the dispatcher's own queue polling are never faulted. The injector keeps a ledger of the requests that
 AWS executed, so a test can show that each side effect was made once.
@@ -85,6 +85,13 @@ class Executed:
     params: dict[str, Any]
 
 
+class _NoBackoff:
+    """botocore's back-off with no delay: the endpoint sleeps what the retry policy computes."""
+
+    def delay_amount(self, _context: Any) -> float:
+        return 0.0
+
+
 class _RawBody:
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -142,8 +149,9 @@ class FaultInjector:
         events.register_first("before-send", send)
         for entry in events._emitter._unique_id_handlers.values():
             retry_handler: Any = getattr(entry.get("handler"), "__self__", None)
-            if retry_handler is not None and hasattr(retry_handler, "_sleep"):
-                retry_handler._sleep = lambda _seconds: None
+            policy = getattr(retry_handler, "_retry_policy", None)
+            if policy is not None and hasattr(policy, "_retry_backoff"):
+                policy._retry_backoff = _NoBackoff()
 
     # --- one HTTP attempt ---------------------------------------------------------------------------
 
