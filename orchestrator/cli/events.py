@@ -88,9 +88,10 @@ def replay(
 
 @app.command()
 def redrive(
-    state_dir: Path = typer.Option(
-        Path(".orchestrator-local"), "--state-dir", envvar="ORCHESTRATOR_LOCAL_STATE_DIR",
-        help="The running emulator's state directory (used when no --endpoint-url is given and one runs).",
+    state_dir: Path | None = typer.Option(
+        None, "--state-dir", show_default=False,
+        help="The running emulator's state directory, used when no --endpoint-url is given and one runs "
+             "(default: ORCHESTRATOR_LOCAL_STATE_DIR, else ~/.local/state/orchestrator/local).",
     ),
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
@@ -100,26 +101,21 @@ def redrive(
     resumed, not made twice. Against AWS each event is an asynchronous Lambda invocation
     (ORCHESTRATOR_DLQ_URL names the queue); against the emulator, its route's queue. Exit 1 if any event
     could not be matched to a function (it stays in the queue)."""
-    from orchestrator.adapters.clients import reset_clients
     from orchestrator.adapters.dead_letters import invoke_async
     from orchestrator.adapters.dead_letters import redrive as redrive_queue
-    from orchestrator.local.daemon import read_state
+    from orchestrator.cli.emulator import running_emulator, state_dir_of, use_emulator
+    from orchestrator.cli.setup import is_loopback
     from orchestrator.local.replay import function_for, redrive_dead_letters
-    from orchestrator.settings import configure, get_settings
+    from orchestrator.settings import get_settings
 
     settings = get_settings()
-    state = read_state(state_dir) if settings.endpoint_url is None else None
-    if state is not None or settings.endpoint_url is not None:
-        if state is not None:
-            configure(endpoint_url=state["endpoint"])
-            reset_clients()
-        from orchestrator.local.server import ensure_local_credentials
-
-        ensure_local_credentials()
+    endpoint = settings.endpoint_url
+    if is_loopback(endpoint) or (endpoint is None and running_emulator(state_dir_of(state_dir)) is not None):
+        use_emulator(state_dir)
         rows = redrive_dead_letters()
     else:
         if not settings.dlq_url:
-            fail("set ORCHESTRATOR_DLQ_URL to the stack's dead-letter queue (output DeadLetterQueueUrl)", 2)
+            fail("set ORCHESTRATOR_DLQ_URL to the stack's dead-letter queue (stack output DeadLetterQueueUrl)", 2)
         rows = redrive_queue(settings.dlq_url, invoke_async, function_for)
 
     def render(data: list[dict[str, Any]]) -> None:
