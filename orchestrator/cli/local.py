@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,7 +23,6 @@ StateDirOption = typer.Option(
     help="Where this emulator keeps its state (default: ORCHESTRATOR_LOCAL_STATE_DIR, else "
          "~/.local/state/orchestrator/local, whatever the current directory).",
 )  # fmt: skip
-APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$", re.ASCII)
 
 
 def _exports(state: dict[str, Any]) -> str:
@@ -135,8 +133,6 @@ def register(
 
     if kind not in ("app", "pipeline"):
         fail(f"--kind must be app or pipeline, not {kind!r}", 2)
-    if not APP_NAME.match(name):
-        fail(f"{name!r} is not an app name (lowercase letters, digits and -, 2-41 characters, a letter first)", 2)
     if (invalid := app_name_error(name)) is not None:
         fail(invalid, 2)
     if name in RESERVED_APP_NAMES:

@@ -23,7 +23,7 @@ _REVIEW_APP_SUFFIX = re.compile(r"-pr[0-9]+$")
 
 def app_name_error(name: str) -> str | None:
     """Why `name` cannot be an app or pipeline name, or None."""
-    if not re.match(APP_NAME_PATTERN, name):
+    if not re.fullmatch(APP_NAME_PATTERN, name):
         return f"app name {name!r} must be 2-41 lowercase letters, digits and -, starting with a letter"
     if _REVIEW_APP_SUFFIX.search(name):
         return f"app name {name!r} may not end in -pr<N>: review apps' ECS names end that way"
@@ -32,7 +32,7 @@ def app_name_error(name: str) -> str | None:
 
 def process_name_error(name: str) -> str | None:
     """Why `name` cannot be a process type, or None."""
-    if re.match(PROCESS_NAME_PATTERN, name):
+    if re.fullmatch(PROCESS_NAME_PATTERN, name):
         return None
     hint = f" (use {name.replace('-', '_')!r})" if "-" in name and re.match(PROCESS_NAME_PATTERN, name.replace("-", "_")) else ""
     return (
