@@ -35,8 +35,11 @@ lint-templates: synth
 typecheck: venv
 	$(BIN)/mypy --strict orchestrator
 
+# One pytest worker per core; a module (or a suite that shares a session fixture) stays on one worker.
+PYTEST_WORKERS ?= auto
+
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 demo: venv
 	$(BIN)/orchestrator demo

@@ -37,7 +37,8 @@ from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local.resources import create_core_resources
 from orchestrator.settings import get_settings, reset_settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
 AWS_SAMPLES = sorted((FIXTURES / "aws-events").glob("*.json"))
 
 
@@ -112,3 +113,13 @@ def recording_calls() -> Iterator[CallRecorder]:
 def api_calls() -> Iterator[CallRecorder]:
     with recording_calls() as recorder:
         yield recorder
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` (make test), a module's tests stay on one worker, so its
+    fixtures are built once; the infra and reality suites share session fixtures (one synthesis, one
+    Lambda environment), so each runs whole on one worker."""
+    for item in items:
+        parts = item.path.relative_to(TESTS).parts
+        suite_wide = parts[0] in ("infra", "reality")
+        item.add_marker(pytest.mark.xdist_group(parts[0] if suite_wide else "/".join(parts)))
