@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make demo` needs only the emulator (the `local` extra): not the CDK library (237 MB), linters or stubs.
+# Its bytecode is compiled at install (uv does not by default): otherwise the first demo compiles moto.
+DEMO_STAMP := $(VENV)/.installed-local
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # Node 20 is past its end of life for jsii (the value lists the majors to silence); the machines here
 # have it, and synthesis works on it.
@@ -19,10 +22,14 @@ CHECKOV := $(BIN)/uvx --quiet --from checkov==$(CHECKOV_VERSION) checkov
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[local]'
+	touch $(DEMO_STAMP)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -41,7 +48,8 @@ PYTEST_WORKERS ?= auto
 test: lint typecheck
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-demo: venv
+# A venv built by `make test` (.[dev]) already holds `local`; only a stale or missing one installs it.
+demo: $(DEMO_STAMP)
 	$(BIN)/orchestrator demo
 
 synth: venv

@@ -15,7 +15,7 @@ from botocore.config import Config
 from orchestrator.settings import get_settings
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
 
 CallHook = Callable[..., None]
 _call_hooks: list[CallHook] = []
@@ -65,6 +65,12 @@ def dynamodb_resource() -> DynamoDBServiceResource:
     return resource
 
 
+@cache
+def dynamodb_table(name: str) -> Table:
+    """The Table resource of `name`, built once: boto3 builds a new resource class on every `.Table()`."""
+    return dynamodb_resource().Table(name)
+
+
 def add_call_hook(hook: CallHook) -> None:
     """Observe every AWS API call made through the adapters (botocore `before-call` event).
     Used by tests to count side effects and by the benchmark to count calls per pipeline."""
@@ -96,3 +102,4 @@ def reset_clients() -> None:
     """Drop cached clients (tests and the emulator switch endpoints and moto backends)."""
     client.cache_clear()
     dynamodb_resource.cache_clear()
+    dynamodb_table.cache_clear()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
-from orchestrator.adapters.clients import dynamodb_resource
+from orchestrator.adapters.clients import dynamodb_table
 from orchestrator.settings import get_settings
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Store:
 
     @property
     def table(self) -> Table:
-        return dynamodb_resource().Table(self._table_name or get_settings().table_name)
+        return dynamodb_table(self._table_name or get_settings().table_name)
 
     def get(self, primary_id: str, secondary_id: str, *, consistent: bool = True) -> Item | None:
         response = self.table.get_item(

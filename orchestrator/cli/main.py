@@ -70,11 +70,33 @@ def global_options(
     configure_cli(endpoint_url, region)
 
 
+def _print_help(args: list[str]) -> bool:
+    """Print the help `args` ask for and return True; False when they name no known command (then typer
+    parses them and reports the usage error). typer (>= 0.25) builds a pydantic validator for every option
+    it parses on the way to `--help`, even an absent one: that import is most of a group's `--help`. So the
+    command is found and its help rendered with click's own Context and get_help, parsing no option."""
+    command = typer.main.get_command(app)
+    ctx = typer.Context(command, info_name="orchestrator")
+    for word in args:
+        if word == "--help":
+            break
+        if word.startswith("-") or not isinstance(command, typer.core.TyperGroup):
+            return False  # an option before --help, or words after a command: let typer parse them
+        sub = command.get_command(ctx, word)
+        if sub is None:
+            return False
+        command, ctx = sub, typer.Context(sub, info_name=word, parent=ctx)
+    typer.echo(command.get_help(ctx))
+    return True
+
+
 def main() -> None:
     """Console entry point: user errors and AWS errors become one line and a non-zero exit code."""
     try:
         # Without standalone mode, click returns a command's typer.Exit code instead of exiting.
         args = sys.argv[1:]
+        if args and args[-1] == "--help" and _print_help(args):
+            return
         result = app(args=args, standalone_mode=False, obj={HELP_ONLY: _help_only(args)})
         if isinstance(result, int) and result:
             sys.exit(result)

@@ -111,7 +111,8 @@ class Emulator:
             self._quietened_level = powertools_logger.log_level
             powertools_logger.setLevel(logging.CRITICAL)
         self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream, clock=lambda: self.clock.tick)
-        self.parameters.prime()
+        # Reset above, and nothing here writes a parameter: the store is empty (asking costs SSM's model).
+        self.parameters.versions = {}
         return endpoint
 
     def stop(self) -> None:

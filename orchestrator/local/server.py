@@ -62,6 +62,9 @@ class MotoServer:
     def start(self) -> str:
         if self._server is not None:
             return self.endpoint_url
+        from orchestrator.local.shared_models import share_botocore_loaders
+
+        share_botocore_loaders()  # before moto's imports, which make several sessions
         from moto.server import ThreadedMotoServer
 
         from orchestrator.local import moto_patches

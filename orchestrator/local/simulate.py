@@ -424,9 +424,6 @@ class SsmChangeSimulator:
                 found[parameter["Name"]] = (int(parameter.get("Version", 1)), str(parameter.get("Type", "")))
         return found
 
-    def prime(self) -> None:
-        self.versions = self.snapshot()
-
     def step(self) -> int:
         current = self.snapshot()
         region = get_settings().region

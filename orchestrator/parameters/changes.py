@@ -24,7 +24,7 @@ from orchestrator.adapters.scheduling import Scheduling
 from orchestrator.adapters.store import Store
 from orchestrator.events.ssm import ParameterStoreChangeEvent
 from orchestrator.observability import logger, metrics
-from orchestrator.parameters.access import apply_grants, parse_access_list
+from orchestrator.parameters.access import apply_grants
 from orchestrator.parameters.context import AppContext, declared, load_context, review_apps
 from orchestrator.parameters.names import (
     ParameterKind,
@@ -35,22 +35,28 @@ from orchestrator.parameters.names import (
     parse_parameter_name,
 )
 from orchestrator.parameters.rollout import Rollout, RunningApp, scope_for
-from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec, parse_scaling
+from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec
 from orchestrator.parameters.schedules import (
     TaskTemplate,
     applied_tasks,
     cluster_arn_from,
-    parse_scheduled_tasks,
     plan_rules,
     scheduled_tasks_refused,
     sync_rules,
 )
 from orchestrator.parameters.state import ParameterStates, Ticket
+from orchestrator.parameters.values import (
+    emails_of,
+    refused_tasks_message,
+    scaling_names,
+    scaling_of,
+    tasks_of,
+    value_of,
+)
 from orchestrator.pipeline.ownership import ForeignResourceError
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.settings import get_settings
 
-ABSENT = "absent"
 Status = Literal["not managed", "ignored", "applied", "recorded", "deferred", "unchanged", "superseded", "rejected"]
 
 
@@ -120,28 +126,6 @@ def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterO
     return _outcome(ref, ticket.target, "deferred", message)
 
 
-class _Undecrypted(str):
-    """A SecureString's value as GetParameter returns it without decryption: ciphertext, never parsed."""
-
-    __slots__ = ()
-
-
-def _text(value: str, name: str) -> str:
-    if isinstance(value, _Undecrypted):
-        raise InvalidParameterError(f"{name} must be a String parameter, not a SecureString (it is never decrypted)")
-    return value
-
-
-def _value_of(deps: ParameterDeps, names: list[str]) -> tuple[str | None, str, str]:
-    """(value, fingerprint, name) of the first existing parameter of `names`; (None, ABSENT, first name)."""
-    for name in names:
-        found = deps.parameters.get(name)
-        if found is not None:
-            value = _Undecrypted(found.value) if found.type == "SecureString" else found.value
-            return value, found.fingerprint, name
-    return None, ABSENT, names[0]
-
-
 # -- access lists ---------------------------------------------------------------------------------------------
 
 
@@ -150,11 +134,11 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     if target.kind == "review_app":
         return _outcome(ref, target, "ignored", "review apps have no access list; use the pipeline's users")
     ticket = deps.states.take_ticket(target, ref.kind)
-    value, fingerprint, _ = _value_of(deps, [ref.name])
+    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
     if fingerprint == ticket.applied_fingerprint:
         return _unchanged(deps, ticket, ref, fingerprint)
     try:
-        emails = parse_access_list(_text(value, ref.name), str(ref.kind)) if value is not None else []
+        emails = emails_of(value, ref)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -178,26 +162,19 @@ def effective_sizes(ctx: AppContext, spec: ScalingSpec, processes: list[str]) ->
     return {p: spec.for_process(p) or default_size(ctx) for p in processes}
 
 
-def _scaling_names(target: Target, prefix: str) -> list[str]:
-    names = [kind_name(target, ParameterKind.SCALING, prefix)]
-    if target.kind == "review_app":  # falls back to the pipeline's scaling
-        names.append(kind_name(Target("pipeline", target.name), ParameterKind.SCALING, prefix))
-    return names
-
-
 def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     prefix = get_settings().ssm_prefix
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
     ticket = deps.states.take_ticket(target, ParameterKind.SCALING)
-    value, fingerprint, source = _value_of(deps, _scaling_names(target, prefix))
+    value, fingerprint, source = value_of(deps.parameters, scaling_names(target, prefix))
     known = ctx.process_names if ctx.deployed else None
     fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
     if fingerprint == ticket.applied_fingerprint:
         return _unchanged(deps, ticket, ref, fingerprint)
     try:
-        spec = parse_scaling(_text(value, source), known) if value is not None else ScalingSpec({})
+        spec = scaling_of(value, source, known)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -234,9 +211,9 @@ def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
         return apply_scaling(ref.target, ref, deps)
     # A pipeline's scaling is the default of its review apps: validate it here, apply it to each of them.
     ticket = deps.states.take_ticket(ref.target, ParameterKind.SCALING)
-    value, fingerprint, _ = _value_of(deps, [ref.name])
+    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
     try:
-        spec = parse_scaling(_text(value, ref.name)) if value is not None else ScalingSpec({})
+        spec = scaling_of(value, ref.name)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     deps.states.record_applied(ticket, ref.name, fingerprint, {"scaling": spec.to_json()})
@@ -368,13 +345,13 @@ def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
 def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     ticket = deps.states.take_ticket(target, ParameterKind.SCHEDULED_TASKS)
-    value, fingerprint, _ = _value_of(deps, [ref.name])
-    refused = scheduled_tasks_refused(target)
+    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    refused = refused_tasks_message(target, ref.name)
     if refused is not None:
         if value is None:
             deps.states.clear_stale_error(ticket, fingerprint)
-            return _outcome(ref, target, "ignored", f"deleted; {refused}")
-        return _reject(deps, ticket, ref, ref.name, fingerprint, f"{refused}; remove {ref.name}")
+            return _outcome(ref, target, "ignored", f"deleted; {scheduled_tasks_refused(target)}")
+        return _reject(deps, ticket, ref, ref.name, fingerprint, refused)
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
@@ -387,7 +364,7 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     if fingerprint == ticket.applied_fingerprint:
         return _unchanged(deps, ticket, ref, fingerprint)
     try:
-        tasks = parse_scheduled_tasks(_text(value, ref.name)) if value is not None else []
+        tasks = tasks_of(value, ref.name)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.adapters.parameters import Parameters
 from orchestrator.adapters.store import Store
 from orchestrator.events.ssm import ParameterStoreChangeEvent
 from orchestrator.parameters.context import declared, load_context, review_apps
 from orchestrator.parameters.names import ParameterKind, parse_parameter_name
+from orchestrator.parameters.values import rejection
 from orchestrator.settings import get_settings
 
 _WHAT = {
     ParameterKind.CONFIG: "register task-definition revisions naming every config parameter (no values), "
     "roll {services} and re-point the scheduled tasks",
-    ParameterKind.SCALING: "validate the scaling, then set sizes (new revisions where cpu/memory change), desired "
+    ParameterKind.SCALING: "set sizes (new revisions where cpu/memory change), desired "
     "counts and autoscaling of {services}",
-    ParameterKind.SCHEDULED_TASKS: "validate every cron expression, then put one EventBridge rule per schedule "
+    ParameterKind.SCHEDULED_TASKS: "put one EventBridge rule per schedule "
     "(RunTask targets) and delete the rules of removed schedules",
     ParameterKind.USERS: "grant USER#<email> items for the listed emails and revoke removed ones",
     ParameterKind.ADMINISTRATORS: "mark the listed emails as administrators (USER#<email> / ADMIN) and revoke removed ones",
 }
 
 
-def explain_parameter_event(raw: dict[str, Any], store: Store) -> str:
+def explain_parameter_event(raw: dict[str, Any], store: Store, parameters: Parameters | None = None) -> str:
     event = ParameterStoreChangeEvent.model_validate(raw)
-    ref = parse_parameter_name(event.detail.name, get_settings().ssm_prefix)
+    prefix = get_settings().ssm_prefix
+    ref = parse_parameter_name(event.detail.name, prefix)
     if ref is None:
         return f"not managed: {event.detail.path} is not an orchestrator parameter; acknowledged"
     if event.detail.exception:
@@ -32,8 +35,17 @@ def explain_parameter_event(raw: dict[str, Any], store: Store) -> str:
     if not declared(store, ref.target):
         return f"not managed: {ref.describe()}, but no stack declared it; acknowledged"
     target = ref.target
+    if event.detail.operation == "LabelParameterVersion":
+        return f"{ref.describe()}: a label does not change the value; nothing to do"
+    # The handler validates the parameter's CURRENT value (not the event's), with the same functions.
+    rejected = rejection(ref, store, parameters or Parameters(), prefix)
+    if rejected is not None:
+        return (
+            f"{ref.describe()} ({event.detail.operation}): would be rejected: {rejected}; the error is recorded "
+            "(shown by ps, config and scheduled-tasks) and nothing else changes"
+        )
     if ref.kind is ParameterKind.SCHEDULED_TASKS and target.kind != "app":
-        return f"{ref.describe()}: rejected, review apps cannot have scheduled tasks (error recorded)"
+        return f"{ref.describe()}: deleted; {target.describe()} cannot have scheduled tasks, nothing to do"
     services = "the app's services"
     if target.kind == "pipeline" and ref.kind in (ParameterKind.CONFIG, ParameterKind.SCALING):
         count = len(review_apps(store, target.name))
@@ -46,4 +58,5 @@ def explain_parameter_event(raw: dict[str, Any], store: Store) -> str:
             return f"{ref.describe()} ({event.detail.operation}): not deployed yet; records the desired state for the first deploy"
     action = "revoke everything it granted" if event.detail.operation == "Delete" and ref.kind in (
         ParameterKind.USERS, ParameterKind.ADMINISTRATORS) else _WHAT[ref.kind].format(services=services)  # fmt: skip
-    return f"{ref.describe()} ({event.detail.operation}): reads the current value, then would {action}"
+    read = "reads the config names (never the values)" if ref.kind is ParameterKind.CONFIG else "the current value is valid"
+    return f"{ref.describe()} ({event.detail.operation}): {read}; would {action}"
