@@ -27,18 +27,20 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-import boto3
-import botocore.loaders
-import botocore.session
 from moto import mock_aws
 
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local.resources import create_core_resources
+from orchestrator.local.shared_models import share_botocore_loaders
 from orchestrator.settings import get_settings, reset_settings
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
+
+# moto gives every mock a new boto3 default session, and each would parse botocore's service models again
+# (about 0.4 s a test): every session of the test process shares one loader, as the emulator's do.
+share_botocore_loaders()
 AWS_SAMPLES = sorted((FIXTURES / "aws-events").glob("*.json"))
 
 
@@ -53,22 +55,10 @@ def reset_process_state() -> None:
     reset_idempotency()
 
 
-# moto gives every mock a new boto3 default session, and each new session would parse botocore's service
-# models again (about 0.4 s a test). The models never change, so every session shares one loader.
-_SHARED_LOADER = botocore.loaders.create_loader()
-
-
-def _session_with_shared_models() -> None:
-    session = botocore.session.Session()
-    session.register_component("data_loader", _SHARED_LOADER)
-    boto3.setup_default_session(botocore_session=session)
-
-
 @contextmanager
 def fresh_aws() -> Iterator[None]:
     """A new, empty moto account holding the orchestrator's table, buckets and cluster."""
     with mock_aws():
-        _session_with_shared_models()
         reset_process_state()
         create_core_resources(get_settings())
         try:
