@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -30,7 +29,7 @@ def _only_registered_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def alb(aws: None) -> Iterator[SharedAlb]:
+def alb(aws: None) -> SharedAlb:
     ec2 = client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     subnets = [
@@ -49,7 +48,7 @@ def alb(aws: None) -> Iterator[SharedAlb]:
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )["Listeners"][0]["ListenerArn"]
     configure(listener_arn=listener, apps_domain=DOMAIN, vpc_id=vpc)
-    yield SharedAlb(vpc_id=vpc, subnets=subnets, security_group=group, listener_arn=listener)
+    return SharedAlb(vpc_id=vpc, subnets=subnets, security_group=group, listener_arn=listener)
 
 
 def declare_in(alb: SharedAlb, name: str, kind: str = "app") -> AppDeclaration:

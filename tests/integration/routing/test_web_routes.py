@@ -68,7 +68,9 @@ def test_first_deploy_creates_target_group_rule_and_attachment(alb: SharedAlb, a
     service = client("ecs").describe_services(cluster="orchestrator", services=["shop-web"])["services"][0]
     assert service["loadBalancers"][0]["targetGroupArn"] == group["TargetGroupArn"]
     route = read_route(Store(), "shop")
-    assert route is not None and route.priority == 1 and route.hosts == [f"shop.{DOMAIN}"]
+    assert route is not None
+    assert route.priority == 1
+    assert route.hosts == [f"shop.{DOMAIN}"]
 
 
 def test_redelivered_and_shuffled_events_make_each_side_effect_once(alb: SharedAlb, api_calls: CallRecorder) -> None:
@@ -92,7 +94,8 @@ def test_redelivered_and_shuffled_events_make_each_side_effect_once(alb: SharedA
     assert count(api_calls, "CreateRule") == 1
     assert target_group(target_group_name(AppRef("shop"), "web"))["HealthCheckPath"] == "/ready"
     updates = [p for op, p in ecs_calls(api_calls) if op == "UpdateService" and p["service"] == "shop-web"]
-    assert updates and updates[-1]["loadBalancers"][0]["containerPort"] == 8000
+    assert updates
+    assert updates[-1]["loadBalancers"][0]["containerPort"] == 8000
 
 
 def test_concurrent_first_deploys_get_distinct_priorities(alb: SharedAlb, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,7 +206,8 @@ def test_a_foreign_rule_at_the_apps_priority_is_refused_and_left_alone(alb: Shar
     deliver(*build("shop"))
     final = record("shop")
     assert final["deploy"]["state"] == "failed"
-    assert "priority 1" in final["deploy"]["error"] and "not shop's" in final["deploy"]["error"]
+    assert "priority 1" in final["deploy"]["error"]
+    assert "not shop's" in final["deploy"]["error"]
     assert rules(alb) == {1: {"hosts": ["x.example.org"], "target_groups": [foreign]}}
     assert client("ecs").list_services(cluster="orchestrator")["serviceArns"] == []
 
