@@ -10,6 +10,9 @@
 | `maxAzs` | availability zones of the VPC | `2` |
 | `reservedConcurrency` | reserved concurrent executions of each route function (5 routes) | `10` |
 | `alarmTopicArn` | SNS topic that receives the dead-letter-queue alarm | none |
+| `domain` | apps are served as `<app>.<domain>` (e.g. `apps.example.com`); needs `hostedZoneId` or `certificateArn` | none: HTTP on the ALB's DNS name |
+| `hostedZoneId` | Route 53 zone of `domain`: a DNS-validated wildcard certificate and a `*.<domain>` alias record | none |
+| `certificateArn` | an issued ACM certificate for `*.<domain>` (DNS records are then yours to create) | none |
 | `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
 """
 
@@ -20,10 +23,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra.lambda_env import require_layer
 from orchestrator.pipeline.app_registry import APP_NAME_PATTERN, RESERVED_APP_NAMES, AppKind
+from orchestrator.routing.hosts import host_name_error
 
 # AWSLambdaPowertoolsPythonV3-python312-arm64:27 (Powertools 3.23.0). Only versions mapped and locked in
 # infra/lambda/environment.toml are accepted (infra/lambda_env.py). Newer versions: SSM public parameter
@@ -68,6 +72,9 @@ class InfraConfig(BaseModel):
     # Lambda keeps 100 unreserved executions per account; 5 routes x 10 fit the default quota of 1000.
     reserved_concurrency: int = Field(default=10, ge=1, le=200)
     alarm_topic_arn: str | None = None
+    domain: str | None = None
+    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
+    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate/[\w-]+$")
     account: str | None = None
     region: str | None = None
 
@@ -76,6 +83,29 @@ class InfraConfig(BaseModel):
     def _pinned(cls, version: int) -> int:
         require_layer(version)  # the asset and the tests are built from that layer's lock
         return version
+
+    @field_validator("domain")
+    @classmethod
+    def _host(cls, domain: str | None) -> str | None:
+        error = host_name_error(domain) if domain is not None else None
+        if error:
+            raise ValueError(f"domain: {error}")
+        return domain
+
+    @model_validator(mode="after")
+    def _tls(self) -> InfraConfig:
+        if self.domain is None and (self.hosted_zone_id or self.certificate_arn):
+            raise ValueError("hostedZoneId and certificateArn need a domain (the apps are served as <app>.<domain>)")
+        if self.domain is not None and not (self.hosted_zone_id or self.certificate_arn):
+            raise ValueError(f"domain {self.domain!r} needs hostedZoneId (a certificate is made) or certificateArn")
+        if self.hosted_zone_id and self.certificate_arn:
+            raise ValueError("give hostedZoneId or certificateArn, not both")
+        return self
+
+    @property
+    def https(self) -> bool:
+        """Whether the ALB serves HTTPS (a certificate is made or given)."""
+        return self.domain is not None
 
     @field_validator("apps")
     @classmethod
@@ -135,6 +165,9 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "max_azs": pick("maxAzs"),
         "reserved_concurrency": pick("reservedConcurrency"),
         "alarm_topic_arn": pick("alarmTopicArn"),
+        "domain": pick("domain"),
+        "hosted_zone_id": pick("hostedZoneId"),
+        "certificate_arn": pick("certificateArn"),
         "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
         "region": pick("region", "CDK_DEFAULT_REGION"),
     }
@@ -153,6 +186,9 @@ CONTEXT_KEYS = (
     "maxAzs",
     "reservedConcurrency",
     "alarmTopicArn",
+    "domain",
+    "hostedZoneId",
+    "certificateArn",
     "account",
     "region",
 )

@@ -1,8 +1,8 @@
 """Shared networking for every app's Fargate tasks: VPC, the tasks' security group and the ECS cluster.
 
 Cost choice (context `natGateways`, default 0): public subnets only, tasks get a public IP and reach ECR,
-SSM and CloudWatch over the internet gateway, and the security group admits no inbound traffic. No NAT
-gateway (~32 USD/month each) is billed. With `natGateways` >= 1 the tasks run in private subnets behind NAT.
+SSM and CloudWatch over the internet gateway, and the security group admits only the shared load balancer's
+security group, on the container port. No NAT gateway (~32 USD/month each) is billed. With `natGateways` >= 1 the tasks run in private subnets behind NAT.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from constructs import Construct
 from infra.config import InfraConfig
 
 CLUSTER_NAME = "orchestrator"
+# The port every app's `web` container listens on (CONFIG#ecs `container_port`, PORT in its environment).
+WEB_CONTAINER_PORT = 8000
 
 
 class NetworkStack(Stack):
@@ -57,8 +59,26 @@ class NetworkStack(Stack):
             self,
             "TaskSecurityGroup",
             vpc=self.vpc,
-            description="Orchestrator app tasks: no inbound, all outbound (ECR, SSM, CloudWatch, app egress)",
+            description="Orchestrator app tasks: inbound only from the load balancer; all outbound",
             allow_all_outbound=True,
+        )
+        # Here, next to the tasks' group, so that the rule between them does not make the stacks depend on
+        # each other (the load balancer itself lives in the orchestrator stack, beside its log bucket).
+        self.load_balancer_security_group = ec2.SecurityGroup(
+            self,
+            "LoadBalancerSecurityGroup",
+            vpc=self.vpc,
+            description="Orchestrator shared load balancer: HTTP(S) from anywhere, out only to the app tasks",
+            allow_all_outbound=False,
+        )
+        for port in (80, 443):
+            self.load_balancer_security_group.add_ingress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(port), f"public HTTP{'S' if port == 443 else ''}"
+            )
+        self.task_security_group.connections.allow_from(
+            self.load_balancer_security_group,
+            ec2.Port.tcp(WEB_CONTAINER_PORT),
+            "the shared load balancer, to the web containers",
         )
         self.cluster = ecs.Cluster(
             self,

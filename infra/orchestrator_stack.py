@@ -29,11 +29,13 @@ from constructs import Construct
 from infra.asset import staged_lambda_code
 from infra.config import InfraConfig
 from infra.constructs.buckets import access_log_bucket, secure_bucket
+from infra.constructs.load_balancer import LOAD_BALANCER_NAME, SharedLoadBalancer
 from infra.constructs.route_function import RouteFunction
 from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME, NetworkStack
 from orchestrator.bundles.naming import BUNDLE_PREFIX
 from orchestrator.events.patterns import EventRoute, event_routes
+from orchestrator.routing.hosts import TARGET_GROUP_PREFIX
 
 TABLE_NAME = "orchestrator"
 TTL_ATTRIBUTE = "expiration"  # Powertools idempotency records expire through it
@@ -109,6 +111,16 @@ class OrchestratorStack(Stack):
         )
         self.bundle_bucket = secure_bucket(
             self, "Bundles", access_logs=self.log_bucket, bucket_name=bucket_name(self, "bundles"), event_bridge=True
+        )
+
+        # --- web traffic ------------------------------------------------------------------------------
+        self.web = SharedLoadBalancer(
+            self,
+            "Web",
+            config=config,
+            vpc=network.vpc,
+            security_group=network.load_balancer_security_group,
+            log_bucket=self.log_bucket,
         )
 
         # --- failures ---------------------------------------------------------------------------------
@@ -232,6 +244,10 @@ class OrchestratorStack(Stack):
             "ORCHESTRATOR_FUNCTION_ROLE_ARN": self.function_role.role_arn,
             "ORCHESTRATOR_EVENTS_ROLE_ARN": self.events_role.role_arn,
             "ORCHESTRATOR_DLQ_URL": self.dead_letter_queue.queue_url,
+            "ORCHESTRATOR_VPC_ID": self.network.vpc.vpc_id,
+            "ORCHESTRATOR_LISTENER_ARN": self.web.listener.listener_arn,
+            "ORCHESTRATOR_APPS_DOMAIN": self.web.domain,
+            "ORCHESTRATOR_APPS_HTTPS": "true" if self.config.https else "false",
             "POWERTOOLS_SERVICE_NAME": "orchestrator",
             "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
         }
@@ -252,6 +268,9 @@ class OrchestratorStack(Stack):
 
     def ecs_arn(self, resource: str, name: str) -> str:
         return self.format_arn(service="ecs", resource=resource, resource_name=name)
+
+    def elb_arn(self, resource: str) -> str:
+        return self.format_arn(service="elasticloadbalancing", resource=resource)
 
     def function_arn(self, name: str) -> str:
         return self.format_arn(
@@ -314,7 +333,39 @@ class OrchestratorStack(Stack):
             ),
             self.parameter_arn("account/*"),
         ]
+        target_groups = self.elb_arn(f"targetgroup/{TARGET_GROUP_PREFIX}*/*")
+        listeners = self.elb_arn(f"listener/app/{LOAD_BALANCER_NAME}/*")
+        listener_rules = self.elb_arn(f"listener-rule/app/{LOAD_BALANCER_NAME}/*")
         statements = [
+            iam.PolicyStatement(
+                sid="AppTargetGroups",  # AddTags: CreateTargetGroup with Tags (the owner app)
+                actions=[
+                    "elasticloadbalancing:CreateTargetGroup",
+                    "elasticloadbalancing:ModifyTargetGroup",
+                    "elasticloadbalancing:DeleteTargetGroup",
+                    "elasticloadbalancing:AddTags",
+                ],
+                resources=[target_groups],
+            ),
+            iam.PolicyStatement(
+                sid="AppHostRules",
+                actions=["elasticloadbalancing:CreateRule"],
+                resources=[listeners],
+            ),
+            iam.PolicyStatement(
+                sid="AppHostRuleChanges",
+                actions=["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"],
+                resources=[listener_rules],
+            ),
+            iam.PolicyStatement(
+                sid="LoadBalancerReads",  # Describe* have no resource-level permissions
+                actions=[
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                ],
+                resources=["*"],
+            ),
             iam.PolicyStatement(sid="ArtifactsObjects", actions=["s3:GetObject", "s3:PutObject"], resources=[objects]),
             iam.PolicyStatement(
                 sid="ArtifactsList",  # a missing key is then NoSuchKey, not AccessDenied
@@ -402,12 +453,13 @@ class OrchestratorStack(Stack):
             "IAM5",
             "Wildcards are bounded by this platform's naming: objects of the artifacts bucket "
             "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
-            "orchestrator-*, target-tracking alarms of the cluster's services, and the non-secret parameters "
+            "orchestrator-*, target-tracking alarms of the cluster's services, the apps' target groups (orch-*) "
+            "and the host rules of the shared load balancer's listeners, and the non-secret parameters "
             "(scaling, scheduled-tasks, users of any app or pipeline, account/*); config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
             "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
-            "application-autoscaling, events:ListRules, ssm:DescribeParameters.",
-            *resource_details(self, objects, tasks, alarms, rules, *parameters),
+            "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*.",
+            *resource_details(self, objects, tasks, alarms, rules, target_groups, listeners, listener_rules, *parameters),
         )
 
     def _grant_bundles(self, role: iam.Role) -> None:
@@ -539,6 +591,9 @@ class OrchestratorStack(Stack):
             "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
             "BundleInvokePolicyArn": self.bundle_invoke_policy.managed_policy_arn,
             "SsmPrefix": self.config.ssm_prefix,
+            "LoadBalancerDnsName": self.web.load_balancer.load_balancer_dns_name,
+            "ListenerArn": self.web.listener.listener_arn,
+            "AppsDomain": self.web.domain,
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     function_role_arn: str = ""
     events_role_arn: str = ""
     dlq_url: str = ""
+    # Web traffic (orchestrator/routing): the shared load balancer's listener that carries the apps' host
+    # rules, the domain apps are served under (`<app>.<apps_domain>`; the ALB's DNS name without one) and
+    # the VPC of the target groups. An empty listener ARN means no load balancer: web services get none.
+    listener_arn: str = ""
+    apps_domain: str = ""
+    apps_https: bool = False
+    vpc_id: str = ""
     # None means the real AWS endpoints; the emulator points everything at moto.
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")

@@ -133,9 +133,17 @@ class Ecs:
             return _service_info(client("ecs").create_service(**request)["service"])
 
     def update_service(
-        self, cluster: str, service: str, *, task_definition: str | None = None, desired_count: int | None = None
+        self,
+        cluster: str,
+        service: str,
+        *,
+        task_definition: str | None = None,
+        desired_count: int | None = None,
+        load_balancers: list[dict[str, Any]] | None = None,
     ) -> ServiceInfo:
         kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
+        if load_balancers is not None:  # a service deployed before the load balancer existed gets attached
+            kwargs["loadBalancers"] = load_balancers
         if task_definition is not None:
             kwargs["taskDefinition"] = task_definition
         if desired_count is not None:

@@ -26,6 +26,7 @@ from orchestrator.local.resources import (
     create_core_resources,
     create_event_routing,
     create_function_role,
+    create_load_balancer,
     create_network,
 )
 from orchestrator.local.server import MotoServer, ensure_local_credentials
@@ -100,9 +101,11 @@ class Emulator:
         create_core_resources(settings)
         self.routing = create_event_routing(settings)
         network = create_network()
+        web = create_load_balancer(network)
         configure(
             dlq_url=self.routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups,
-            function_role_arn=create_function_role(),
+            function_role_arn=create_function_role(), listener_arn=web.listener_arn, apps_domain=web.apps_domain,
+            vpc_id=web.vpc_id,
         )  # fmt: skip
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -132,9 +132,12 @@ def create_network() -> Network:
         for kind in ("vpc", "subnet", "security-group")
     ]
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=tags[:1])["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", TagSpecifications=tags[1:2])["Subnet"]["SubnetId"]
-        for i in range(2)
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    subnets = [  # in two zones, as the shared load balancer needs
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", AvailabilityZone=zone, TagSpecifications=tags[1:2])[
+            "Subnet"
+        ]["SubnetId"]
+        for i, zone in enumerate(zones)
     ]
     group = ec2.create_security_group(
         GroupName="orchestrator-tasks", Description="orchestrator tasks", VpcId=vpc, TagSpecifications=tags[2:]
@@ -149,3 +152,35 @@ def find_network() -> Network | None:
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=filters)["Subnets"]]
     groups = [g["GroupId"] for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]]
     return Network(subnets=sorted(subnets), security_groups=groups) if subnets and groups else None
+
+
+# --- Web traffic: the stack's shared load balancer and the listener the handlers add host rules to.
+
+LOAD_BALANCER_NAME = "orchestrator"  # infra/constructs/load_balancer.py
+LOCAL_APPS_DOMAIN = "localhost"  # apps are `<app>.localhost`, which resolves to this machine
+
+
+@dataclass(frozen=True)
+class WebTraffic:
+    vpc_id: str
+    listener_arn: str
+    apps_domain: str
+
+
+def create_load_balancer(network: Network) -> WebTraffic:
+    """The shared ALB (internet-facing, in the network's subnets) with the stack's no-domain listener: HTTP
+    :80 answering a fixed 404 to any host no app's rule names. Safe to call again."""
+    ec2, elbv2 = client("ec2"), client("elbv2")
+    vpc_id: str = ec2.describe_subnets(SubnetIds=network.subnets[:1])["Subnets"][0]["VpcId"]
+    existing = elbv2.describe_load_balancers()["LoadBalancers"]
+    found = [b for b in existing if b["LoadBalancerName"] == LOAD_BALANCER_NAME]
+    balancer = found[0] if found else elbv2.create_load_balancer(
+        Name=LOAD_BALANCER_NAME, Subnets=network.subnets, SecurityGroups=network.security_groups,
+        Scheme="internet-facing", Type="application",
+    )["LoadBalancers"][0]  # fmt: skip
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    listener = listeners[0] if listeners else elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Listeners"][0]  # fmt: skip
+    return WebTraffic(vpc_id=vpc_id, listener_arn=str(listener["ListenerArn"]), apps_domain=LOCAL_APPS_DOMAIN)

@@ -126,6 +126,17 @@ def _queue_policy(_logical_id: str, properties: Properties) -> None:
         )
 
 
+def _security_group_egress(_logical_id: str, properties: Properties) -> None:
+    """A rule from one security group to another (the load balancer's, to the tasks' port)."""
+    permission: dict[str, Any] = {"IpProtocol": properties["IpProtocol"]}
+    permission.update({k: int(properties[k]) for k in ("FromPort", "ToPort") if k in properties})
+    if "DestinationSecurityGroupId" in properties:
+        permission["UserIdGroupPairs"] = [{"GroupId": properties["DestinationSecurityGroupId"]}]
+    else:
+        permission["IpRanges"] = [{"CidrIp": properties["CidrIp"]}]
+    client("ec2").authorize_security_group_egress(GroupId=properties["GroupId"], IpPermissions=[permission])
+
+
 def _codebuild_references(logical_id: str, properties: Properties) -> dict[str, str]:
     """What `Ref` and `Fn::GetAtt` of a project give, for the resources that point at it (a Sub string)."""
     name = properties.get("Name")
@@ -149,6 +160,7 @@ CUSTOM_RESOURCES: dict[str, Callable[[Properties], None]] = {
 API_CREATED: dict[str, Callable[[str, Properties], None]] = {
     "AWS::CodeBuild::Project": _codebuild_project,
     "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::EC2::SecurityGroupEgress": _security_group_egress,
     "AWS::ECS::ClusterCapacityProviderAssociations": _capacity_providers,
     "AWS::Lambda::EventInvokeConfig": _event_invoke_config,
     "AWS::S3::BucketPolicy": _bucket_policy,

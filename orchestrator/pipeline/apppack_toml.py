@@ -2,17 +2,22 @@
 
     [services.web]
     command = "gunicorn app.wsgi"
+    healthcheck_path = "/health"   # the load balancer's health check of `web` (default "/")
     [deploy]
     release_command = "python manage.py migrate"
     [review_app]
     initialize_command = "python manage.py loaddata demo"
 
-Other tables (`[build]`, ...) are the build's business and are ignored. Commands are split with shlex
+Other tables (`[build]`, ...) are the build's business and are ignored. AppPack's own schema
+(apppack-codebuild-image, `AppPackTomlServices`) has only `command` per service and keeps the health check
+path in the app's settings; its parser ignores unknown keys, so `healthcheck_path` is an orchestrator
+extension an AppPack build accepts. Commands are split with shlex
 into an argument vector; ECS runs them without a shell.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import tomllib
 
@@ -48,13 +53,25 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+HEALTHCHECK_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]{0,1023}")  # ALB: 1-1024 characters
+DEFAULT_HEALTHCHECK_PATH = "/"
+
+
 class ServiceSpec(_Table):
     command: str
+    healthcheck_path: str | None = None
 
     @field_validator("command")
     @classmethod
     def _valid(cls, value: str) -> str:
         return _command(value) or value
+
+    @field_validator("healthcheck_path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and not HEALTHCHECK_PATH.fullmatch(value):
+            raise ValueError(f"{value!r} must be a URL path starting with / (at most 1024 characters, no spaces)")
+        return value
 
 
 class DeploySpec(_Table):

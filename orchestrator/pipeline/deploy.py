@@ -6,6 +6,10 @@
 - **Each service once.** CreateService (first deploy; with a client token) or UpdateService (to the new
   revision) is claimed under `CLAIM#BUILD#<N>#deploy-service#<process>`. The PRIMARY deployment id it
   returns is mapped to the build by a `DEPLOYMENT#<id>` lookup item.
+- **Web traffic.** Before the `web` service is created or updated, its target group and host rule on the
+  shared listener are made or confirmed (orchestrator/routing/web.py), and the service is attached to the
+  target group. ECS then counts the deployment COMPLETED only once the new targets pass the load balancer's
+  health check; a failing check trips the circuit breaker, and the record names the health check path.
 - **Removed process types** (in the previous deploy, gone from apppack.toml) are scaled to 0, once.
 - **The config current at rollout.** Once the claim is taken, the config names are listed again; if they
   changed since the release registered the task definitions, new revisions are registered first.
@@ -35,6 +39,7 @@ from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deps import PipelineDeps
@@ -48,12 +53,21 @@ from orchestrator.pipeline.record_store import (
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
 from orchestrator.pipeline.taskdefs import (
+    WEB_PROCESS,
     config_secrets,
     load_ecs_config,
     load_runtime_inputs,
     planned_task_definitions,
     register_task_definitions,
     secrets_digest,
+)
+from orchestrator.routing.web import (
+    HEALTH_CHECK_GRACE_SECONDS,
+    RouteConflictError,
+    RoutingDeps,
+    WebRoute,
+    ensure_web_route,
+    load_balancer_attachment,
 )
 from orchestrator.settings import get_settings
 
@@ -125,10 +139,15 @@ def _network(ecs: EcsConfig) -> dict[str, Any]:
 
 
 def create_service_input(
-    ref: AppRef, process: str, planned: PlannedProcess, build_number: int, ecs: EcsConfig, client_token: str
-) -> dict[str, Any]:
+    ref: AppRef, process: str, planned: PlannedProcess, build_number: int, ecs: EcsConfig, client_token: str,
+    load_balancers: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """The CreateService request of a process type's first deploy. Pure."""
+    attachment: dict[str, Any] = {}
+    if load_balancers:
+        attachment = {"loadBalancers": load_balancers, "healthCheckGracePeriodSeconds": HEALTH_CHECK_GRACE_SECONDS}
     return {
+        **attachment,
         "cluster": ecs.cluster,
         "serviceName": ref.ecs_name(process),
         "taskDefinition": planned.task_definition,
@@ -153,16 +172,19 @@ def create_service_input(
 
 def _deploy_service(
     ref: AppRef, number: int, process: str, planned: PlannedProcess, ecs: EcsConfig,
-    existing: ServiceInfo | None, deps: PipelineDeps,
+    existing: ServiceInfo | None, deps: PipelineDeps, route: WebRoute | None,
 ) -> dict[str, Any]:  # fmt: skip
     name = ref.ecs_name(process)
+    attach = load_balancer_attachment(route, ecs.container_name, ecs.container_port) if route and ecs.container_port else None
     if existing is not None and existing.status == "ACTIVE":
         revive = planned.min_processes if existing.desired_count < planned.min_processes else None
-        info = deps.ecs.update_service(ecs.cluster, name, task_definition=planned.task_definition, desired_count=revive)
+        info = deps.ecs.update_service(
+            ecs.cluster, name, task_definition=planned.task_definition, desired_count=revive, load_balancers=attach
+        )
         action = "updated"
     else:
         token = client_token(ref.name, number, "create-service", process)
-        info = deps.ecs.create_service(create_service_input(ref, process, planned, number, ecs, token))
+        info = deps.ecs.create_service(create_service_input(ref, process, planned, number, ecs, token, attach))
         action = "created"
     if info.primary_deployment_id:
         deps.store.put(
@@ -173,6 +195,8 @@ def _deploy_service(
                 "build_number": number,
                 "process": process,
                 "service": name,
+                "healthcheck_path": route.healthcheck_path if attach and route else None,
+                "target_group_arn": route.target_group_arn if attach and route else None,
                 **expires_after(TRANSIENT_TTL_SECONDS),
             }
         )
@@ -220,12 +244,20 @@ def start_deploy(
             ecs.cluster, [ref.ecs_name(p) for p in [*sorted(plan.processes), *removed]]
         )
         check_services(ref, existing.values())  # before any action: another app's service is never touched
+        route = None
+        if WEB_PROCESS in plan.processes and ecs.container_port is not None:
+            route = ensure_web_route(
+                ref, plan.healthcheck_path or DEFAULT_HEALTHCHECK_PATH, ecs.container_port,
+                RoutingDeps(deps.store, deps.load_balancing),
+            )  # fmt: skip
         for process in sorted(plan.processes):
             planned = plan.processes[process]
 
             def deploy(process: str = process, planned: PlannedProcess = planned) -> dict[str, Any]:
                 found = existing.get(ref.ecs_name(process))
-                return _deploy_service(ref, number, process, planned, ecs, found, deps)
+                return _deploy_service(
+                    ref, number, process, planned, ecs, found, deps, route if process == WEB_PROCESS else None
+                )
 
             result, _ = claimed(deps.store, app, scope, "deploy-service", process, deploy)
             services[process] = ServiceDeployment(
@@ -243,7 +275,7 @@ def start_deploy(
                 return {"service_arn": deps.ecs.update_service(ecs.cluster, name, desired_count=0).arn}
 
             claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
-    except (RequestRefusedError, ForeignResourceError) as error:  # final; retryable errors are raised for Lambda
+    except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
@@ -333,6 +365,20 @@ def deployment_state(event: DeploymentStateChangeEvent) -> tuple[str, str | None
     return "IN_PROGRESS", None
 
 
+def health_check_failure(reason: str | None, path: str, target_group_arn: object, deps: PipelineDeps) -> str:
+    """A failed web deployment's reason, with the load balancer's health check path and what the unhealthy
+    targets answered (when they are still registered). Failing to read target health loses only detail."""
+    detail = ""
+    if isinstance(target_group_arn, str) and target_group_arn:
+        try:
+            unhealthy = [t for t in deps.load_balancing.target_health(target_group_arn) if t.state == "unhealthy"]
+        except RequestRefusedError:
+            unhealthy = []
+        if unhealthy:
+            detail = f": {unhealthy[0].description or unhealthy[0].reason}"
+    return f"{reason or 'deployment failed'} (load balancer health check GET {path}{detail})"
+
+
 def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
     """The deploy phase that the services' states imply, with its error; (None, None) while in progress."""
     plan, services = record.plan, record.services or {}
@@ -359,6 +405,8 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
         return DeployOutcome("not managed")
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
+    if state == "FAILED" and lookup.get("healthcheck_path"):
+        reason = health_check_failure(reason, str(lookup["healthcheck_path"]), lookup.get("target_group_arn"), deps)
     moment = event.detail.updated_at or event.time
     update = ServiceDeployment(
         service_name=str(lookup["service"]),

@@ -110,6 +110,7 @@ class ReleasePlan(RecordModel):
     processes: dict[str, PlannedProcess]
     release_command: str | None = None
     postdeploy_command: str | None = None  # only on a review app's first deploy
+    healthcheck_path: str | None = None  # the load balancer's health check of `web` (apppack.toml)
     task_definition: str  # the one-off task definition (release, postdeploy)
     container_name: str = "app"
     # The config names (and parameter ARNs) the task definitions were registered with, as a digest: the

@@ -25,7 +25,13 @@ from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig
-from orchestrator.pipeline.apppack_toml import APPPACK_TOML, AppPackTomlError, parse_apppack_toml, split_command
+from orchestrator.pipeline.apppack_toml import (
+    APPPACK_TOML,
+    DEFAULT_HEALTHCHECK_PATH,
+    AppPackTomlError,
+    parse_apppack_toml,
+    split_command,
+)
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
@@ -40,6 +46,7 @@ from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, ReleasePlan, TaskOutcome
 from orchestrator.pipeline.taskdefs import (
+    WEB_PROCESS,
     RuntimeInputsError,
     load_ecs_config,
     load_runtime_inputs,
@@ -111,8 +118,10 @@ def plan_release(
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None
     initialize = manifest.review_app.initialize_command
+    web = manifest.services.get(WEB_PROCESS)
     plan = ReleasePlan(
         release_command=manifest.deploy.release_command,
+        healthcheck_path=(web.healthcheck_path or DEFAULT_HEALTHCHECK_PATH) if web else None,
         postdeploy_command=initialize if ref.is_review_app and first_deploy else None,
         **planned_task_definitions(registered, inputs),
     )

@@ -92,6 +92,12 @@ def _requests() -> list[Request]:
     schedules = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/scheduled-tasks")
     dynamodb = [("dynamodb", op) for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")]
     on_cluster = {"ecs:cluster": CLUSTER}
+    elb = "elasticloadbalancing"
+    target_group = ARN.format(service=elb, resource="targetgroup/orch-shop-web-0a1b2c3d/6d0ecf831eec9f09")
+    listener = ARN.format(service=elb, resource="listener/app/orchestrator/50dc6c495c0c9188/f2f7dc8efc522ab2")
+    listener_rule = ARN.format(
+        service=elb, resource="listener-rule/app/orchestrator/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee"
+    )
     return [
         # --- both handler roles: the table (Store, and the Powertools idempotency records) -------------
         *(Request(role, api, f"dynamodb:{api[1]}", table) for role in ("container", "bundle") for api in dynamodb),
@@ -132,6 +138,17 @@ def _requests() -> list[Request]:
             "container", ("ecs", "CreateService"), "ecs:TagResource", service, {"ecs:CreateAction": "CreateService"}
         ),
         Request("container", ("ecs", "UpdateService"), "ecs:UpdateService", service, on_cluster),
+        # --- container handlers: the apps' target groups and host rules on the shared listener ---------
+        Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:CreateTargetGroup", target_group),
+        Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:AddTags", target_group),  # with Tags
+        Request("container", ("elbv2", "ModifyTargetGroup"), f"{elb}:ModifyTargetGroup", target_group),
+        Request("container", ("elbv2", "DeleteTargetGroup"), f"{elb}:DeleteTargetGroup", target_group),
+        Request("container", ("elbv2", "DescribeTargetGroups"), f"{elb}:DescribeTargetGroups", "*"),
+        Request("container", ("elbv2", "DescribeTargetHealth"), f"{elb}:DescribeTargetHealth", "*"),
+        Request("container", ("elbv2", "DescribeRules"), f"{elb}:DescribeRules", "*"),
+        Request("container", ("elbv2", "CreateRule"), f"{elb}:CreateRule", listener),
+        Request("container", ("elbv2", "ModifyRule"), f"{elb}:ModifyRule", listener_rule),
+        Request("container", ("elbv2", "DeleteRule"), f"{elb}:DeleteRule", listener_rule),
         # --- container handlers: Parameter Store (names, and non-secret values) -----------------------
         Request("container", ("ssm", "DescribeParameters"), "ssm:DescribeParameters", "*"),
         Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", scaling),
