@@ -66,8 +66,8 @@ def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
     result = DemoResult(app)
     with Emulator() as emulator:
         console.print(Text.assemble(("embedded AWS", "bold"), f" (moto) at {emulator.endpoint_url}"))
-        emulator.register(app)
-        console.print(Text(f"registered app {app}: table items, CodeBuild project {app}-build, ECR repository"))
+        project = emulator.register(app).codebuild_project
+        console.print(Text(f"registered app {app}: table items, CodeBuild project {project}, ECR repository"))
         emulator.dispatcher.listeners.append(
             lambda inv: feed.append(
                 f"{inv.detail_type:<30} → {inv.route:<15} {'ok' if inv.ok else 'FAILED: ' + str(inv.error)}"
@@ -75,7 +75,7 @@ def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
             )
         )
         commit = hashlib.sha1(b"orchestrator demo push").hexdigest()
-        client("codebuild").start_build(projectName=f"{app}-build", sourceVersion=commit)
+        client("codebuild").start_build(projectName=project, sourceVersion=commit)
         console.print(Text(f"git push {commit[:12]} → CodeBuild StartBuild"))
         store = Store()
         quiet = 0

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from orchestrator.adapters.clients import client
 from orchestrator.events.patterns import EventRoute, event_routes
-from orchestrator.settings import Settings
+from orchestrator.local.apps import local_app, register_app
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
+from orchestrator.settings import Settings, configure, get_settings
 
 TTL_ATTRIBUTE = "expiration"  # Powertools idempotency records expire through it
 
@@ -149,3 +151,27 @@ def find_network() -> Network | None:
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=filters)["Subnets"]]
     groups = [g["GroupId"] for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]]
     return Network(subnets=sorted(subnets), security_groups=groups) if subnets and groups else None
+
+
+@dataclass(frozen=True)
+class OwnResources:
+    """The emulator's resources created by its own code, as the stacks would (the default: no synth, fast).
+    `stack_resources.StackResources` is the other source: the stacks themselves, deployed."""
+
+    fresh_account: bool = True
+
+    def provision(self) -> Routing:
+        settings = get_settings()
+        create_core_resources(settings)
+        routing = create_event_routing(settings)
+        network = create_network()
+        configure(
+            dlq_url=routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups,
+            function_role_arn=create_function_role(),
+        )  # fmt: skip
+        return routing
+
+    def register(self, name: str, kind: AppKind) -> AppDeclaration:
+        app = local_app(name, kind)
+        register_app(app)
+        return app
