@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -52,19 +53,25 @@ class DemoResult:
     simulated_steps: int = 0
 
 
-def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
-    """Run the demo, showing its progress on `console`; the result says whether the app was deployed."""
+def run_demo(console: Console, app: str = DEMO_APP, stacks: Path | None = None) -> DemoResult:
+    """Run the demo, showing its progress on `console`; the result says whether the app was deployed.
+    With `stacks` (a synthesized cloud assembly), its stacks are deployed into the embedded AWS and are
+    what the demo runs on; otherwise the emulator creates the same resources itself (seconds faster)."""
     started = time.monotonic()
-    console.print("starting the embedded AWS (moto) and the orchestrator's resources…", style="dim")
+    what = f"the stacks of {stacks}" if stacks else "the orchestrator's resources"
+    console.print(f"starting the embedded AWS (moto) and {what}…", style="dim")
     from orchestrator.adapters.clients import client
     from orchestrator.adapters.store import Store
     from orchestrator.local.emulator import Emulator
+    from orchestrator.local.resources import OwnResources
+    from orchestrator.local.stack_resources import StackResources
     from orchestrator.pipeline import keys
 
     expect_deploy = pipeline_deployed()
     feed: list[str] = []
     result = DemoResult(app)
-    with Emulator() as emulator:
+    resources = StackResources(cdk_out=stacks) if stacks is not None else OwnResources()
+    with Emulator(resources=resources) as emulator:
         console.print(Text.assemble(("embedded AWS", "bold"), f" (moto) at {emulator.endpoint_url}"))
         project = emulator.register(app).codebuild_project
         console.print(Text(f"registered app {app}: table items, CodeBuild project {project}, ECR repository"))

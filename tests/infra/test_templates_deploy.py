@@ -1,17 +1,21 @@
 """The session's synthesized templates, deployed into moto's CloudFormation as `cdk deploy` would deploy
 them (orchestrator/local/stack_deploy.py): assets published, every stack CREATE_COMPLETE, and what the
 stand-ins stand for really done (the app items written, the build projects created, the bundle bucket's
-EventBridge delivery turned on)."""
+EventBridge delivery turned on). Then the emulator runs on them (orchestrator/local/stack_resources.py):
+the happy path on what CloudFormation created, and `orchestrator demo --stacks`."""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from infra.buildspec import buildspec
 from orchestrator.adapters.clients import client
+from orchestrator.cli.main import main
 from orchestrator.local.emulator import Emulator
 from orchestrator.local.scenarios import ScenarioRunner, load_scenario
 from orchestrator.local.server import MotoServer, ensure_local_credentials
@@ -131,3 +135,42 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
     assert sorted(arn.rsplit(":", 1)[-1] for arns in stack_rules.values() for arn in arns) == sorted(queues)
     assert {o["Key"].rsplit("/", 1)[-1] for o in artifacts.get("Contents", [])} >= {"apppack.toml", "commit.txt"}
     assert [i["imageTag"] for i in images] == ["build-1"]
+
+
+def _orchestrator(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """The CLI in this process (its moto server is this module's)."""
+    monkeypatch.setattr(sys, "argv", ["orchestrator", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    return int(exit_.value.code or 0)
+
+
+def test_demo_refuses_what_is_not_a_cloud_assembly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _orchestrator(monkeypatch, "demo", "--stacks", str(tmp_path)) == 2
+    error = capsys.readouterr().err
+    assert "is not a synthesized cloud assembly" in error
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_demo_deploys_the_stacks_and_runs_on_them(
+    deployed: dict[str, dict[str, str]], synth: Synth, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`orchestrator demo --stacks CDK_OUT`: a fresh embedded AWS, the cloud assembly deployed into it, the
+    demo's push on the stack's project, deployed. (Last in the module: it deploys the stacks afresh.)"""
+    endpoint = MotoServer.for_process().endpoint_url
+    try:
+        code = _orchestrator(monkeypatch, "demo", "--stacks", str(synth.outdir), "-a", "shop", "--json")
+    finally:
+        configure(endpoint_url=endpoint, region=REGION)
+    output = capsys.readouterr()
+    assert code == 0, output.err[-2000:]
+    result = json.loads(output.out)
+    assert result["outcome"] == "deployed"
+    assert result["dead_letters"] == []
+    assert result["build"]["codebuild_project"] == "orchestrator-shop"
+    assert result["build"]["build_number"] == 1  # a fresh account: the happy path's build above is gone
+    stacks = client("cloudformation").describe_stacks()["Stacks"]
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
