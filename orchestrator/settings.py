@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         for name, field in cls.model_fields.items():
             key = _variable(name, field)
             if key in variables:  # validated as the field is (its type and constraints)
-                constrained: Any = Annotated[field.annotation, field]
+                constrained: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
                 adapter: TypeAdapter[Any] = TypeAdapter(constrained)
                 raw = variables[key]
                 overrides[name] = adapter.validate_json(raw) if get_origin(field.annotation) is list else (
