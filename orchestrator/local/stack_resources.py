@@ -64,13 +64,17 @@ def _queue_arn(url: str) -> str:
     return arn
 
 
-def _route_rule(route: EventRoute) -> tuple[str, dict[str, Any]]:
-    """The rule that targets the route's function, and that target."""
+def _route_rule(route: EventRoute, queue_arn: str) -> tuple[str, dict[str, Any]]:
+    """The rule that targets the route's function (or, adopted before, the route's queue), and that target."""
     events = client("events")
     function = route_function_name(route.name)
     function_arn = client("lambda").get_function_configuration(FunctionName=function)["FunctionArn"]
-    rules = [n for page in events.get_paginator("list_rule_names_by_target").paginate(TargetArn=function_arn)
-             for n in page.get("RuleNames", [])]  # fmt: skip
+    rules: list[str] = []
+    for target_arn in (function_arn, queue_arn):
+        paginator = events.get_paginator("list_rule_names_by_target")
+        rules = [n for page in paginator.paginate(TargetArn=target_arn) for n in page.get("RuleNames", [])]
+        if rules:
+            break
     if len(rules) != 1:
         raise StackAdoptionError(f"route {route.name}: {len(rules)} rules target {function}, expected 1")
     rule = events.describe_rule(Name=rules[0])
@@ -80,16 +84,17 @@ def _route_rule(route: EventRoute) -> tuple[str, dict[str, Any]]:
             f"{json.dumps(route.pattern)}"
         )
     targets = events.list_targets_by_rule(Rule=rules[0])["Targets"]
-    return rules[0], next(t for t in targets if t["Arn"] == function_arn)
+    return rules[0], next(t for t in targets if t["Arn"] in (function_arn, queue_arn))
 
 
 def repoint_route_rules(settings: Settings) -> Routing:
-    """Deliver each stack rule's events to the route's queue instead of its Lambda function."""
+    """Deliver each stack rule's events to the route's queue instead of its Lambda function. Idempotent."""
     queues = []
     for route in _routes(settings):
-        rule, target = _route_rule(route)
         url: str = client("sqs").create_queue(QueueName=queue_name(route.name))["QueueUrl"]
-        client("events").put_targets(Rule=rule, Targets=[{**target, "Arn": _queue_arn(url)}])  # same Id: replaced
+        queue_arn = _queue_arn(url)
+        rule, target = _route_rule(route, queue_arn)
+        client("events").put_targets(Rule=rule, Targets=[{**target, "Arn": queue_arn}])  # same Id: replaced
         queues.append(RouteQueue(route=route, queue_url=url))
     if not settings.dlq_url:
         raise StackAdoptionError("the route functions were deployed without ORCHESTRATOR_DLQ_URL")

@@ -25,7 +25,7 @@ from orchestrator.local.stack_deploy import (
     moto_resource_types,
     prepare,
 )
-from orchestrator.local.stack_resources import StackResources
+from orchestrator.local.stack_resources import StackResources, repoint_route_rules
 from orchestrator.settings import configure, get_settings
 from tests.conftest import reset_process_state
 from tests.infra.conftest import APPS, SSM_PREFIX, Synth
@@ -111,6 +111,7 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
             settings = get_settings()
             runner = ScenarioRunner(load_scenario("happy-path"), emulator)
             result = runner.run()
+            adopted_again = repoint_route_rules(settings)  # idempotent: the rules already aim at the queues
             routed = {
                 rule["Name"]: [t["Arn"] for t in client("events").list_targets_by_rule(Rule=rule["Name"])["Targets"]]
                 for rule in client("events").list_rules()["Rules"]
@@ -121,6 +122,8 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
         configure(endpoint_url=endpoint, region=REGION)  # the module's other tests still talk to this moto
 
     assert result.passed, result.failures
+    assert emulator.routing is not None
+    assert adopted_again.queues == emulator.routing.queues
     assert (settings.table_name, settings.artifacts_bucket, settings.bundle_bucket, settings.cluster_name,
             settings.dlq_url, settings.ssm_prefix) == (
         outputs["TableName"], outputs["ArtifactsBucket"], outputs["BundleBucket"], outputs["ClusterName"],
@@ -130,7 +133,7 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
     assert result.builds[0]["codebuild_project"] == "orchestrator-shop"
     # The events went through the stacks' own rules (CloudFormation named them), now aimed at the queues.
     stack_rules = {name: arns for name, arns in routed.items() if name.startswith("Orchestrator-")}
-    queues = {r.queue_url.rsplit("/", 1)[-1] for r in emulator.routing.queues} if emulator.routing else set()
+    queues = {r.queue_url.rsplit("/", 1)[-1] for r in emulator.routing.queues}
     assert len(stack_rules) == len(queues) == 5
     assert sorted(arn.rsplit(":", 1)[-1] for arns in stack_rules.values() for arn in arns) == sorted(queues)
     assert {o["Key"].rsplit("/", 1)[-1] for o in artifacts.get("Contents", [])} >= {"apppack.toml", "commit.txt"}
