@@ -27,7 +27,14 @@ from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME
 from infra.orchestrator_stack import APP_ROLE_PATH, OrchestratorStack, bucket_name
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import AppDeclaration, EcsConfig, app_items
+from orchestrator.pipeline.app_registry import (
+    AppDeclaration,
+    EcsConfig,
+    app_items,
+    codebuild_project_name,
+    ecr_repository_name,
+    task_log_group_name,
+)
 
 USERS_ROLE_PATH = "/orchestrator/users/"
 # The singleton Lambda behind every AwsCustomResource of a stack.
@@ -65,7 +72,7 @@ class AppStack(Stack):
         self.repository = ecr.Repository(
             self,
             "Repository",
-            repository_name=f"orchestrator/{name}",
+            repository_name=ecr_repository_name(name),
             image_scan_on_push=True,
             # Task definitions pull `build-<N>`: immutable tags mean whoever can push cannot swap a deployed
             # build's image. The buildspec pushes only that one tag.
@@ -76,7 +83,7 @@ class AppStack(Stack):
         self.log_group = logs.LogGroup(
             self,
             "TaskLogs",
-            log_group_name=f"/orchestrator/apps/{name}",
+            log_group_name=task_log_group_name(name),
             retention=logs.RetentionDays.THREE_MONTHS,
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -130,7 +137,7 @@ class AppStack(Stack):
         self.project = codebuild.Project(
             self,
             "Build",
-            project_name=f"orchestrator-{name}",
+            project_name=codebuild_project_name(name),
             description=f"Builds {name}: buildpacks or Dockerfile, pushed to ECR, artifacts to S3",
             source=self._source(),
             build_spec=codebuild.BuildSpec.from_object(buildspec()),
@@ -167,8 +174,8 @@ class AppStack(Stack):
         self.declaration = AppDeclaration(
             name=name,
             kind=spec.kind,
-            codebuild_project=f"orchestrator-{name}",
-            ecr_repository=f"orchestrator/{name}",
+            codebuild_project=codebuild_project_name(name),
+            ecr_repository=ecr_repository_name(name),
             ecs=EcsConfig(
                 cluster=CLUSTER_NAME,
                 execution_role_arn=self.execution_role.role_arn,

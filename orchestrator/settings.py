@@ -6,11 +6,14 @@ The CDK stack sets these variables on every Lambda; the local emulator sets the 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, TypeAdapter, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,9 +83,27 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is None:
                 continue
-            key = field.validation_alias if isinstance(field.validation_alias, str) else f"ORCHESTRATOR_{name.upper()}"
-            environment[key] = json.dumps(value) if isinstance(value, list) else str(value)
+            environment[_variable(name, field)] = json.dumps(value) if isinstance(value, list) else str(value)
         return environment
+
+    @classmethod
+    def overrides_from_environment(cls, variables: Mapping[str, str]) -> dict[str, object]:
+        """The settings a given set of variables produces (another process's environment: a deployed Lambda's),
+        as `configure()` takes them; the inverse of `as_environment`. Variables it does not name are ignored."""
+        overrides: dict[str, object] = {}
+        for name, field in cls.model_fields.items():
+            key = _variable(name, field)
+            if key in variables:  # validated as the field is (its type and constraints)
+                constrained: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+                adapter: TypeAdapter[Any] = TypeAdapter(constrained)
+                raw = variables[key]
+                overrides[name] = adapter.validate_json(raw) if get_origin(field.annotation) is list else (
+                    adapter.validate_python(raw))  # fmt: skip
+        return overrides
+
+
+def _variable(name: str, field: FieldInfo) -> str:
+    return field.validation_alias if isinstance(field.validation_alias, str) else f"ORCHESTRATOR_{name.upper()}"
 
 
 _overrides: dict[str, object] = {}

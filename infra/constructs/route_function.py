@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from orchestrator.events.patterns import EventRoute
+from orchestrator.events.patterns import EventRoute, route_function_name
 
 # Retries are bounded on both legs, and whatever is still failing lands in the one dead-letter queue.
 LAMBDA_ASYNC_RETRIES = 2
@@ -25,8 +25,7 @@ RULE_TARGET_MAX_EVENT_AGE = Duration.hours(2)
 
 
 def function_name(route: EventRoute) -> str:
-    # Hyphens only: the bundle functions' names contain underscores, so no IAM pattern for them matches these.
-    return f"orchestrator-{route.name}"
+    return route_function_name(route.name)
 
 
 def event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:

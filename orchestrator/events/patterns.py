@@ -30,6 +30,11 @@ PARAMETER_HANDLER = "orchestrator.handlers.parameters.handler"
 BUNDLE_HANDLER = "orchestrator.handlers.bundles.handler"
 
 
+def route_function_name(route_name: str) -> str:
+    """The Lambda function a route's rule targets (hyphens only: bundle functions' names hold underscores)."""
+    return f"orchestrator-{route_name}"
+
+
 def event_routes(*, ssm_prefix: str, bundle_bucket: str) -> list[EventRoute]:
     return [
         EventRoute(

@@ -10,7 +10,15 @@ from botocore.exceptions import ClientError
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig, app_items
+from orchestrator.pipeline.app_registry import (
+    AppDeclaration,
+    AppKind,
+    EcsConfig,
+    app_items,
+    codebuild_project_name,
+    ecr_repository_name,
+    task_log_group_name,
+)
 from orchestrator.settings import Settings, get_settings
 
 ACCOUNT = "123456789012"
@@ -23,14 +31,14 @@ def local_app(name: str, kind: AppKind = "app", settings: Settings | None = None
     return AppDeclaration(
         name=name,
         kind=kind,
-        codebuild_project=f"{name}-build",
-        ecr_repository=f"orchestrator/{name}",
+        codebuild_project=codebuild_project_name(name),
+        ecr_repository=ecr_repository_name(name),
         ecs=EcsConfig(
             cluster=settings.cluster_name,
             execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-execution",
             task_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-task",
-            log_group=f"/orchestrator/apps/{name}",
-            image_repository_uri=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/orchestrator/{name}",
+            log_group=task_log_group_name(name),
+            image_repository_uri=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{ecr_repository_name(name)}",
             subnets=settings.subnets or ["subnet-0123456789abcdef0"],
             security_groups=settings.security_groups or ["sg-0123456789abcdef0"],
         ),

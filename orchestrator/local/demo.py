@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -52,22 +53,28 @@ class DemoResult:
     simulated_steps: int = 0
 
 
-def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
-    """Run the demo, showing its progress on `console`; the result says whether the app was deployed."""
+def run_demo(console: Console, app: str = DEMO_APP, stacks: Path | None = None) -> DemoResult:
+    """Run the demo, showing its progress on `console`; the result says whether the app was deployed.
+    With `stacks` (a synthesized cloud assembly), its stacks are deployed into the embedded AWS and are
+    what the demo runs on; otherwise the emulator creates the same resources itself (seconds faster)."""
     started = time.monotonic()
-    console.print("starting the embedded AWS (moto) and the orchestrator's resources…", style="dim")
+    what = f"the stacks of {stacks}" if stacks else "the orchestrator's resources"
+    console.print(f"starting the embedded AWS (moto) and {what}…", style="dim")
     from orchestrator.adapters.clients import client
     from orchestrator.adapters.store import Store
     from orchestrator.local.emulator import Emulator
+    from orchestrator.local.resources import OwnResources
+    from orchestrator.local.stack_resources import StackResources
     from orchestrator.pipeline import keys
 
     expect_deploy = pipeline_deployed()
     feed: list[str] = []
     result = DemoResult(app)
-    with Emulator() as emulator:
+    resources = StackResources(cdk_out=stacks) if stacks is not None else OwnResources()
+    with Emulator(resources=resources) as emulator:
         console.print(Text.assemble(("embedded AWS", "bold"), f" (moto) at {emulator.endpoint_url}"))
-        emulator.register(app)
-        console.print(Text(f"registered app {app}: table items, CodeBuild project {app}-build, ECR repository"))
+        project = emulator.register(app).codebuild_project
+        console.print(Text(f"registered app {app}: table items, CodeBuild project {project}, ECR repository"))
         emulator.dispatcher.listeners.append(
             lambda inv: feed.append(
                 f"{inv.detail_type:<30} → {inv.route:<15} {'ok' if inv.ok else 'FAILED: ' + str(inv.error)}"
@@ -75,7 +82,7 @@ def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
             )
         )
         commit = hashlib.sha1(b"orchestrator demo push").hexdigest()
-        client("codebuild").start_build(projectName=f"{app}-build", sourceVersion=commit)
+        client("codebuild").start_build(projectName=project, sourceVersion=commit)
         console.print(Text(f"git push {commit[:12]} → CodeBuild StartBuild"))
         store = Store()
         quiet = 0

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orchestrator.adapters.clients import client
 from orchestrator.bounded_json import JsonBoundsError, load_json
-from orchestrator.events.patterns import EventRoute
+from orchestrator.events.patterns import EventRoute, route_function_name
 from orchestrator.local.faults import in_handler
 from orchestrator.local.resources import RouteQueue, Routing
 from orchestrator.local.simulate import SECONDS_PER_TICK
@@ -186,7 +186,7 @@ class Dispatcher:
         }
 
     def _deliver(self, queue: RouteQueue, record: SQSRecord) -> None:
-        context = LocalLambdaContext(function_name=f"orchestrator-{queue.route.name}")
+        context = LocalLambdaContext(function_name=route_function_name(queue.route.name))
         try:
             event = load_json(record.body, what="event", max_bytes=EVENT_MAX_BYTES)
         except JsonBoundsError as bounds:

@@ -14,21 +14,13 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
-from orchestrator.local import apps as local_apps
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.dispatcher import Dispatcher, dead_letters
-from orchestrator.local.resources import (
-    Routing,
-    create_core_resources,
-    create_event_routing,
-    create_function_role,
-    create_load_balancer,
-    create_network,
-)
+from orchestrator.local.resources import OwnResources, Routing
 from orchestrator.local.server import MotoServer, ensure_local_credentials
 from orchestrator.local.simulate import (
     AppSource,
@@ -42,7 +34,18 @@ from orchestrator.local.simulate import (
 )
 from orchestrator.observability import logger as powertools_logger
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
-from orchestrator.settings import configure, get_settings, reset_settings
+from orchestrator.settings import configure, reset_settings
+
+
+class EmulatorResources(Protocol):
+    """Provisions the resources and routing the emulator runs on, and declares apps."""
+
+    @property
+    def fresh_account(self) -> bool: ...  # start from an empty moto
+
+    def provision(self) -> Routing: ...
+
+    def register(self, name: str, kind: AppKind) -> AppDeclaration: ...
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Emulator:
     port: int = 0
     log_path: Path | None = None
     poll_all_queues: bool = False  # a long-running emulator also receives events from outside
+    # Where the table, buckets, rules and apps come from: the emulator's own code, or the deployed stacks.
+    resources: EmulatorResources = field(default_factory=OwnResources)
     server: MotoServer = field(init=False)
     clock: Clock = field(default_factory=Clock)
     routing: Routing | None = field(default=None, init=False)
@@ -89,24 +94,16 @@ class Emulator:
         return self._dispatcher
 
     def start(self) -> str:
-        """Serve moto, point this process at it, and create what the stacks create."""
+        """Serve moto, point this process at it, and provision what the stacks create (or adopt the stacks)."""
         ensure_local_credentials()
         endpoint = self.server.start()
-        self.server.reset()
+        if self.resources.fresh_account:
+            self.server.reset()
         configure(endpoint_url=endpoint)
         clients.reset_clients()
         reset_idempotency()
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        settings = get_settings()
-        create_core_resources(settings)
-        self.routing = create_event_routing(settings)
-        network = create_network()
-        web = create_load_balancer(network)
-        configure(
-            dlq_url=self.routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups,
-            function_role_arn=create_function_role(), listener_arn=web.listener_arn, apps_domain=web.apps_domain,
-            vpc_id=web.vpc_id,
-        )  # fmt: skip
+        self.routing = self.resources.provision()
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_stream = self.log_path.open("a", buffering=1)
@@ -139,8 +136,7 @@ class Emulator:
         self.stop()
 
     def register(self, name: str, kind: AppKind = "app", source: AppSource | None = None) -> AppDeclaration:
-        app = local_apps.local_app(name, kind)
-        local_apps.register_app(app)
+        app = self.resources.register(name, kind)
         if source is not None:
             self.codebuild.sources[name] = source
         return app

@@ -8,6 +8,9 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - CodeBuild numbers builds 1, 2, 3... per project; moto picks a random number.
 - ECS RunTask and CreateService return the first call's result for a repeated `clientToken`; moto ignores
   the token and would start a second task (or fail on the existing service).
+- Every SDK call to AWS travels over TLS, and the loopback endpoint stands in for AWS's HTTPS ones; moto
+  does not know `aws:SecureTransport`, takes the unknown condition as met, and so a bucket policy's SSL-only
+  Deny (the stacks' `enforce_ssl`) would refuse every request to the stacks' buckets.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ def apply() -> None:
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     _client_token_idempotency()
+    _requests_arrive_over_tls()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
     _applied = True
@@ -137,3 +141,31 @@ def _client_token_idempotency() -> None:
 
     idempotent("run_task")
     idempotent("create_service")
+
+
+def _plain_http_only(statement: dict[str, Any]) -> bool:
+    """True for a statement that only applies to requests without TLS (`aws:SecureTransport` is false)."""
+    condition = statement.get("Condition")
+    return condition in ({"Bool": {"aws:SecureTransport": "false"}}, {"Bool": {"aws:SecureTransport": ["false"]}})
+
+
+def _requests_arrive_over_tls() -> None:
+    """Bucket policies are evaluated as for a request over TLS: statements for plain HTTP do not apply."""
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original(self, action, resource)
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        statements = [s for s in (statements if isinstance(statements, list) else [statements]) if not _plain_http_only(s)]
+        if not statements:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]

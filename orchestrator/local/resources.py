@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from orchestrator.adapters.clients import client
 from orchestrator.events.patterns import EventRoute, event_routes
-from orchestrator.settings import Settings
+from orchestrator.local.apps import local_app, register_app
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
+from orchestrator.settings import Settings, configure, get_settings
 
 TTL_ATTRIBUTE = "expiration"  # Powertools idempotency records expire through it
 
@@ -184,3 +186,29 @@ def create_load_balancer(network: Network) -> WebTraffic:
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )["Listeners"][0]  # fmt: skip
     return WebTraffic(vpc_id=vpc_id, listener_arn=str(listener["ListenerArn"]), apps_domain=LOCAL_APPS_DOMAIN)
+
+
+@dataclass(frozen=True)
+class OwnResources:
+    """The emulator's resources created by its own code, as the stacks would (the default: no synth, fast).
+    `stack_resources.StackResources` is the other source: the stacks themselves, deployed."""
+
+    fresh_account: bool = True
+
+    def provision(self) -> Routing:
+        settings = get_settings()
+        create_core_resources(settings)
+        routing = create_event_routing(settings)
+        network = create_network()
+        web = create_load_balancer(network)
+        configure(
+            dlq_url=routing.dlq_url, subnets=network.subnets, security_groups=network.security_groups,
+            function_role_arn=create_function_role(), listener_arn=web.listener_arn, apps_domain=web.apps_domain,
+            vpc_id=web.vpc_id,
+        )  # fmt: skip
+        return routing
+
+    def register(self, name: str, kind: AppKind) -> AppDeclaration:
+        app = local_app(name, kind)
+        register_app(app)
+        return app

@@ -32,7 +32,7 @@ from orchestrator.local.behaviour import Behaviour, BuildBehaviour, CodeBuildPha
 from orchestrator.local.emulator import Emulator
 from orchestrator.local.simulate import AppSource, _build_from_image, _tags
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import AppKind
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
 from orchestrator.pipeline.names import APP_NAME_PATTERN
 from orchestrator.settings import get_settings
 
@@ -190,6 +190,7 @@ class ScenarioRunner:
         self.scenario = scenario
         self.emulator = emulator
         self.builds_started: dict[str, int] = {}
+        self.declaration: AppDeclaration | None = None  # as registered: the build project is the stack's
 
     def run(self, on_step: Any = None) -> ScenarioResult:
         scenario = self.scenario
@@ -200,7 +201,7 @@ class ScenarioRunner:
         source = AppSource(initialize_command=scenario.app.initialize_command)
         if scenario.app.procfile:
             source.procfile = scenario.app.procfile
-        emulator.register(scenario.app.name, scenario.app.kind, source)
+        self.declaration = emulator.register(scenario.app.name, scenario.app.kind, source)
         for step in scenario.setup:
             self._act(step)
         emulator.run_until_idle(on_step=on_step)
@@ -240,6 +241,8 @@ class ScenarioRunner:
 
     def _start_build(self, build: BuildStep) -> None:
         app = self.scenario.app
+        if self.declaration is None:
+            raise RuntimeError("the scenario's app is not registered yet")
         number = self.builds_started.get(app.name, 0) + 1
         self.builds_started[app.name] = number
         self.emulator.behaviour.builds.setdefault(
@@ -249,7 +252,7 @@ class ScenarioRunner:
         source_version = build.source_version
         if source_version is None:
             source_version = hashlib.sha1(f"{app.name}:{number}".encode()).hexdigest()
-        client("codebuild").start_build(projectName=f"{app.name}-build", sourceVersion=source_version)
+        client("codebuild").start_build(projectName=self.declaration.codebuild_project, sourceVersion=source_version)
 
     # --- checking ---------------------------------------------------------------------------------
 

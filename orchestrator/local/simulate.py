@@ -33,6 +33,7 @@ from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.ssm_events import parameter_store_change
+from orchestrator.pipeline.app_registry import ecr_repository_name
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
 
@@ -191,7 +192,8 @@ class CodeBuildSimulator:
         def write() -> None:
             artifacts = Artifacts()
             procfile = parse_procfile(source.procfile)
-            image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/orchestrator/{app.split(':')[0]}"
+            repository = ecr_repository_name(app.split(":")[0])
+            image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/{repository}"
             artifacts.write_text(artifact_key(app, number, "commit.txt"), commit + "\n")
             artifacts.write_text(
                 artifact_key(app, number, "build.log"),
@@ -228,7 +230,8 @@ class CodeBuildSimulator:
                                "config": {"digest": _image_digest(commit), "size": 1},
                                "layers": []})  # fmt: skip
         try:  # one immutable tag, as the buildspec pushes
-            client("ecr").put_image(repositoryName=f"orchestrator/{app}", imageManifest=manifest, imageTag=f"build-{number}")
+            client("ecr").put_image(repositoryName=ecr_repository_name(app), imageManifest=manifest,
+                                    imageTag=f"build-{number}")  # fmt: skip
         except ClientError:
             return  # no repository: nothing to push to
 

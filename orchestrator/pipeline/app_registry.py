@@ -20,6 +20,19 @@ AppKind = Literal["app", "pipeline"]
 RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
+# The names of an app's own resources: the AppStack creates them, the emulator uses the same.
+def codebuild_project_name(app: str) -> str:
+    return f"orchestrator-{app}"
+
+
+def ecr_repository_name(app: str) -> str:
+    return f"orchestrator/{app}"
+
+
+def task_log_group_name(app: str) -> str:
+    return f"/orchestrator/apps/{app}"
+
+
 class EcsConfig(BaseModel):
     """The base of every task definition and RunTask call of an app (the `CONFIG#ecs` item)."""
 
