@@ -169,6 +169,7 @@ class AppStack(Stack):
             kind=spec.kind,
             codebuild_project=f"orchestrator-{name}",
             ecr_repository=f"orchestrator/{name}",
+            stack_id=self.stack_id,
             ecs=EcsConfig(
                 cluster=CLUSTER_NAME,
                 execution_role_arn=self.execution_role.role_arn,

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig, app_items
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig, app_items, stack_name
 from orchestrator.settings import Settings, get_settings
 
 ACCOUNT = "123456789012"
@@ -25,6 +25,7 @@ def local_app(name: str, kind: AppKind = "app", settings: Settings | None = None
         kind=kind,
         codebuild_project=f"{name}-build",
         ecr_repository=f"orchestrator/{name}",
+        stack_id=f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{stack_name(name, kind)}/local",
         ecs=EcsConfig(
             cluster=settings.cluster_name,
             execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-execution",

@@ -60,6 +60,7 @@ def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
     from orchestrator.adapters.store import Store
     from orchestrator.local.emulator import Emulator
     from orchestrator.pipeline import keys
+    from orchestrator.pipeline.deploystatus import deploystatus_value
 
     expect_deploy = pipeline_deployed()
     feed: list[str] = []
@@ -88,7 +89,7 @@ def run_demo(console: Console, app: str = DEMO_APP) -> DemoResult:
                 if quiet >= 2:
                     break
         record = store.get(keys.app_pk(app), keys.build_sk(1))
-        status = store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
+        status = deploystatus_value(store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
         dead = emulator.dead_letters()
         result.dead_letters, result.deploystatus, result.build = dead, status, record
         result.events_handled, result.simulated_steps = len(emulator.dispatcher.invocations), emulator.clock.tick

@@ -37,6 +37,12 @@ from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
+from orchestrator.pipeline.deploystatus import (
+    DeployStatus,
+    DeployStatusProcess,
+    deploystatus_fields,
+    deploystatus_value,
+)
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
@@ -421,28 +427,6 @@ def run_hooks(store: Store, record: BuildRecord) -> None:
 # --- deploy status -------------------------------------------------------------------------------
 
 
-class DeployStatusProcess(BaseModel):
-    name: str
-    cpu: int
-    memory: int
-    min_processes: int
-    max_processes: int
-    state: str
-    command: str
-
-
-class DeployStatus(BaseModel):
-    """AppPack's `DEPLOYSTATUS` item (`DEPLOYSTATUS#<pr>` under the pipeline for a review app)."""
-
-    phase: str  # "complete", or the phase that failed
-    processes: list[DeployStatusProcess]
-    build_id: str
-    build_number: int
-    commit: str
-    last_update: int
-    failed: bool
-
-
 _PROCESS_STATE = {"COMPLETED": "running", "FAILED": "failed", "IN_PROGRESS": "deploying"}
 
 
@@ -452,7 +436,7 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
     services = record.services or {}
     processes = [
         DeployStatusProcess(
-            name=name, cpu=p.cpu, memory=p.memory, min_processes=p.min_processes, max_processes=p.max_processes,
+            name=name, cpu=str(p.cpu), memory=str(p.memory), min_processes=p.min_processes, max_processes=p.max_processes,
             state=_PROCESS_STATE[services[name].state] if name in services else "pending", command=p.command,
         )
         for name, p in sorted(record.plan.processes.items())
@@ -473,26 +457,33 @@ def write_deploy_status(store: Store, record: BuildRecord) -> bool:
     """Write DEPLOYSTATUS for this build unless a newer build's is there: one conditional write, no read.
     This build's own status may be rewritten (its services' states move on). True when written."""
     pk, sk = AppRef(record.app).deploystatus_key
-    status = deploy_status(record).model_dump(mode="json")
-    return store.set_fields_unless_newer(pk, sk, status, order="build_number", replace_equal=True)
+    fields = deploystatus_fields(deploy_status(record))
+    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
 
 
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
     """A build that failed before deploying (its release): DEPLOYSTATUS says so (`phase`, `failed`, this build),
-    unless a newer build's status is there. One conditional write, no read. Nothing was deployed, so the
-    `processes` already there (what still runs, from the last deploy) are kept; [] when there are none."""
+    unless a newer build's status is there. Nothing was deployed, so the `processes` already there (what still
+    runs, from the last deploy) are kept; [] when there are none. The processes sit inside AppPack's `value`
+    map, so this is an optimistic read-modify-write (versioned: concurrent writers retry, newest still wins)."""
     pk, sk = AppRef(record.app).deploystatus_key
-    fields = {
-        "phase": phase,
-        "failed": True,
-        "build_id": record.build_arn,
-        "build_number": record.build_number,
-        "commit": record.commit,
-        "last_update": when or 0,
-    }
-    return store.set_fields_unless_newer(
-        pk, sk, fields, order="build_number", replace_equal=True, defaults={"processes": []}
-    )
+
+    def change(before: dict[str, Any] | None) -> dict[str, Any] | None:
+        if before is not None and int(before.get("build_number") or 0) > record.build_number:
+            return None
+        status = DeployStatus(
+            phase=phase,
+            processes=(deploystatus_value(before) or {}).get("processes") or [],
+            build_id=record.build_arn,
+            build_number=record.build_number,
+            commit=record.commit,
+            last_update=when or 0,
+            failed=True,
+        )
+        return {**(before or {}), **deploystatus_fields(status)}
+
+    _, after = store.update(pk, sk, change)
+    return after is not None
 
 
 class DeployedProcess(BaseModel):
@@ -539,5 +530,5 @@ def current_deployment(app: str, store: Store | None = None) -> Deployed | None:
 
 def read_deploy_status(app: str, store: Store | None = None) -> DeployStatus | None:
     pk, sk = AppRef(app).deploystatus_key
-    item = (store or Store()).get(pk, sk)
-    return DeployStatus.model_validate(item) if item else None
+    value = deploystatus_value((store or Store()).get(pk, sk))
+    return DeployStatus.model_validate(value) if value else None
