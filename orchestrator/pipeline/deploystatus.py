@@ -43,24 +43,3 @@ def deploystatus_fields(status: DeployStatus) -> dict[str, Any]:
     """The attributes to write: AppPack's `value` and the ordering copy of the build number."""
     return {"value": status.model_dump(mode="json"), "build_number": status.build_number}
 
-
-def resized_status(value: dict[str, Any], sizes: dict[str, dict[str, int]]) -> dict[str, Any] | None:
-    """DEPLOYSTATUS `value` after a scale or resize: `sizes` maps a process to its new cpu, memory,
-    min_processes and max_processes. None when nothing changes (unknown processes are left alone)."""
-    processes = []
-    for raw in value.get("processes") or []:
-        size = sizes.get(str(raw.get("name")))
-        if size is None:
-            processes.append(raw)
-            continue
-        processes.append(
-            {
-                **raw,
-                "cpu": str(size["cpu"]),
-                "memory": str(size["memory"]),
-                "min_processes": int(size["min_processes"]),
-                "max_processes": int(size["max_processes"]),
-            }
-        )
-    changed = {**value, "processes": processes}
-    return None if changed == value else changed
