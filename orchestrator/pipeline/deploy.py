@@ -464,26 +464,34 @@ def write_deploy_status(store: Store, record: BuildRecord) -> bool:
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
     """A build that failed before deploying (its release): DEPLOYSTATUS says so (`phase`, `failed`, this build),
     unless a newer build's status is there. Nothing was deployed, so the `processes` already there (what still
-    runs, from the last deploy) are kept; [] when there are none. The processes sit inside AppPack's `value`
-    map, so this is an optimistic read-modify-write (versioned: concurrent writers retry, newest still wins)."""
+    runs, from the last deploy) are kept; [] when there are none. Conditional writes, no read: the first
+    creates AppPack's `value` map where there is none (DynamoDB cannot create a map and set paths in it in
+    one expression), the second sets this build's fields inside it. Both are idempotent and newest-wins."""
     pk, sk = AppRef(record.app).deploystatus_key
-
-    def change(before: dict[str, Any] | None) -> dict[str, Any] | None:
-        if before is not None and int(before.get("build_number") or 0) > record.build_number:
-            return None
-        status = DeployStatus(
-            phase=phase,
-            processes=(deploystatus_value(before) or {}).get("processes") or [],
-            build_id=record.build_arn,
-            build_number=record.build_number,
-            commit=record.commit,
-            last_update=when or 0,
-            failed=True,
-        )
-        return {**(before or {}), **deploystatus_fields(status)}
-
-    _, after = store.update(pk, sk, change)
-    return after is not None
+    empty = DeployStatus(
+        phase="", processes=[], build_id="", build_number=0, commit="", last_update=0, failed=False
+    ).model_dump(mode="json")
+    newest = {"build_number": record.build_number}
+    if not store.set_fields_unless_newer(
+        pk,
+        sk,
+        {},
+        order="build_number",
+        replace_equal=True,
+        defaults={**newest, "value": empty},
+        order_value=record.build_number,
+    ):
+        return False
+    fields = {
+        "value.phase": phase,
+        "value.failed": True,
+        "value.build_id": record.build_arn,
+        "value.build_number": record.build_number,
+        "value.commit": record.commit,
+        "value.last_update": when or 0,
+        **newest,
+    }
+    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
 
 
 class DeployedProcess(BaseModel):
