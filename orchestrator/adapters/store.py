@@ -152,7 +152,7 @@ class Store:
     ) -> bool:
         """One conditional UpdateItem, no read: SET each of `fields` (None values are skipped; other attributes
         are kept) and each of `defaults` where absent, if `condition` holds on the stored item (or on the
-        absent item). A dotted field name (`value.phase`) is a path into a map that must exist (no attribute
+        absent item). A dotted field name (`value.phase`, `value.processes[0].cpu`) is a path that must exist (no attribute
         of this table has a dot in its name). Bumps the version attribute, so an optimistic `update` of the
         same item in flight retries. True when written."""
         names: dict[str, str] = {"#version": VERSION_ATTR}
@@ -164,8 +164,9 @@ class Store:
             # boto3's condition builder names its own placeholders #n<i> and :v<i>: these must not collide.
             path = []
             for part, segment in enumerate(name.split(".")):
-                names[f"#set{index}p{part}"] = segment
-                path.append(f"#set{index}p{part}")
+                attribute, bracket, rest = segment.partition("[")  # `processes[2]`: a list element
+                names[f"#set{index}p{part}"] = attribute
+                path.append(f"#set{index}p{part}{bracket}{rest}")
             values[f":set{index}"] = to_dynamo(value)
             sets.append(f"{'.'.join(path)} = :set{index}")
         for index, (name, value) in enumerate(sorted((defaults or {}).items())):

@@ -21,11 +21,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 from pydantic import BaseModel
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
@@ -54,6 +55,7 @@ from orchestrator.pipeline.record_store import (
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
 from orchestrator.pipeline.taskdefs import (
+    ProcessSize,
     config_secrets,
     load_ecs_config,
     load_runtime_inputs,
@@ -492,6 +494,31 @@ def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, wh
         **newest,
     }
     return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
+
+
+def write_scaled_deploy_status(
+    store: Store, app: str, build_number: int, processes: list[Any], sizes: Mapping[str, ProcessSize]
+) -> bool:
+    """A scaling change applied to build `build_number`: its DEPLOYSTATUS processes take the new cpu, memory and
+    counts (what `ps` shows). `processes` is the `value.processes` list read with the change's context; one
+    conditional write sets each changed process by its index, only while the item is still this build's and
+    each index still names that process (a newer build's status, or a rewritten list, is left alone)."""
+    pk, sk = AppRef(app).deploystatus_key
+    fields: dict[str, Any] = {}
+    condition: ConditionBase = Attr("build_number").eq(build_number)
+    for index, process in enumerate(processes):
+        name = process.get("name") if isinstance(process, dict) else None
+        size = sizes.get(name) if isinstance(name, str) else None
+        if size is None or None in (size.cpu, size.memory, size.min_processes, size.max_processes):
+            continue
+        path = f"value.processes[{index}]"
+        wanted = {"cpu": str(size.cpu), "memory": str(size.memory), "min_processes": size.min_processes,
+                  "max_processes": size.max_processes}  # fmt: skip
+        if all(process.get(key) == value for key, value in wanted.items()):
+            continue
+        fields.update({f"{path}.{key}": value for key, value in wanted.items()})
+        condition = condition & Attr(f"{path}.name").eq(name)
+    return bool(fields) and store.set_fields_if(pk, sk, fields, condition)
 
 
 class DeployedProcess(BaseModel):
