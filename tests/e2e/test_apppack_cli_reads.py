@@ -1,7 +1,8 @@
 """Issue 11 (AppPack): the items a real emulator pipeline run writes, decoded as AppPack's Go CLI decodes them
 (`tests/apppack_go`: aws-sdk-go-v2 `attributevalue` into the structs of `app/app.go` and `app/builds.go`).
 
-Items are read with the low-level DynamoDB API, so the decoder sees the AttributeValues the Go SDK receives.
+Items are read with the low-level DynamoDB API, from the table the CLI hard-codes (`apppack`), so the decoder
+sees the AttributeValues the Go SDK receives.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.e2e.conftest import as_json, cli, emulator_env
 
 def _item(env: dict[str, str], pk: str, sk: str) -> dict[str, Any]:
     dynamodb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
-    found = dynamodb.get_item(TableName=get_settings().table_name, Key={"primary_id": {"S": pk}, "secondary_id": {"S": sk}})
+    found = dynamodb.get_item(TableName="apppack", Key={"primary_id": {"S": pk}, "secondary_id": {"S": sk}})
     assert "Item" in found, f"no item {pk} / {sk}"
     return dict(found["Item"])
 
