@@ -114,3 +114,26 @@ def test_deploystatus_follows_ps_scale_and_resize(deployed: dict[str, str]) -> N
     shown = as_json(cli("ps", "-a", "shop", "--json", env=emulator_env(deployed)))
     web_shown = next(p for p in shown["deploystatus"]["processes"] if p["name"] == "web")
     assert (web_shown["cpu"], web_shown["max_processes"]) == ("1024", 2)
+
+
+def _s3_text(env: dict[str, str], url: str) -> str:
+    bucket, _, key = url.removeprefix("s3://").partition("/")  # as `S3FromURL` splits it
+    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    return str(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode())
+
+
+def test_log_pointers_and_commit_txt_are_where_the_cli_reads_them(deployed: dict[str, str]) -> None:
+    number = int(deployed["build_number"])
+    build = _decoded(deployed, "APP#shop", f"BUILD#{number:010d}", BuildStatus)
+    for name in ("build", "test", "finalize", "release", "postdeploy", "deploy"):
+        logs = getattr(build, name).logs
+        # `StreamEvents` splits a non-s3 pointer at `#` and indexes [1]: anything else panics.
+        assert logs == "" or logs.startswith("s3://") or (logs.startswith("cloudwatch://") and "#" in logs), logs
+    assert build.build.logs.startswith("s3://")
+    assert "BUILDING" in _s3_text(deployed, build.build.logs)
+    assert _s3_text(deployed, build.test.logs)
+    # `GetCommitLog`: the build pointer with its last part replaced by commit.txt; `git log -n1` output.
+    commit_url = "/".join([*build.build.logs.split("/")[:-1], "commit.txt"])
+    assert _s3_text(deployed, commit_url).splitlines()[0] == f"commit {build.commit}"
+    if build.release.state:
+        assert build.release.logs.startswith("cloudwatch://")

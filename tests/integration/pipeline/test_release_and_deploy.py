@@ -99,7 +99,7 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
     task_arn = step_task("demo", 1, "release")
     assert started["release"]["state"] == "started"
     assert started["release"]["start"] == SUCCEEDED_AT
-    assert started["release"]["logs"].startswith("/orchestrator/apps/demo/demo-web/app/")
+    assert started["release"]["logs"].startswith("cloudwatch:///orchestrator/apps/demo#demo-web/app/")
     assert started["plan"]["release_command"] == "python manage.py migrate --noinput"
     lookup = item(keys.task_pk(task_arn), keys.LOOKUP_SK)
     assert lookup is not None
