@@ -137,7 +137,8 @@ class Ecs:
     ) -> ServiceInfo:
         kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
         if task_definition is not None:
-            kwargs["taskDefinition"] = task_definition
+            # Services created with propagateTags=SERVICE move over with their next revision.
+            kwargs["taskDefinition"], kwargs["propagateTags"] = task_definition, "TASK_DEFINITION"
         if desired_count is not None:
             kwargs["desiredCount"] = desired_count
         with refusals_are_final():

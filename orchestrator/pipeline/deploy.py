@@ -149,7 +149,9 @@ def create_service_input(
             "minimumHealthyPercent": 100,
         },
         "deploymentController": {"type": "ECS"},
-        "propagateTags": "SERVICE",
+        # Tasks take the task definition's tags: apppack:appName, processType and buildNumber, which AppPack's
+        # `ps` reads from each task (a service's own tags cannot follow the build).
+        "propagateTags": "TASK_DEFINITION",
         "enableECSManagedTags": True,
         "tags": [
             {"key": "apppack:appName", "value": ref.name},

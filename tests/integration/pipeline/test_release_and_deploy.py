@@ -199,6 +199,7 @@ def test_next_build_updates_services_and_scales_removed_process_to_zero(aws: Non
     assert update_web == {
         "cluster": "orchestrator", "service": "demo-web",
         "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-web:2",
+        "propagateTags": "TASK_DEFINITION",  # tasks carry apppack:buildNumber (AppPack's `ps` reads it)
     }  # fmt: skip
     assert scale_worker == {"cluster": "orchestrator", "service": "demo-worker", "desiredCount": 0}
     final = record(number=2)
@@ -453,3 +454,4 @@ def test_events_explain_says_what_the_ecs_handlers_would_do(aws: None) -> None:
     assert done.startswith("ecs-deployment → records service demo-web COMPLETED on build 1 of app 'demo'")
     stranger = deployment_completed(web["service_arn"], "ecs-svc/42", START)
     assert "not managed: ECS deployment ecs-svc/42" in explain_event(stranger).summary
+
