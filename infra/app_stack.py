@@ -176,6 +176,7 @@ class AppStack(Stack):
             kind=spec.kind,
             codebuild_project=codebuild_project_name(name),
             ecr_repository=ecr_repository_name(name),
+            stack_id=self.stack_id,
             ecs=EcsConfig(
                 cluster=CLUSTER_NAME,
                 execution_role_arn=self.execution_role.role_arn,

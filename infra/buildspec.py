@@ -103,7 +103,8 @@ PY
 )
 
 UPLOAD_SCRIPT = """ARTIFACTS="s3://$ARTIFACTS_BUCKET/$APP_NAME/$CODEBUILD_BUILD_NUMBER"
-echo "${CODEBUILD_RESOLVED_SOURCE_VERSION:-}" > commit.txt
+# What AppPack's builder writes (its CLI shows it with the build); the bare commit where there is no git.
+git log -n1 --decorate=no > commit.txt 2>/dev/null || echo "commit ${CODEBUILD_RESOLVED_SOURCE_VERSION:-}" > commit.txt
 for f in build.log commit.txt apppack.toml metadata.toml test.log; do
   if [ -f "$f" ]; then aws s3 cp --only-show-errors "$f" "$ARTIFACTS/$f"; fi
 done

@@ -36,8 +36,9 @@ from infra.network_stack import CLUSTER_NAME, NetworkStack
 from orchestrator.bundles.naming import BUNDLE_PREFIX
 from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.routing.hosts import TARGET_GROUP_PREFIX
+from orchestrator.settings import DEFAULT_TABLE_NAME
 
-TABLE_NAME = "orchestrator"
+TABLE_NAME = DEFAULT_TABLE_NAME  # AppPack's CLI reads the table `apppack`
 TTL_ATTRIBUTE = "expiration"  # Powertools idempotency records expire through it
 POWERTOOLS_ACCOUNT = "017000801446"  # AWS's account that publishes the Powertools layers
 ROLE_PATH = "/orchestrator/"

@@ -32,10 +32,15 @@ def endpoint_url_or_none(value: str | None) -> str | None:
     return value.strip()
 
 
+# AppPack's CLI hard-codes its table name (`TableName: aws.String("apppack")` in apppackio/apppack): the
+# default, so that the CLI finds the records. The stack names its table with the same constant.
+DEFAULT_TABLE_NAME = "apppack"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", extra="ignore", frozen=True)
 
-    table_name: str = "orchestrator"
+    table_name: str = DEFAULT_TABLE_NAME
     artifacts_bucket: str = "orchestrator-artifacts"
     bundle_bucket: str = "orchestrator-bundles"
     ssm_prefix: str = Field(default="apppack", pattern=r"^[A-Za-z0-9_.\-]+$")

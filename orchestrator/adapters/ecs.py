@@ -145,7 +145,8 @@ class Ecs:
         if load_balancers is not None:  # a service deployed before the load balancer existed gets attached
             kwargs["loadBalancers"] = load_balancers
         if task_definition is not None:
-            kwargs["taskDefinition"] = task_definition
+            # Services created with propagateTags=SERVICE move over with their next revision.
+            kwargs["taskDefinition"], kwargs["propagateTags"] = task_definition, "TASK_DEFINITION"
         if desired_count is not None:
             kwargs["desiredCount"] = desired_count
         with refusals_are_final():

@@ -19,6 +19,7 @@ from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.settings import get_settings
 
 
@@ -31,15 +32,17 @@ def _prefix() -> str:
 
 
 def app_settings(app: str) -> dict[str, Any]:
-    """The settings item of the app (of the pipeline, for a review app `<pipeline>:<pr>`); a one-line error
-    when it does not exist, or when a review app's pipeline is a plain app. (The CLI checks the syntax.)"""
+    """The app's settings (of the pipeline, for a review app `<pipeline>:<pr>`): AppPack's `value` map plus
+    the orchestrator's `kind` and `name`. A one-line error when it does not exist, or when a review app's
+    pipeline is a plain app. (The CLI checks the syntax.)"""
     name, _, pr = app.partition(":")
     item = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
     if item is None:
         fail(f"unknown app {name!r} (see `orchestrator apps`)", 1)
     if pr and item.get("kind") != "pipeline":
         fail(f"{name!r} is an app, not a pipeline: only a pipeline has review apps ({app!r})", 2)
-    return item
+    value = item.get("value")
+    return {**(value if isinstance(value, dict) else {}), "kind": item.get("kind"), "name": item.get("name")}
 
 
 def target_of(app: str) -> Target:
@@ -188,10 +191,11 @@ def latest_started_build_number(app: str) -> int | None:
 
 
 def deploystatus(app: str) -> dict[str, Any] | None:
+    """The `value` of the app's DEPLOYSTATUS item (AppPack's `DeployStatus`), or None before the first."""
     if ":" in app:
         pipeline, pr = app.split(":", 1)
-        return Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}")
-    return Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
+        return deploystatus_value(Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
+    return deploystatus_value(Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
 
 
 # --- actions --------------------------------------------------------------------------------------

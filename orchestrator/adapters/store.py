@@ -130,11 +130,13 @@ class Store:
         order: str,
         replace_equal: bool,
         defaults: Item | None = None,
+        order_value: Any = None,
     ) -> bool:
         """Newest wins, in one conditional write and no read: set `fields` unless the stored item's `order`
-        attribute (e.g. a build number) is higher than `fields[order]` (or equal, unless `replace_equal`).
-        `defaults` are set only where the item has no such attribute yet. True when written."""
-        stored, value = Attr(order), fields[order]
+        attribute (e.g. a build number) is higher than `fields[order]` (or `order_value`, when `fields` do not
+        set it), or equal, unless `replace_equal`. `defaults` are set only where the item has no such
+        attribute yet. True when written."""
+        stored, value = Attr(order), fields[order] if order_value is None else order_value
         not_newer = stored.lte(value) if replace_equal else stored.lt(value)
         condition = Attr("primary_id").not_exists() | not_newer
         return self.set_fields_if(primary_id, secondary_id, fields, condition, defaults=defaults)
@@ -150,8 +152,9 @@ class Store:
     ) -> bool:
         """One conditional UpdateItem, no read: SET each of `fields` (None values are skipped; other attributes
         are kept) and each of `defaults` where absent, if `condition` holds on the stored item (or on the
-        absent item). Bumps the version attribute, so an optimistic `update` of the same item in flight
-        retries. True when written."""
+        absent item). A dotted field name (`value.phase`, `value.processes[0].cpu`) is a path that must exist (no attribute
+        of this table has a dot in its name). Bumps the version attribute, so an optimistic `update` of the
+        same item in flight retries. True when written."""
         names: dict[str, str] = {"#version": VERSION_ATTR}
         values: dict[str, Any] = {":one": 1}
         sets = []
@@ -159,8 +162,13 @@ class Store:
             if value is None or name in ("primary_id", "secondary_id", VERSION_ATTR):
                 continue
             # boto3's condition builder names its own placeholders #n<i> and :v<i>: these must not collide.
-            names[f"#set{index}"], values[f":set{index}"] = name, to_dynamo(value)
-            sets.append(f"#set{index} = :set{index}")
+            path = []
+            for part, segment in enumerate(name.split(".")):
+                attribute, bracket, rest = segment.partition("[")  # `processes[2]`: a list element
+                names[f"#set{index}p{part}"] = attribute
+                path.append(f"#set{index}p{part}{bracket}{rest}")
+            values[f":set{index}"] = to_dynamo(value)
+            sets.append(f"{'.'.join(path)} = :set{index}")
         for index, (name, value) in enumerate(sorted((defaults or {}).items())):
             if value is None or name in fields:
                 continue

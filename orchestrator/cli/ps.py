@@ -37,7 +37,8 @@ def _current(app_name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
 def _process_defaults(status: dict[str, Any] | None, process: str) -> dict[str, Any]:
     for entry in (status or {}).get("processes", []) or []:
         if entry.get("name") == process:
-            return {k: entry[k] for k in ("cpu", "memory", "min_processes", "max_processes") if k in entry}
+            # DEPLOYSTATUS holds cpu and memory as strings (AppPack's `Process`); the scaling parameter, ints.
+            return {k: int(entry[k]) for k in ("cpu", "memory", "min_processes", "max_processes") if k in entry}
     return {"cpu": 256, "memory": 512, "min_processes": 1, "max_processes": 1}
 
 

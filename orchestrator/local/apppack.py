@@ -67,3 +67,14 @@ def metadata_toml(
 
 def sample_procfile(sample: str = "web-app") -> str:
     return resources.files("orchestrator.local").joinpath("samples", sample, "Procfile").read_text()
+
+
+def commit_txt(commit: str, app: str) -> str:
+    """`commit.txt` as AppPack's builder writes it: the output of `git log -n1 --decorate=no`."""
+    return (
+        f"commit {commit}\n"
+        f"Author: {app} developer <dev@{app.split(':')[0]}.example>\n"
+        "Date:   Thu Jan 1 00:00:00 2026 +0000\n"
+        "\n"
+        f"    Simulated commit of {app}\n"
+    )

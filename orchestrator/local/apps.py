@@ -17,6 +17,7 @@ from orchestrator.pipeline.app_registry import (
     app_items,
     codebuild_project_name,
     ecr_repository_name,
+    stack_name,
     task_log_group_name,
 )
 from orchestrator.settings import Settings, get_settings
@@ -33,6 +34,7 @@ def local_app(name: str, kind: AppKind = "app", settings: Settings | None = None
         kind=kind,
         codebuild_project=codebuild_project_name(name),
         ecr_repository=ecr_repository_name(name),
+        stack_id=f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{stack_name(name, kind)}/local",
         ecs=EcsConfig(
             cluster=settings.cluster_name,
             execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-execution",

@@ -66,6 +66,7 @@ def run_demo(console: Console, app: str = DEMO_APP, stacks: Path | None = None) 
     from orchestrator.local.resources import OwnResources
     from orchestrator.local.stack_resources import StackResources
     from orchestrator.pipeline import keys
+    from orchestrator.pipeline.deploystatus import deploystatus_value
 
     expect_deploy = pipeline_deployed()
     feed: list[str] = []
@@ -95,7 +96,7 @@ def run_demo(console: Console, app: str = DEMO_APP, stacks: Path | None = None) 
                 if quiet >= 2:
                     break
         record = store.get(keys.app_pk(app), keys.build_sk(1))
-        status = store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
+        status = deploystatus_value(store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
         dead = emulator.dead_letters()
         result.dead_letters, result.deploystatus, result.build = dead, status, record
         result.events_handled, result.simulated_steps = len(emulator.dispatcher.invocations), emulator.clock.tick

@@ -33,6 +33,7 @@ from orchestrator.local.emulator import Emulator
 from orchestrator.local.simulate import AppSource, _build_from_image, _tags
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
+from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.pipeline.names import APP_NAME_PATTERN
 from orchestrator.settings import get_settings
 
@@ -263,8 +264,8 @@ class ScenarioRunner:
         app = self.record_app()
         if ":" in app:
             pipeline, pr = app.split(":", 1)
-            return Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}")
-        return Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK)
+            return deploystatus_value(Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
+        return deploystatus_value(Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
 
     def services(self) -> dict[str, dict[str, Any]]:
         ecs = client("ecs")

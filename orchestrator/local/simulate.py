@@ -28,7 +28,7 @@ from orchestrator.adapters.store import Store
 from orchestrator.events.matching import matches
 from orchestrator.events.patterns import event_routes
 from orchestrator.local import apps as local_apps
-from orchestrator.local.apppack import apppack_toml, metadata_toml, parse_procfile, sample_procfile
+from orchestrator.local.apppack import apppack_toml, commit_txt, metadata_toml, parse_procfile, sample_procfile
 from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
@@ -176,7 +176,8 @@ class CodeBuildSimulator:
             phase = event["detail"].get("completed-phase")
             if phase is not None and phase == behaviour.slow_phase:
                 delay += behaviour.slow_ticks
-            if phase == "UPLOAD_ARTIFACTS" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
+            # The buildspec uploads in POST_BUILD, so the artifacts are there when that phase reports.
+            if phase == "POST_BUILD" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
                 self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
             if event["detail"].get("build-status") == "FAILED":
                 self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
@@ -194,7 +195,7 @@ class CodeBuildSimulator:
             procfile = parse_procfile(source.procfile)
             repository = ecr_repository_name(app.split(":")[0])
             image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/{repository}"
-            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit + "\n")
+            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit_txt(commit, app))
             artifacts.write_text(
                 artifact_key(app, number, "build.log"),
                 f"===> DETECTING\n===> BUILDING {app} at {commit}\n===> EXPORTING {image}:build-{number}\n",
@@ -216,7 +217,7 @@ class CodeBuildSimulator:
     def _failure_log_action(self, app: str, number: int, commit: str, phase: str | None) -> Action:
         def write() -> None:
             artifacts = Artifacts()
-            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit + "\n")
+            artifacts.write_text(artifact_key(app, number, "commit.txt"), commit_txt(commit, app))
             artifacts.write_text(
                 artifact_key(app, number, "build.log"),
                 f"===> BUILDING {app} at {commit}\nERROR: phase {phase} failed: command exited with code 1\n",

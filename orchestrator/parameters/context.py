@@ -8,8 +8,9 @@ from typing import Any
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import Target
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.app_registry import EcsConfig, ecs_config_from_value
 from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.deploystatus import deploystatus_value
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class AppContext:
         return claimed > ended
 
 
+def _int_or_none(value: Any) -> int | None:
+    """DEPLOYSTATUS holds cpu and memory as strings (AppPack's `Process`)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _processes(status: Item | None) -> list[DeployedProcess]:
     found = []
     for raw in (status or {}).get("processes") or []:
@@ -71,8 +80,8 @@ def _processes(status: Item | None) -> list[DeployedProcess]:
             found.append(
                 DeployedProcess(
                     name=str(raw["name"]),
-                    cpu=raw.get("cpu"),
-                    memory=raw.get("memory"),
+                    cpu=_int_or_none(raw.get("cpu")),
+                    memory=_int_or_none(raw.get("memory")),
                     min_processes=raw.get("min_processes"),
                     max_processes=raw.get("max_processes"),
                     command=raw.get("command"),
@@ -95,9 +104,9 @@ def load_context(store: Store, target: Target) -> AppContext | None:
     config = store.get(keys.app_pk(target.name), keys.CONFIG_ECS_SK)
     if config is None:
         return None
-    ecs = EcsConfig.model_validate({k: v for k, v in config.items() if k in EcsConfig.model_fields})
+    ecs = ecs_config_from_value(config.get("value"))
     pk, sk = AppRef(target.key).deploystatus_key
-    status = store.get(pk, sk)
+    status = deploystatus_value(store.get(pk, sk))
     deployed = store.get(target.pk, keys.DEPLOYED_SK)
     claim = store.get(target.pk, keys.DEPLOY_CLAIM_SK)
     return AppContext(target, ecs, status, deployed, claim, _processes(status))

@@ -26,6 +26,7 @@ from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.context import AppContext
 from orchestrator.parameters.scaling import ProcessScaling
+from orchestrator.pipeline.deploy import write_scaled_deploy_status
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import check_services
 from orchestrator.pipeline.taskdefs import ProcessSize, RuntimeInputs, register_task_definitions
@@ -209,7 +210,20 @@ class Rollout:
                 elif self.autoscaling.disable(ctx.ecs.cluster, now.service):
                     result.autoscaling[now.service] = "disabled"
         self._remember(ctx, running, task_definitions, sizes)
+        if sizes is not None:
+            self._show_sizes(ctx, running, sizes)
         return result
+
+    def _show_sizes(self, ctx: AppContext, running: RunningApp, sizes: Mapping[str, ProcessScaling]) -> None:
+        """DEPLOYSTATUS is what AppPack's `ps` shows: it takes the applied sizes and counts."""
+        listed = (ctx.deploystatus or {}).get("processes")
+        if int((ctx.deploystatus or {}).get("build_number") or 0) != running.build_number or not isinstance(listed, list):
+            return
+        shown = {
+            p: ProcessSize(cpu=s.cpu, memory=s.memory, min_processes=s.min_processes, max_processes=s.max_processes)
+            for p, s in sizes.items()
+        }
+        write_scaled_deploy_status(self.store, ctx.target.key, running.build_number, listed, shown)
 
     def _remember(
         self,

@@ -1,6 +1,12 @@
 """The DynamoDB items that declare an app: AppPack's `settings` and `CONFIG#ecs` items, plus the
 orchestrator's lookup item and its entry in the app index.
 
+`settings` and `CONFIG#ecs` keep their payload under a `value` map, in the field names AppPack's CLI decodes
+(`app/app.go`: `Settings`, and `ECSConfig` whose members are the ECS API's `RunTaskInput` and
+`RegisterTaskDefinitionInput`). The orchestrator's own fields (`kind`, `name`) sit beside `value`, where the
+CLI's decoder ignores them. `EcsConfig` is the orchestrator's reading of `CONFIG#ecs`: `ecs_config_value`
+writes it in AppPack's shape and `ecs_config_from_value` reads it back; nothing else knows the shape.
+
 The AppStack writes exactly these items at deploy time (a custom resource calling PutItem), and the local
 emulator writes them when it registers an app, so both stay in step with what the handlers read.
 """
@@ -9,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.names import APP_NAME_PATTERN, app_name_error
@@ -58,6 +64,9 @@ class AppDeclaration(BaseModel):
     codebuild_project: str
     ecr_repository: str
     ecs: EcsConfig
+    # The CloudFormation stack that declares it: AppPack's CLI tells a pipeline by `/apppack-pipeline-<name>/`.
+    stack_id: str = ""
+    domains: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -71,21 +80,102 @@ class AppDeclaration(BaseModel):
         return f"{self.name}-{process}"
 
 
+class EcsConfigError(ValueError):
+    """A `CONFIG#ecs` value that does not hold what a task definition needs."""
+
+
+def stack_name(name: str, kind: AppKind) -> str:
+    """AppPack's stack names (`apppack-app-<name>`, `apppack-pipeline-<name>`); the CLI parses `stack_id`."""
+    return f"apppack-{kind}-{name}"
+
+
+def shell_task_family(name: str) -> str:
+    return f"{name}-shell"
+
+
+def settings_value(app: AppDeclaration) -> dict[str, Any]:
+    """AppPack's `Settings` struct. No load balancer yet: its `arn`/`suffix` stay empty (Go's zero value)."""
+    return {
+        "cluster": {"arn": "", "name": app.ecs.cluster},
+        "codebuild_project": {"name": app.codebuild_project},
+        "log_group": {"name": app.ecs.log_group},
+        "domains": list(app.domains),
+        "shell": {"command": "bash -l", "task_family": shell_task_family(app.name)},
+        "load_balancer": {"arn": "", "suffix": ""},
+        "target_group": {"arn": "", "suffix": ""},
+        "stack_id": app.stack_id,
+    }
+
+
+def _run_task_args(ecs: EcsConfig) -> dict[str, Any]:
+    network = {"subnets": ecs.subnets, "securityGroups": ecs.security_groups, "assignPublicIp": ecs.assign_public_ip}
+    return {"cluster": ecs.cluster, "launchType": "FARGATE", "networkConfiguration": {"awsvpcConfiguration": network}}
+
+
+def ecs_config_value(ecs: EcsConfig) -> dict[str, Any]:
+    """`CONFIG#ecs` `value`: `run_task_args`, `run_task_args_fargate`, `task_definition_args` (ECS API names)."""
+    container: dict[str, Any] = {
+        "name": ecs.container_name,
+        "image": ecs.image_repository_uri,
+        "essential": True,
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": ecs.log_group}},
+    }
+    if ecs.container_port is not None:
+        container["portMappings"] = [{"containerPort": ecs.container_port, "protocol": "tcp"}]
+    return {
+        "run_task_args": _run_task_args(ecs),
+        "run_task_args_fargate": _run_task_args(ecs),
+        "task_definition_args": {
+            "executionRoleArn": ecs.execution_role_arn,
+            "taskRoleArn": ecs.task_role_arn,
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": str(ecs.default_cpu),
+            "memory": str(ecs.default_memory),
+            "containerDefinitions": [container],
+        },
+    }
+
+
+def ecs_config_from_value(value: Any) -> EcsConfig:
+    """Read `CONFIG#ecs` `value` back. Raises EcsConfigError naming what is missing."""
+    try:
+        run = value["run_task_args"]
+        network = run.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+        task = value["task_definition_args"]
+        container = task["containerDefinitions"][0]
+        ports = container.get("portMappings") or []
+        return EcsConfig(
+            cluster=run["cluster"],
+            execution_role_arn=task["executionRoleArn"],
+            task_role_arn=task["taskRoleArn"],
+            log_group=container["logConfiguration"]["options"]["awslogs-group"],
+            image_repository_uri=container["image"],
+            subnets=list(network.get("subnets") or []),
+            security_groups=list(network.get("securityGroups") or []),
+            assign_public_ip=network.get("assignPublicIp") or "DISABLED",
+            container_name=container["name"],
+            container_port=int(ports[0]["containerPort"]) if ports else None,
+            default_cpu=int(task.get("cpu") or 256),
+            default_memory=int(task.get("memory") or 512),
+        )
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, ValidationError) as error:
+        raise EcsConfigError(f"{type(error).__name__}: {error}") from error
+
+
 def app_items(app: AppDeclaration) -> list[dict[str, Any]]:
     settings_item = {
         "primary_id": keys.app_pk(app.name),
         "secondary_id": keys.SETTINGS_SK,
         "name": app.name,
         "kind": app.kind,
-        "cluster": {"name": app.ecs.cluster},
-        "codebuild_project": {"name": app.codebuild_project},
         "ecr_repository": {"name": app.ecr_repository, "uri": app.ecs.image_repository_uri},
-        "log_group": {"name": app.ecs.log_group},
+        "value": settings_value(app),
     }
     ecs_config_item = {
         "primary_id": keys.app_pk(app.name),
         "secondary_id": keys.CONFIG_ECS_SK,
-        **app.ecs.model_dump(mode="json"),
+        "value": ecs_config_value(app.ecs),
     }
     lookup_item = {
         "primary_id": keys.codebuild_project_pk(app.codebuild_project),

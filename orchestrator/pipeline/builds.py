@@ -19,6 +19,7 @@ from orchestrator.events.codebuild import (
 )
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.log_pointers import codebuild_stream, s3_pointer
 from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
 from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
 from orchestrator.stored_text import bounded_text
@@ -75,12 +76,9 @@ def _phase_record(phase: CodeBuildPhase) -> CodeBuildPhaseRecord:
     )
 
 
-def _logs_pointer(info: AdditionalInformation) -> str:
-    if info.logs is None:
-        return ""
-    if info.logs.deep_link:
-        return info.logs.deep_link
-    return f"{info.logs.group_name or ''}/{info.logs.stream_name or ''}".strip("/")
+def _logs_pointer(project: str, build_arn: str, info: AdditionalInformation) -> str:
+    logs = info.logs
+    return codebuild_stream(project, build_arn, logs.group_name if logs else None, logs.stream_name if logs else None)
 
 
 def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObservation:
@@ -106,7 +104,7 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         build_number=info.build_number,
         commit=info.resolved_source_version or None,
         source_version=info.source_version,
-        logs=_logs_pointer(info),
+        logs=_logs_pointer(event.detail.project_name, event.detail.build_id, info),
         status=status,
         phases=phases,
     )
@@ -116,8 +114,11 @@ def _status_rank(status: str | None) -> int:
     return 0 if status is None else 1 if status == "IN_PROGRESS" else 2
 
 
-def merge_observation(current: BuildRecord | None, app: str, number: int, obs: BuildObservation) -> BuildRecord:
-    """Pure, commutative merge of one observation into the record."""
+def merge_observation(
+    current: BuildRecord | None, app: str, number: int, obs: BuildObservation, artifacts: str = ""
+) -> BuildRecord:
+    """Pure, commutative merge of one observation into the record. `artifacts` is the build's artifact folder
+    (`s3://<bucket>/<app>/<N>`): the phases point at the logs uploaded there once POST_BUILD has run."""
     record = current or BuildRecord(app=app, build_number=number)
     codebuild_phases = dict(record.codebuild_phases)
     for name, phase in obs.phases.items():
@@ -125,8 +126,7 @@ def merge_observation(current: BuildRecord | None, app: str, number: int, obs: B
     status = record.codebuild_status
     if _status_rank(obs.status) > _status_rank(status):
         status = obs.status
-    logs = (record.build.logs if record.build else "") or obs.logs
-    derived = derive_record_phases(codebuild_phases, status, logs)
+    derived = derive_record_phases(codebuild_phases, status, obs.logs, artifacts)
     update: dict[str, object] = {
         "commit": record.commit or obs.commit or "",
         "build_arn": record.build_arn or obs.build_arn,
@@ -201,7 +201,8 @@ def record_build_event(
 
     def change(item: Item | None) -> Item | None:
         current = BuildRecord.model_validate(item) if item else None
-        return merge_observation(current, app, number, obs).to_item()
+        folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
+        return merge_observation(current, app, number, obs, folder).to_item()
 
     before, after = deps.store.update(keys.app_pk(app), keys.build_sk(number), change)
     record = BuildRecord.model_validate(after or before)

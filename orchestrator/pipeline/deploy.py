@@ -25,11 +25,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 from pydantic import BaseModel
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
@@ -42,6 +43,12 @@ from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
+from orchestrator.pipeline.deploystatus import (
+    DeployStatus,
+    DeployStatusProcess,
+    deploystatus_fields,
+    deploystatus_value,
+)
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
@@ -54,6 +61,7 @@ from orchestrator.pipeline.record_store import (
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
+    ProcessSize,
     config_secrets,
     load_ecs_config,
     load_runtime_inputs,
@@ -160,7 +168,9 @@ def create_service_input(
             "minimumHealthyPercent": 100,
         },
         "deploymentController": {"type": "ECS"},
-        "propagateTags": "SERVICE",
+        # Tasks take the task definition's tags: apppack:appName, processType and buildNumber, which AppPack's
+        # `ps` reads from each task (a service's own tags cannot follow the build).
+        "propagateTags": "TASK_DEFINITION",
         "enableECSManagedTags": True,
         "tags": [
             {"key": "apppack:appName", "value": ref.name},
@@ -469,28 +479,6 @@ def run_hooks(store: Store, record: BuildRecord) -> None:
 # --- deploy status -------------------------------------------------------------------------------
 
 
-class DeployStatusProcess(BaseModel):
-    name: str
-    cpu: int
-    memory: int
-    min_processes: int
-    max_processes: int
-    state: str
-    command: str
-
-
-class DeployStatus(BaseModel):
-    """AppPack's `DEPLOYSTATUS` item (`DEPLOYSTATUS#<pr>` under the pipeline for a review app)."""
-
-    phase: str  # "complete", or the phase that failed
-    processes: list[DeployStatusProcess]
-    build_id: str
-    build_number: int
-    commit: str
-    last_update: int
-    failed: bool
-
-
 _PROCESS_STATE = {"COMPLETED": "running", "FAILED": "failed", "IN_PROGRESS": "deploying"}
 
 
@@ -500,7 +488,7 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
     services = record.services or {}
     processes = [
         DeployStatusProcess(
-            name=name, cpu=p.cpu, memory=p.memory, min_processes=p.min_processes, max_processes=p.max_processes,
+            name=name, cpu=str(p.cpu), memory=str(p.memory), min_processes=p.min_processes, max_processes=p.max_processes,
             state=_PROCESS_STATE[services[name].state] if name in services else "pending", command=p.command,
         )
         for name, p in sorted(record.plan.processes.items())
@@ -521,26 +509,66 @@ def write_deploy_status(store: Store, record: BuildRecord) -> bool:
     """Write DEPLOYSTATUS for this build unless a newer build's is there: one conditional write, no read.
     This build's own status may be rewritten (its services' states move on). True when written."""
     pk, sk = AppRef(record.app).deploystatus_key
-    status = deploy_status(record).model_dump(mode="json")
-    return store.set_fields_unless_newer(pk, sk, status, order="build_number", replace_equal=True)
+    fields = deploystatus_fields(deploy_status(record))
+    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
 
 
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
     """A build that failed before deploying (its release): DEPLOYSTATUS says so (`phase`, `failed`, this build),
-    unless a newer build's status is there. One conditional write, no read. Nothing was deployed, so the
-    `processes` already there (what still runs, from the last deploy) are kept; [] when there are none."""
+    unless a newer build's status is there. Nothing was deployed, so the `processes` already there (what still
+    runs, from the last deploy) are kept; [] when there are none. Conditional writes, no read: the first
+    creates AppPack's `value` map where there is none (DynamoDB cannot create a map and set paths in it in
+    one expression), the second sets this build's fields inside it. Both are idempotent and newest-wins."""
     pk, sk = AppRef(record.app).deploystatus_key
+    empty = DeployStatus(
+        phase="", processes=[], build_id="", build_number=0, commit="", last_update=0, failed=False
+    ).model_dump(mode="json")
+    newest = {"build_number": record.build_number}
+    if not store.set_fields_unless_newer(
+        pk,
+        sk,
+        {},
+        order="build_number",
+        replace_equal=True,
+        defaults={**newest, "value": empty},
+        order_value=record.build_number,
+    ):
+        return False
     fields = {
-        "phase": phase,
-        "failed": True,
-        "build_id": record.build_arn,
-        "build_number": record.build_number,
-        "commit": record.commit,
-        "last_update": when or 0,
+        "value.phase": phase,
+        "value.failed": True,
+        "value.build_id": record.build_arn,
+        "value.build_number": record.build_number,
+        "value.commit": record.commit,
+        "value.last_update": when or 0,
+        **newest,
     }
-    return store.set_fields_unless_newer(
-        pk, sk, fields, order="build_number", replace_equal=True, defaults={"processes": []}
-    )
+    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
+
+
+def write_scaled_deploy_status(
+    store: Store, app: str, build_number: int, processes: list[Any], sizes: Mapping[str, ProcessSize]
+) -> bool:
+    """A scaling change applied to build `build_number`: its DEPLOYSTATUS processes take the new cpu, memory and
+    counts (what `ps` shows). `processes` is the `value.processes` list read with the change's context; one
+    conditional write sets each changed process by its index, only while the item is still this build's and
+    each index still names that process (a newer build's status, or a rewritten list, is left alone)."""
+    pk, sk = AppRef(app).deploystatus_key
+    fields: dict[str, Any] = {}
+    condition: ConditionBase = Attr("build_number").eq(build_number)
+    for index, process in enumerate(processes):
+        name = process.get("name") if isinstance(process, dict) else None
+        size = sizes.get(name) if isinstance(name, str) else None
+        if size is None or None in (size.cpu, size.memory, size.min_processes, size.max_processes):
+            continue
+        path = f"value.processes[{index}]"
+        wanted = {"cpu": str(size.cpu), "memory": str(size.memory), "min_processes": size.min_processes,
+                  "max_processes": size.max_processes}  # fmt: skip
+        if all(process.get(key) == value for key, value in wanted.items()):
+            continue
+        fields.update({f"{path}.{key}": value for key, value in wanted.items()})
+        condition = condition & Attr(f"{path}.name").eq(name)
+    return bool(fields) and store.set_fields_if(pk, sk, fields, condition)
 
 
 class DeployedProcess(BaseModel):
@@ -587,5 +615,5 @@ def current_deployment(app: str, store: Store | None = None) -> Deployed | None:
 
 def read_deploy_status(app: str, store: Store | None = None) -> DeployStatus | None:
     pk, sk = AppRef(app).deploystatus_key
-    item = (store or Store()).get(pk, sk)
-    return DeployStatus.model_validate(item) if item else None
+    value = deploystatus_value((store or Store()).get(pk, sk))
+    return DeployStatus.model_validate(value) if value else None

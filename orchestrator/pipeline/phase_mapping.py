@@ -22,9 +22,17 @@ FAILED_BUILD_STATUSES = frozenset({"FAILED", "FAULT", "STOPPED", "TIMED_OUT"})
 TERMINAL_BUILD_STATUSES = FAILED_BUILD_STATUSES | {"SUCCEEDED"}
 
 
+# The log each record phase points at once POST_BUILD (the buildspec's upload) has succeeded.
+UPLOADED_LOGS = {"build": "build.log", "test": "test.log", "finalize": "build.log"}
+
+
 def derive_record_phases(
-    codebuild_phases: dict[str, CodeBuildPhaseRecord], build_status: str | None, logs: str
+    codebuild_phases: dict[str, CodeBuildPhaseRecord], build_status: str | None, logs: str, artifacts: str = ""
 ) -> dict[str, Phase]:
+    """The record phases from CodeBuild's. `logs` is the build's CloudWatch pointer; `artifacts` the build's
+    artifact folder (`s3://…/<app>/<N>`), whose logs replace it once uploaded."""
+    post_build = codebuild_phases.get("POST_BUILD")
+    uploaded = bool(artifacts) and post_build is not None and post_build.status == "SUCCEEDED"
     derived: dict[str, Phase] = {}
     for name, members in PHASE_GROUPS.items():
         seen = [codebuild_phases[m] for m in members if m in codebuild_phases]
@@ -48,7 +56,7 @@ def derive_record_phases(
         if state is PhaseState.FAILED and error is None:
             error = f"build {build_status} during this phase"
         derived[name] = Phase(
-            logs=logs,
+            logs=f"{artifacts}/{UPLOADED_LOGS[name]}" if uploaded else logs,
             start=min(starts) if starts else None,
             end=max(ends) if closed and ends else None,
             state=state,

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.pipeline.log_pointers import preferred
 from orchestrator.stored_text import BoundedMessages, BoundedText, OptionalBoundedText
 
 
@@ -55,7 +56,7 @@ class Phase(RecordModel):
         return self.model_copy(
             update={
                 "arns": sorted(set(self.arns) | set(other.arns)),
-                "logs": self.logs or other.logs,
+                "logs": preferred(self.logs, other.logs),
                 "start": _earliest(self.start, other.start),
                 "end": _latest(self.end, other.end) if state in (PhaseState.SUCCEEDED, PhaseState.FAILED) else None,
                 "state": state,

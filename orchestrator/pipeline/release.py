@@ -43,6 +43,7 @@ from orchestrator.pipeline.deploy import (
     write_failed_deploy_status,
 )
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.log_pointers import cloudwatch_pointer
 from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, ReleasePlan, TaskOutcome
 from orchestrator.pipeline.taskdefs import (
@@ -246,7 +247,7 @@ def run_task_step(
         message = f"RunTask placed no task: {reasons}"
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
-    started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=f"{ecs.log_group}/{stream}")
+    started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=cloudwatch_pointer(ecs.log_group, stream))
     change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
     return StepOutcome(f"{step} started", app, number, step)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.observability import logger
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.app_registry import EcsConfig, EcsConfigError, ecs_config_from_value
 from orchestrator.pipeline.apppack_toml import split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import claimed
@@ -186,8 +186,8 @@ def load_ecs_config(app: AppRef, deps: PipelineDeps) -> EcsConfig:
     if item is None:
         raise RuntimeInputsError(f"app {app.declared_name!r} has no {keys.CONFIG_ECS_SK} item (is its stack deployed?)")
     try:
-        return EcsConfig.model_validate(item)
-    except ValidationError as error:
+        return ecs_config_from_value(item.get("value"))
+    except EcsConfigError as error:
         raise RuntimeInputsError(f"{keys.CONFIG_ECS_SK} of {app.declared_name!r} is invalid: {error}") from error
 
 

@@ -46,3 +46,28 @@ def as_json(result: subprocess.CompletedProcess[str]) -> Any:
     import json
 
     return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    state_dir = tmp_path_factory.mktemp("emulator")
+    up = cli("local", "up", "--state-dir", str(state_dir), "--json")
+    assert up.returncode == 0, up.stderr
+    state = as_json(up)
+    env = {"AWS_ENDPOINT_URL": state["endpoint"], "ORCHESTRATOR_LOCAL_STATE_DIR": str(state_dir)}
+    try:
+        # Registering is idempotent; once here, so each test can rely on the app without its own subprocess.
+        registered = cli("local", "register", "shop", env=env)
+        assert registered.returncode == 0, registered.stderr
+        yield {**env, "pid": str(state["pid"])}
+    finally:
+        down = cli("local", "down", "--state-dir", str(state_dir))
+        assert down.returncode == 0, down.stderr
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(state["pid"]), 0)  # no process left behind
+        assert not (Path(state_dir) / "state.json").exists()
+
+
+def emulator_env(emulator: dict[str, str]) -> dict[str, str]:
+    """The environment that points the CLI at the module's emulator."""
+    return {k: v for k, v in emulator.items() if k != "pid"}

@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
 from tests.conftest import AWS_SAMPLES
-from tests.e2e.conftest import as_json, cli
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    state_dir = tmp_path_factory.mktemp("emulator")
-    up = cli("local", "up", "--state-dir", str(state_dir), "--json")
-    assert up.returncode == 0, up.stderr
-    state = as_json(up)
-    env = {"AWS_ENDPOINT_URL": state["endpoint"], "ORCHESTRATOR_LOCAL_STATE_DIR": str(state_dir)}
-    try:
-        # Registering is idempotent; once here, so each test can rely on the app without its own subprocess.
-        registered = cli("local", "register", "shop", env=env)
-        assert registered.returncode == 0, registered.stderr
-        yield {**env, "pid": str(state["pid"])}
-    finally:
-        down = cli("local", "down", "--state-dir", str(state_dir))
-        assert down.returncode == 0, down.stderr
-        with pytest.raises(ProcessLookupError):
-            os.kill(int(state["pid"]), 0)  # no process left behind
-        assert not (Path(state_dir) / "state.json").exists()
-
-
-def _env(emulator: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in emulator.items() if k != "pid"}
+from tests.e2e.conftest import as_json, cli, emulator_env
 
 
 def test_operator_flow_from_build_start_to_deployed(emulator: dict[str, str]) -> None:
-    env = _env(emulator)
+    env = emulator_env(emulator)
     assert cli("local", "register", "shop", env=env).returncode == 0
     apps = as_json(cli("apps", "--json", env=env))
     assert [a["name"] for a in apps] == ["shop"]
@@ -81,14 +55,14 @@ def test_operator_flow_from_build_start_to_deployed(emulator: dict[str, str]) ->
     ],
 )
 def test_user_errors_are_one_line_without_traceback(emulator: dict[str, str], args: list[str], code: int) -> None:
-    result = cli(*args, env=_env(emulator))
+    result = cli(*args, env=emulator_env(emulator))
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
 
 
 def test_replaying_every_documented_sample_leaves_the_emulator_healthy(emulator: dict[str, str]) -> None:
-    env = _env(emulator)
+    env = emulator_env(emulator)
     result = cli("events", "replay", "--wait", "20", "--json", *map(str, AWS_SAMPLES), env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = as_json(result)
@@ -102,7 +76,7 @@ def test_replaying_every_documented_sample_leaves_the_emulator_healthy(emulator:
 def _bundle_env(emulator: dict[str, str]) -> dict[str, str]:
     from orchestrator.local.resources import FUNCTION_ROLE_ARN
 
-    return {**_env(emulator), "ORCHESTRATOR_FUNCTION_ROLE_ARN": FUNCTION_ROLE_ARN}
+    return {**emulator_env(emulator), "ORCHESTRATOR_FUNCTION_ROLE_ARN": FUNCTION_ROLE_ARN}
 
 
 def _wait_deployed(env: dict[str, str], app_id: str) -> list[dict[str, object]]:

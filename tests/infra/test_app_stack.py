@@ -131,13 +131,17 @@ def test_config_item_points_at_this_apps_resources(synth: Synth) -> None:
         item = sdk_call(resource["Properties"]["Create"])["parameters"]["Item"]
         if item["secondary_id"]["S"] != keys.CONFIG_ECS_SK:
             continue
-        config = item
-        assert config["cluster"] == {"S": "orchestrator"}
-        assert config["execution_role_arn"]["S"].startswith("@ExecutionRole")
-        assert config["task_role_arn"]["S"].startswith("@TaskRole")
-        assert config["log_group"]["S"].startswith("@TaskLogs")
-        assert config["assign_public_ip"] == {"S": "ENABLED"}  # natGateways=0: public subnets
-        assert [s["S"].startswith("@import:OrchestratorNetwork:") for s in config["subnets"]["L"]] == [True, True]
+        value = item["value"]["M"]
+        run = value["run_task_args"]["M"]
+        task = value["task_definition_args"]["M"]
+        container = task["containerDefinitions"]["L"][0]["M"]
+        network = run["networkConfiguration"]["M"]["awsvpcConfiguration"]["M"]
+        assert run["cluster"] == {"S": "orchestrator"}
+        assert task["executionRoleArn"]["S"].startswith("@ExecutionRole")
+        assert task["taskRoleArn"]["S"].startswith("@TaskRole")
+        assert container["logConfiguration"]["M"]["options"]["M"]["awslogs-group"]["S"].startswith("@TaskLogs")
+        assert network["assignPublicIp"] == {"S": "ENABLED"}  # natGateways=0: public subnets
+        assert [s["S"].startswith("@import:OrchestratorNetwork:") for s in network["subnets"]["L"]] == [True, True]
         return
     raise AssertionError("no CONFIG#ecs item")
 

@@ -41,6 +41,7 @@ def test_table_keys_billing_pitr_ttl(synth: Synth) -> None:
     synth.template(STACK).has_resource_properties(
         "AWS::DynamoDB::Table",
         {
+            "TableName": "apppack",  # AppPack's CLI hard-codes it
             "KeySchema": [
                 {"AttributeName": "primary_id", "KeyType": "HASH"},
                 {"AttributeName": "secondary_id", "KeyType": "RANGE"},

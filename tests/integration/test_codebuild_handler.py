@@ -50,7 +50,9 @@ def test_successful_build_is_recorded_with_every_phase(aws: None) -> None:
     assert started["commit"] == f"{1:040x}"
     assert started["build"]["state"] == "started"
     assert started["build"]["arns"] == [events[0]["detail"]["build-id"]]
-    assert started["build"]["logs"].startswith("https://console.aws.amazon.com/cloudwatch/")
+    # AppPack's CLI tails `cloudwatch://<group>#<stream>` while the phase runs (it splits at `#`).
+    build_uuid = events[0]["detail"]["build-id"].rsplit(":", 1)[-1]
+    assert started["build"]["logs"] == f"cloudwatch:///aws/codebuild/demo-build#{build_uuid}"
     assert "test" not in started
 
     deliver(events[1:])
@@ -60,6 +62,9 @@ def test_successful_build_is_recorded_with_every_phase(aws: None) -> None:
     for phase in ("build", "test", "finalize"):
         assert final[phase]["state"] == "succeeded"
         assert final[phase]["end"] >= final[phase]["start"]
+    # Uploaded in POST_BUILD: the CLI reads them whole, and finds commit.txt beside build.log.
+    folder = f"s3://{get_settings().artifacts_bucket}/demo/1"
+    assert (final["build"]["logs"], final["test"]["logs"]) == (f"{folder}/build.log", f"{folder}/test.log")
     assert final["codebuild_phases"]["BUILD"] == {
         "status": "SUCCEEDED",
         "start": final["codebuild_phases"]["BUILD"]["start"],

@@ -94,7 +94,8 @@ def test_each_kind_of_app_leaves_every_artifact_the_orchestrator_reads(
     assert manifest.services
     metadata = tomllib.loads(found["metadata.toml"])
     assert metadata["build_number"] == 1
-    assert metadata["commit"] == COMMIT == found["commit.txt"].strip()
+    assert metadata["commit"] == COMMIT
+    assert found["commit.txt"].splitlines()[0] == f"commit {COMMIT}"  # `git log -n1`, as AppPack's builder
     assert metadata["built_with"] == built_with
     assert metadata["image"].endswith(f"/orchestrator/{app}:build-1")
     (pushed,) = client("ecr").describe_images(repositoryName=f"orchestrator/{app}")["imageDetails"]

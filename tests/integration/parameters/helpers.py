@@ -13,7 +13,8 @@ from orchestrator.parameters.names import ParameterKind, Target, kind_name
 from orchestrator.parameters.state import state_sk
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.deploy import Deployed, DeployedProcess, DeployStatus, DeployStatusProcess
+from orchestrator.pipeline.deploy import Deployed, DeployedProcess
+from orchestrator.pipeline.deploystatus import DeployStatus, DeployStatusProcess, deploystatus_fields
 from orchestrator.pipeline.taskdefs import load_runtime_inputs, register_task_definitions
 from orchestrator.settings import get_settings
 from tests.lambda_context import FakeLambdaContext
@@ -66,8 +67,8 @@ def deploy(app: str = "demo", build_number: int = 1, processes: dict[str, str] |
         processes=[
             DeployStatusProcess(
                 name=p,
-                cpu=r.resources.cpu,
-                memory=r.resources.memory,
+                cpu=str(r.resources.cpu),
+                memory=str(r.resources.memory),
                 min_processes=r.resources.min_processes,
                 max_processes=r.resources.max_processes,
                 state="running",
@@ -82,7 +83,7 @@ def deploy(app: str = "demo", build_number: int = 1, processes: dict[str, str] |
         failed=False,
     )
     pk, sk = ref.deploystatus_key
-    store.put({"primary_id": pk, "secondary_id": sk, **status.model_dump(mode="json")})
+    store.put({"primary_id": pk, "secondary_id": sk, **deploystatus_fields(status)})
     one_off = registered.get("web") or registered[sorted(registered)[0]]
     deployed = Deployed(
         app=app, build_number=build_number, commit=f"{build_number:040x}",

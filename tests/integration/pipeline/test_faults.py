@@ -18,6 +18,7 @@ from orchestrator.local.faults import FaultInjector, FaultPlan, Outage
 from orchestrator.local.ssm_events import config_change
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.claims import STALE_AFTER_SECONDS, ClaimPendingError, claimed
+from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.settings import get_settings
 from tests.integration.pipeline.world import (
     CONTEXT,
@@ -292,7 +293,7 @@ def test_quick_pushes_leave_no_deploy_open(aws: None) -> None:
         assert replaced["superseded_by"] == number + 1
         assert "superseded by build" in replaced["deploy"]["error"]
     assert record(number=3)["deploy"]["state"] == "succeeded"
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) or {}
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)) or {}
     assert (status["build_number"], status["failed"]) == (3, False)
 
 

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.deploystatus import deploystatus_value
 from tests.conftest import CallRecorder
 from tests.integration.pipeline.world import (
     TOML_WEB_ONLY,
@@ -88,7 +89,7 @@ def test_a_deploy_that_fails_at_the_ecs_api_ends_with_a_failed_deploystatus(
     final = record()
     assert final["deploy"]["state"] == "failed"
     assert "InvalidParameterException" in final["deploy"]["error"]
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert (status["phase"], status["failed"], status["build_number"]) == ("deploy", True, 1)
     assert status["build_id"] == final["build_arn"]
@@ -226,7 +227,7 @@ def test_a_failed_release_writes_a_failed_deploystatus_and_keeps_what_runs(
     processes that still run (build 1's); nothing is deployed."""
     declare()
     deploy_fully(1)
-    running = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    running = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert running is not None
     upload_toml("demo", 2, TOML_WEB_WORKER_RELEASE)
     deliver(*build(number=2))
@@ -235,7 +236,7 @@ def test_a_failed_release_writes_a_failed_deploystatus_and_keeps_what_runs(
     failed = stopped(step_task("demo", 2, "release"), exit_code=exit_code, seconds=900, stop_code=stop_code)
     deliver(failed, redelivered(failed))
 
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     second = record(number=2)
     assert (status["phase"], status["failed"], status["build_number"]) == ("release", True, 2)
@@ -269,13 +270,14 @@ def test_a_late_release_failure_never_replaces_a_newer_builds_deploystatus(aws: 
     deliver(*build(number=1))
     slow_release = step_task("demo", 1, "release")
     deploy_fully(2, seconds=100)
-    newest = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    newest_item = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    newest = deploystatus_value(newest_item)
     assert newest is not None
     assert (newest["build_number"], newest["phase"]) == (2, "complete")
 
     deliver(stopped(slow_release, exit_code=1, seconds=900))
     assert record(number=1)["release"]["state"] == "failed"
-    assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) == newest
+    assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) == newest_item
 
 
 def test_transient_items_expire_and_records_do_not(aws: None) -> None:

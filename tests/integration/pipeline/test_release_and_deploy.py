@@ -14,6 +14,7 @@ import pytest
 from orchestrator.local.ecs_events import deployment_failed, deployment_rolling_back
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.claims import client_token
+from orchestrator.pipeline.deploystatus import deploystatus_value
 from tests.conftest import AWS_SAMPLES, CallRecorder
 from tests.integration.builders import START
 from tests.integration.pipeline.world import (
@@ -98,7 +99,7 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
     task_arn = step_task("demo", 1, "release")
     assert started["release"]["state"] == "started"
     assert started["release"]["start"] == SUCCEEDED_AT
-    assert started["release"]["logs"].startswith("/orchestrator/apps/demo/demo-web/app/")
+    assert started["release"]["logs"].startswith("cloudwatch:///orchestrator/apps/demo#demo-web/app/")
     assert started["plan"]["release_command"] == "python manage.py migrate --noinput"
     lookup = item(keys.task_pk(task_arn), keys.LOOKUP_SK)
     assert lookup is not None
@@ -144,7 +145,7 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
     final = record()
     assert final["deploy"]["state"] == "succeeded"
     assert final["deploy"]["end"] == int((START + timedelta(seconds=300)).timestamp())
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["phase"] == "complete"
     assert status["failed"] is False
@@ -153,9 +154,9 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
     assert status["commit"] == final["commit"]
     assert status["last_update"] == final["deploy"]["end"]
     assert status["processes"] == [
-        {"name": "web", "cpu": 512, "memory": 1024, "min_processes": 2, "max_processes": 4, "state": "running",
+        {"name": "web", "cpu": "512", "memory": "1024", "min_processes": 2, "max_processes": 4, "state": "running",
          "command": "gunicorn app.wsgi --bind 0.0.0.0:8000"},
-        {"name": "worker", "cpu": 256, "memory": 512, "min_processes": 1, "max_processes": 1, "state": "running",
+        {"name": "worker", "cpu": "256", "memory": "512", "min_processes": 1, "max_processes": 1, "state": "running",
          "command": "celery -A app worker --loglevel 'info'"},
     ]  # fmt: skip
     assert deployed_hooks == [("demo", 1, {"web": WEB_TD, "worker": WORKER_TD})]
@@ -198,13 +199,14 @@ def test_next_build_updates_services_and_scales_removed_process_to_zero(aws: Non
     assert update_web == {
         "cluster": "orchestrator", "service": "demo-web",
         "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-web:2",
+        "propagateTags": "TASK_DEFINITION",  # tasks carry apppack:buildNumber (AppPack's `ps` reads it)
     }  # fmt: skip
     assert scale_worker == {"cluster": "orchestrator", "service": "demo-worker", "desiredCount": 0}
     final = record(number=2)
     assert final["scaled_to_zero"] == ["worker"]
     assert final["services"]["web"]["action"] == "updated"
     deliver(*completed("demo", 2, seconds=900))
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["build_number"] == 2
     assert [p["name"] for p in status["processes"]] == ["web"]
@@ -262,7 +264,7 @@ def test_deploy_failure_with_circuit_breaker_rollback(aws: None, failure: str, d
     assert final["deploy"]["error"] == f"service demo-worker failed: {reason}"
     assert final["services"]["worker"]["state"] == "FAILED"
     assert final["services"]["web"]["state"] == "COMPLETED"
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["failed"] is True
     assert status["phase"] == "deploy"
@@ -306,7 +308,7 @@ def test_review_app_first_deploy_runs_postdeploy(aws: None, api_calls: CallRecor
     final = record("pipe:12")
     assert final["postdeploy"]["state"] == "succeeded"
     assert final["deploy"]["state"] == "succeeded"
-    status = item(keys.app_pk("pipe"), "DEPLOYSTATUS#12")
+    status = deploystatus_value(item(keys.app_pk("pipe"), "DEPLOYSTATUS#12"))
     assert status is not None
     assert status["build_number"] == 1
     assert item(keys.app_pk("pipe"), keys.DEPLOYSTATUS_SK) is None
@@ -339,7 +341,7 @@ def test_overlapping_builds_the_older_is_superseded(aws: None, api_calls: CallRe
     assert "deploy" not in old
     assert "services" not in old
     deliver(*completed("demo", 2))
-    status = item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK)
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["build_number"] == 2
 
@@ -452,3 +454,4 @@ def test_events_explain_says_what_the_ecs_handlers_would_do(aws: None) -> None:
     assert done.startswith("ecs-deployment → records service demo-web COMPLETED on build 1 of app 'demo'")
     stranger = deployment_completed(web["service_arn"], "ecs-svc/42", START)
     assert "not managed: ECS deployment ecs-svc/42" in explain_event(stranger).summary
+

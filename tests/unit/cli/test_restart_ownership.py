@@ -24,7 +24,7 @@ def _service(owner: str) -> None:
         tags=[{"key": "apppack:appName", "value": owner}],
     )  # fmt: skip
     Store().put({"primary_id": keys.app_pk("shop"), "secondary_id": keys.DEPLOYSTATUS_SK,
-                 "processes": [{"name": "web"}]})  # fmt: skip
+                 "value": {"processes": [{"name": "web"}]}})  # fmt: skip
 
 
 @pytest.mark.usefixtures("shop")

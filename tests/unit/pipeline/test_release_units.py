@@ -231,3 +231,16 @@ def test_a_failing_hook_does_not_stop_the_others_and_is_raised() -> None:
         hooks.unregister(broken)
         hooks.unregister(fine)
     assert seen == ["demo"]
+
+
+def test_service_tasks_take_the_task_definitions_apppack_tags() -> None:
+    """AppPack's `ps` reads apppack:processType and apppack:buildNumber from each task: a service propagates
+    its task definition's tags (which carry the build), not its own (which cannot follow the build)."""
+    from orchestrator.pipeline.deploy import create_service_input
+
+    planned = PlannedProcess.model_construct(task_definition="arn:td/demo-web:3", min_processes=1)
+    request = create_service_input(AppRef("demo"), "web", planned, 3, ECS, "token")
+    assert request["propagateTags"] == "TASK_DEFINITION"
+    registered = task_definition_input(app="demo", process="web", command="serve", build_number=3, ecs=ECS,
+                                       secrets={}, resources=resources_for("web", {}, ECS), region="us-east-1")  # fmt: skip
+    assert {"key": "apppack:buildNumber", "value": "3"} in registered["tags"]
