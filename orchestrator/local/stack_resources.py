@@ -27,7 +27,7 @@ from orchestrator.events.patterns import EventRoute, event_routes, route_functio
 from orchestrator.local.resources import RouteQueue, Routing, queue_name
 from orchestrator.local.stack_deploy import deploy_cloud_assembly
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, EcsConfig
+from orchestrator.pipeline.app_registry import AppDeclaration, AppKind, ecs_config_from_value
 from orchestrator.settings import Settings, configure, get_settings
 
 ACCOUNT = "123456789012"  # moto's default account, which the emulator's clients use
@@ -110,12 +110,14 @@ def deployed_app(name: str, kind: AppKind) -> AppDeclaration:
         raise StackAdoptionError(f"app {name} has no stack: declare it in the CDK app's `apps` context")
     if settings_item.get("kind", "app") != kind:
         raise StackAdoptionError(f"app {name} is deployed as a {settings_item.get('kind')}, not a {kind}")
+    value = settings_item.get("value") or {}
     return AppDeclaration(
         name=name,
         kind=kind,
-        codebuild_project=str(settings_item["codebuild_project"]["name"]),
+        codebuild_project=str(value["codebuild_project"]["name"]),
         ecr_repository=str(settings_item["ecr_repository"]["name"]),
-        ecs=EcsConfig.model_validate({k: v for k, v in ecs_item.items() if k in EcsConfig.model_fields}),
+        stack_id=str(value.get("stack_id", "")),
+        ecs=ecs_config_from_value(ecs_item.get("value")),
     )
 
 

@@ -69,13 +69,15 @@ def test_a_pull_request_ref_names_its_review_app(aws: None) -> None:
 def test_a_huge_log_pointer_is_stored_truncated_with_a_marker(aws: None) -> None:
     declare_app()
     event = copy.deepcopy(build_events()[0])
-    event["detail"]["additional-information"]["logs"]["deep-link"] = "https://x/" + "l" * 250_000
+    logs = event["detail"]["additional-information"].setdefault("logs", {})
+    logs["group-name"], logs["stream-name"] = "/aws/codebuild/shop", "l" * 250_000  # the pointer's stream
     deliver(event)
     item = build_item()
     assert item is not None
-    logs = item["build"]["logs"]
-    assert len(logs) == MAX_MESSAGE_CHARS
-    assert logs.endswith("… [truncated: 250010 characters]")
+    pointer = item["build"]["logs"]
+    assert len(pointer) == MAX_MESSAGE_CHARS
+    assert pointer.startswith("cloudwatch:///aws/codebuild/shop#lll")
+    assert pointer.endswith(f"… [truncated: {len('cloudwatch:///aws/codebuild/shop#') + 250_000} characters]")
 
 
 def test_long_error_messages_are_bounded_in_every_stored_record() -> None:
