@@ -50,8 +50,13 @@ def network() -> tuple[str, str]:
     return subnet, group
 
 
-def declare(name: str = "demo", kind: str = "app") -> AppDeclaration:
-    subnet, group = network()
+def declare(
+    name: str = "demo", kind: str = "app", *, subnets: list[str] | None = None, security_groups: list[str] | None = None
+) -> AppDeclaration:
+    """The app's items as its stack writes them; in a new VPC unless `subnets` and `security_groups` name one."""
+    if subnets is None or security_groups is None:
+        subnet, group = network()
+        subnets, security_groups = [subnet], [group]
     app = AppDeclaration(
         name=name,
         kind=kind,  # type: ignore[arg-type]
@@ -63,8 +68,8 @@ def declare(name: str = "demo", kind: str = "app") -> AppDeclaration:
             task_role_arn=f"arn:aws:iam::123456789012:role/{name}-task",
             log_group=f"/orchestrator/apps/{name}",
             image_repository_uri=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orchestrator/{name}",
-            subnets=[subnet],
-            security_groups=[group],
+            subnets=subnets,
+            security_groups=security_groups,
         ),
     )
     store = Store()

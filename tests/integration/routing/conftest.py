@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from orchestrator.adapters.clients import client
-from orchestrator.adapters.store import Store
 from orchestrator.pipeline import hooks
-from orchestrator.pipeline.app_registry import AppDeclaration, EcsConfig, app_items
-from orchestrator.settings import configure, get_settings
+from orchestrator.pipeline.app_registry import AppDeclaration
+from orchestrator.settings import configure
+from tests.integration.pipeline.world import declare
 
 DOMAIN = "apps.example.com"
 
@@ -52,21 +52,4 @@ def alb(aws: None) -> SharedAlb:
 
 
 def declare_in(alb: SharedAlb, name: str, kind: str = "app") -> AppDeclaration:
-    app = AppDeclaration(
-        name=name,
-        kind=kind,  # type: ignore[arg-type]
-        codebuild_project=f"{name}-build",
-        ecr_repository=f"orchestrator/{name}",
-        ecs=EcsConfig(
-            cluster=get_settings().cluster_name,
-            execution_role_arn=f"arn:aws:iam::123456789012:role/{name}-execution",
-            task_role_arn=f"arn:aws:iam::123456789012:role/{name}-task",
-            log_group=f"/orchestrator/apps/{name}",
-            image_repository_uri=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orchestrator/{name}",
-            subnets=alb.subnets,
-            security_groups=[alb.security_group],
-        ),
-    )
-    for item in app_items(app):
-        Store().put(item)
-    return app
+    return declare(name, kind, subnets=alb.subnets, security_groups=[alb.security_group])
