@@ -72,7 +72,7 @@ def global_options(
 
 def _print_help(args: list[str]) -> bool:
     """Print the help `args` ask for and return True; False when they name no known command (then typer
-    parses them and reports the usage error). typer (>= 0.25) builds a pydantic validator for every option
+    parses them and reports the usage error). typer 0.29 builds a pydantic validator for every option
     it parses on the way to `--help`, even an absent one: that import is most of a group's `--help`. So the
     command is found and its help rendered with click's own Context and get_help, parsing no option."""
     command = typer.main.get_command(app)
