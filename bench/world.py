@@ -21,8 +21,8 @@ from typing import Any, TextIO
 from moto import mock_aws
 
 from orchestrator.adapters import clients
-from orchestrator.adapters.clients import client, dynamodb_resource
-from orchestrator.adapters.store import to_dynamo
+from orchestrator.adapters.clients import client
+from orchestrator.adapters.store import serialize
 from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local.resources import create_core_resources
 from orchestrator.observability import logger
@@ -149,8 +149,7 @@ class CallMeter:
 
     def attach_after_call(self) -> None:
         """Register the item counter on the (cached) DynamoDB clients the adapters use."""
-        for dynamodb in (client("dynamodb"), dynamodb_resource().meta.client):
-            dynamodb.meta.events.register("after-call.dynamodb", self.after_call)
+        client("dynamodb").meta.events.register("after-call.dynamodb", self.after_call)
 
 
 @dataclass
@@ -243,10 +242,11 @@ def declaration(name: str, *, kind: AppKind = "app") -> AppDeclaration:
 
 def put_items(items: list[dict[str, Any]]) -> None:
     """Fill the table quickly (BatchWriteItem, 25 items a call)."""
-    table = dynamodb_resource().Table(get_settings().table_name)
-    with table.batch_writer() as batch:
-        for item in items:
-            batch.put_item(Item=to_dynamo(item))
+    requests = [{"PutRequest": {"Item": serialize(item)}} for item in items]
+    while requests:
+        batch, requests = requests[:25], requests[25:]
+        unprocessed = client("dynamodb").batch_write_item(RequestItems={get_settings().table_name: batch})
+        requests.extend(unprocessed.get("UnprocessedItems", {}).get(get_settings().table_name, []))
 
 
 def declare_apps(names: list[str]) -> list[AppDeclaration]:

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from orchestrator.settings import get_settings
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
-
 CallHook = Callable[..., None]
 _call_hooks: list[CallHook] = []
 ClientInstaller = Callable[[Any], None]
 _client_installers: list[ClientInstaller] = []
-
 
 
 def _config(*, sdk_retries: bool = True) -> Config:
@@ -50,25 +46,6 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
     for install in _client_installers:
         install(built)
     return built
-
-
-@cache
-def dynamodb_resource() -> DynamoDBServiceResource:
-    settings = get_settings()
-    resource = boto3.resource(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=_config()
-    )
-    for hook in _call_hooks:
-        resource.meta.client.meta.events.register("before-call", hook)
-    for install in _client_installers:
-        install(resource.meta.client)
-    return resource
-
-
-@cache
-def dynamodb_table(name: str) -> Table:
-    """The Table resource of `name`, built once: boto3 builds a new resource class on every `.Table()`."""
-    return dynamodb_resource().Table(name)
 
 
 def add_call_hook(hook: CallHook) -> None:
@@ -101,5 +78,3 @@ def remove_client_installer(install: ClientInstaller) -> None:
 def reset_clients() -> None:
     """Drop cached clients (tests and the emulator switch endpoints and moto backends)."""
     client.cache_clear()
-    dynamodb_resource.cache_clear()
-    dynamodb_table.cache_clear()

@@ -7,14 +7,15 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orchestrator.adapters.clients import dynamodb_table
+from orchestrator.adapters.clients import client
 from orchestrator.settings import get_settings
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 Item = dict[str, Any]
 VERSION_ATTR = "record_version"
@@ -58,30 +59,66 @@ def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+
+
+def serialize(item: Item) -> dict[str, Any]:
+    """A Python item in DynamoDB's wire format (`{"S": ...}`), floats as Decimal."""
+    return {name: _serializer.serialize(value) for name, value in to_dynamo(item).items()}
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    """An item in DynamoDB's wire format back to Python values (numbers as int or float)."""
+    return {name: from_dynamo(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _expression(condition: ConditionBase, *, is_key_condition: bool = False) -> dict[str, Any]:
+    """A boto3 condition as the low-level call's expression, names and (serialized) values. Its placeholders
+    are `#n<i>` and `:v<i>`: an update expression beside it uses other names."""
+    built = ConditionExpressionBuilder().build_expression(condition, is_key_condition=is_key_condition)
+    expression: dict[str, Any] = {"ExpressionAttributeNames": built.attribute_name_placeholders}
+    if built.attribute_value_placeholders:
+        expression["ExpressionAttributeValues"] = serialize(built.attribute_value_placeholders)
+    key = "KeyConditionExpression" if is_key_condition else "ConditionExpression"
+    return {key: built.condition_expression, **expression}
+
+
 class Store:
-    """The orchestrator's table. The boto3 resource is built on first use."""
+    """The orchestrator's table, through the low-level DynamoDB client (built on first use): the boto3
+    resource costs as much again to build as the client, on every cold start and CLI command."""
 
     def __init__(self, table_name: str | None = None) -> None:
         self._table_name = table_name
 
     @property
-    def table(self) -> Table:
-        return dynamodb_table(self._table_name or get_settings().table_name)
+    def _dynamodb(self) -> DynamoDBClient:
+        dynamodb: DynamoDBClient = client("dynamodb")
+        return dynamodb
+
+    @property
+    def _name(self) -> str:
+        return self._table_name or get_settings().table_name
+
+    def _key(self, primary_id: str, secondary_id: str) -> dict[str, Any]:
+        return {"primary_id": {"S": primary_id}, "secondary_id": {"S": secondary_id}}
 
     def get(self, primary_id: str, secondary_id: str, *, consistent: bool = True) -> Item | None:
-        response = self.table.get_item(
-            Key={"primary_id": primary_id, "secondary_id": secondary_id}, ConsistentRead=consistent
+        response = self._dynamodb.get_item(
+            TableName=self._name, Key=self._key(primary_id, secondary_id), ConsistentRead=consistent
         )
         item = response.get("Item")
-        return from_dynamo(item) if item is not None else None
+        return deserialize(item) if item is not None else None
 
     def put(self, item: Item) -> None:
-        self.table.put_item(Item=to_dynamo(item))
+        self._dynamodb.put_item(TableName=self._name, Item=serialize(item))
 
     def put_if_absent(self, item: Item) -> bool:
         """Write `item` only if its key is new. True when this call created it (a claim)."""
+        return self._put_if(item, Attr("primary_id").not_exists())
+
+    def _put_if(self, item: Item, condition: ConditionBase) -> bool:
         try:
-            self.table.put_item(Item=to_dynamo(item), ConditionExpression=Attr("primary_id").not_exists())
+            self._dynamodb.put_item(TableName=self._name, Item=serialize(item), **_expression(condition))
         except ClientError as error:
             if _is_condition_failure(error):
                 return False
@@ -89,13 +126,13 @@ class Store:
         return True
 
     def delete(self, primary_id: str, secondary_id: str) -> None:
-        self.table.delete_item(Key={"primary_id": primary_id, "secondary_id": secondary_id})
+        self._dynamodb.delete_item(TableName=self._name, Key=self._key(primary_id, secondary_id))
 
     def delete_if(self, primary_id: str, secondary_id: str, condition: ConditionBase) -> bool:
         """Delete the item if `condition` holds on it. True when this call deleted it."""
         try:
-            self.table.delete_item(
-                Key={"primary_id": primary_id, "secondary_id": secondary_id}, ConditionExpression=condition
+            self._dynamodb.delete_item(
+                TableName=self._name, Key=self._key(primary_id, secondary_id), **_expression(condition)
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -109,13 +146,16 @@ class Store:
         condition: ConditionBase = Key("primary_id").eq(primary_id)
         if prefix:
             condition = condition & Key("secondary_id").begins_with(prefix)
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": not newest_first}
+        kwargs: dict[str, Any] = {
+            "TableName": self._name, "ScanIndexForward": not newest_first,
+            **_expression(condition, is_key_condition=True),
+        }  # fmt: skip
         items: list[Item] = []
         while True:
             if limit is not None:
                 kwargs["Limit"] = limit - len(items)
-            response = self.table.query(**kwargs)
-            items.extend(from_dynamo(i) for i in response.get("Items", []))
+            response = self._dynamodb.query(**kwargs)
+            items.extend(deserialize(i) for i in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last or (limit is not None and len(items) >= limit):
                 return items
@@ -174,13 +214,15 @@ class Store:
                 continue
             names[f"#def{index}"], values[f":def{index}"] = name, to_dynamo(value)
             sets.append(f"#def{index} = if_not_exists(#def{index}, :def{index})")
+        expression = _expression(condition)
         try:
-            self.table.update_item(
-                Key={"primary_id": primary_id, "secondary_id": secondary_id},
+            self._dynamodb.update_item(
+                TableName=self._name,
+                Key=self._key(primary_id, secondary_id),
                 UpdateExpression=f"SET {', '.join(sets)} ADD #version :one",
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ConditionExpression=expression["ConditionExpression"],
+                ExpressionAttributeNames={**names, **expression["ExpressionAttributeNames"]},
+                ExpressionAttributeValues={**serialize(values), **expression.get("ExpressionAttributeValues", {})},
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -217,11 +259,7 @@ class Store:
             version = (before or {}).get(VERSION_ATTR, 0)
             new_item = {**after, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version + 1}
             condition = Attr("primary_id").not_exists() if before is None else Attr(VERSION_ATTR).eq(version)
-            try:
-                self.table.put_item(Item=to_dynamo(new_item), ConditionExpression=condition)
-            except ClientError as error:
-                if _is_condition_failure(error):
-                    continue
-                raise
+            if not self._put_if(new_item, condition):
+                continue
             return before, new_item
         raise ConcurrentUpdateError(f"{primary_id}/{secondary_id}: too many concurrent updates")

@@ -256,8 +256,6 @@ def adapter_calls() -> dict[tuple[str, str], set[str]]:
     for path in sorted(ADAPTERS.glob("*.py")):
         source = path.read_text()
         services = set(re.findall(r'client\("([a-z0-9-]+)"\)', source))
-        if "self.table." in source:
-            services.add("dynamodb")  # the boto3 Table resource
         called = {node.attr for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute)}
         strings = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)}
         for service in services:
