@@ -24,6 +24,7 @@ from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.dispatcher import Dispatcher, dead_letters
 from orchestrator.local.local_services import LocalServices
+from orchestrator.local.local_sources import LocalSources
 from orchestrator.local.processes import ProcessSupervisor
 from orchestrator.local.resources import OwnResources, Routing
 from orchestrator.local.router import LocalRouter
@@ -37,7 +38,6 @@ from orchestrator.local.simulate import (
     EcsTaskSimulator,
     Scheduler,
     SsmChangeSimulator,
-    tag_local_source,
 )
 from orchestrator.local.task_runtime import LocalImages
 from orchestrator.observability import logger as powertools_logger
@@ -99,7 +99,10 @@ class Emulator:
         self.images = LocalImages(self.workdir / "images")
         self.supervisor = ProcessSupervisor()
         self.local_services = LocalServices(self.supervisor, self.images)
-        self.codebuild = CodeBuildSimulator(self.clock, self.scheduler, self.bus, self.behaviour, self.images)
+        self.local_sources = LocalSources(self.workdir)
+        self.codebuild = CodeBuildSimulator(
+            self.clock, self.scheduler, self.bus, self.behaviour, self.images, self.local_sources
+        )
         self.tasks = EcsTaskSimulator(self.clock, self.scheduler, self.bus, self.behaviour, self.supervisor, self.images)
         self.deployments = EcsDeploymentSimulator(self.clock, self.scheduler, self.bus, self.behaviour,
                                                   self.local_services)  # fmt: skip
@@ -179,7 +182,7 @@ class Emulator:
         if source is not None:
             self.codebuild.sources[name] = source
             if source.directory is not None:
-                tag_local_source(app.codebuild_project, source.directory)
+                self.local_sources.set(name, source.directory)
         return app
 
     @property

@@ -34,6 +34,7 @@ from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.local_services import LocalServices
+from orchestrator.local.local_sources import LocalSources
 from orchestrator.local.processes import LocalProcess, ProcessSupervisor
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.local.task_runtime import LaunchError, LocalImages, container_launch
@@ -117,9 +118,6 @@ def _image_digest(commit: str) -> str:
     return f"sha256:{commit[:40]:0<64}"
 
 
-LOCAL_SOURCE_TAG = "orchestrator:local-source"  # on the CodeBuild project: the folder a local build reads
-
-
 @dataclass
 class AppSource:
     """What a simulated build of an app produces: its Procfile and review-app initialize command. With a
@@ -132,29 +130,17 @@ class AppSource:
     changes: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
-def local_source_of(project: str) -> Path | None:
-    """The local folder a CodeBuild project builds (its `orchestrator:local-source` tag), if any."""
-    projects = client("codebuild").batch_get_projects(names=[project]).get("projects", [])
-    tags = {t["key"]: t.get("value", "") for p in projects for t in p.get("tags", [])}
-    folder = tags.get(LOCAL_SOURCE_TAG)
-    return Path(folder) if folder else None
-
-
-def tag_local_source(project: str, directory: Path) -> None:
-    """Mark the app's CodeBuild project as building a local folder (`local register --source`)."""
-    client("codebuild").update_project(name=project, tags=[{"key": LOCAL_SOURCE_TAG, "value": str(directory.resolve())}])
-
-
 class CodeBuildSimulator:
     """Runs every build StartBuild created: IN_PROGRESS, each phase, then SUCCEEDED or FAILED, with the
     artifacts the buildspec uploads (`<app>/<N>/build.log, test.log, commit.txt, apppack.toml,
     metadata.toml`) and the image pushed to ECR. Build numbers count per project, as CodeBuild's do."""
 
     def __init__(
-        self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour, images: LocalImages
-    ) -> None:
+        self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour, images: LocalImages,
+        local_sources: LocalSources,
+    ) -> None:  # fmt: skip
         self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
-        self.images = images
+        self.images, self.local_sources = images, local_sources
         self.sources: dict[str, AppSource] = {}
         self.numbers: dict[str, int] = {}
         self.seen: set[str] = set()
@@ -198,7 +184,7 @@ class CodeBuildSimulator:
         )
         self.started.append((app, number))
         source = self.sources.get(app) or self.sources.get(owner) or AppSource()
-        folder = source.directory or local_source_of(project)
+        folder = self.local_sources.folder(app) or self.local_sources.folder(owner)
         if folder is not None and behaviour.fail_phase is None:
             source = self._snapshot(app, number, commit, source_version, build_id, folder, source)
         delay = 0

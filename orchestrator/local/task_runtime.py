@@ -23,7 +23,7 @@ from orchestrator.adapters.clients import client
 from orchestrator.local.processes import Launch
 
 METADATA_IN_IMAGE = Path(".build") / "metadata.toml"
-_IMAGE = re.compile(r"/(?P<repository>[^/:@]+):build-(?P<number>\d+)$")
+_IMAGE = re.compile(r"^[^/]+/(?P<repository>[^:@]+):build-(?P<number>\d+)$")  # <registry>/<repository>:build-N
 _SKIPPED = shutil.ignore_patterns(".git", "__pycache__", ".venv", "node_modules", ".build")
 
 
