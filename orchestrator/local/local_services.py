@@ -116,7 +116,10 @@ class LocalServices:
         for local in self.services.values():
             if local.rollout is not None:
                 self._abandon(local)
-            self._deregister(local, local.serving)
+            try:  # the processes stop whatever happens to the load balancer's bookkeeping
+                self._deregister(local, local.serving)
+            except Exception:
+                pass
             for process in local.serving + local.joining + [p for p, _ in local.draining]:
                 self.supervisor.stop(process)
             local.serving, local.joining, local.draining = [], [], []

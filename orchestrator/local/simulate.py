@@ -35,6 +35,7 @@ from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.local_services import LocalServices
 from orchestrator.local.local_sources import LocalSources
+from orchestrator.local.moto_patches import record_container_exit
 from orchestrator.local.processes import LocalProcess, ProcessSupervisor
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.local.task_runtime import LaunchError, LocalImages, container_launch
@@ -337,6 +338,7 @@ class EcsTaskSimulator:
         reason: str | None = None,
     ) -> None:  # fmt: skip
         client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason=reason or "Essential container in task exited")
+        record_container_exit(get_settings().region, cluster, task["taskArn"], exit_code)
         self.exits.append({"task": task["taskArn"], **facts, "exit_code": exit_code})
         self.bus.put(task_stopped(task, exit_code=exit_code, started_at=started, stopped_at=self.clock.now(),
                                   stopped_reason=reason))  # fmt: skip
