@@ -13,6 +13,7 @@ that exits on its own is replaced, as ECS replaces a stopped task of a service.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import time
 from collections.abc import Callable
@@ -116,10 +117,9 @@ class LocalServices:
         for local in self.services.values():
             if local.rollout is not None:
                 self._abandon(local)
-            try:  # the processes stop whatever happens to the load balancer's bookkeeping
+            # The processes stop whatever happens to the load balancer's bookkeeping (moto may be gone).
+            with contextlib.suppress(Exception):
                 self._deregister(local, local.serving)
-            except Exception:
-                pass
             for process in local.serving + local.joining + [p for p, _ in local.draining]:
                 self.supervisor.stop(process)
             local.serving, local.joining, local.draining = [], [], []

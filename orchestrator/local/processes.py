@@ -105,9 +105,10 @@ class LocalProcess:
 class ProcessSupervisor:
     """Starts, watches and stops the local processes of tasks."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid_file: Path | None = None) -> None:
         self.processes: list[LocalProcess] = []
         self.pids: list[int] = []  # every process ever started (the leak check's list)
+        self.pid_file = pid_file  # the same list on disk, for `local down` should this process be killed
 
     def start(self, launch: Launch, task_id: str | None = None) -> LocalProcess:
         address = next_address()
@@ -124,6 +125,9 @@ class ProcessSupervisor:
         process._reader.start()
         self.processes.append(process)
         self.pids.append(popen.pid)
+        if self.pid_file is not None:
+            with self.pid_file.open("a") as pids:
+                pids.write(f"{popen.pid}\n")
         return process
 
     def start_failed(self, launch: Launch, task_id: str, error: OSError) -> None:
@@ -165,6 +169,8 @@ class ProcessSupervisor:
     def stop_all(self) -> None:
         for process in list(self.processes):
             self.stop(process)
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
 
     def flush_logs(self) -> None:
         for process in list(self.processes):
@@ -194,3 +200,21 @@ class ProcessSupervisor:
             chunk = lines[start : start + MAX_EVENTS_PER_PUT]
             events = [{"timestamp": when, "message": line or " "} for when, line in chunk]
             logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+
+def stop_leftovers(pid_file: Path) -> list[int]:
+    """Kill the sessions of the processes `pid_file` lists that still run (their emulator was killed before
+    it could stop them); returns their pids. The file is removed."""
+    try:
+        pids = [int(line) for line in pid_file.read_text().split() if line.isdigit()]
+    except OSError:
+        return []
+    killed = []
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+            killed.append(pid)
+        except (ProcessLookupError, PermissionError):
+            continue
+    pid_file.unlink(missing_ok=True)
+    return killed
