@@ -201,6 +201,8 @@ def run(
         console.print(plain(f"scenario {data['scenario']} · {data['steps']} simulated steps"), style="bold")
         console.print(builds_table(list(reversed(data["builds"]))))
         console.print(deploystatus_panel(data["deploystatus"]))
+        for phase, answers in (data.get("http") or {}).items():
+            console.print(plain(f"requests {phase}: " + ", ".join(f"{k}: {n}" for k, n in answers.items())))
         if data["passed"]:
             console.print("✓ expected outcome holds", style="green")
         for failure in data["failures"]:

@@ -65,6 +65,14 @@ class Prober:
         if self._thread is not None:
             self._thread.join()
 
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Phase → `<status> build <N>` → how many requests were answered so."""
+        counts: dict[str, dict[str, int]] = {}
+        for answer in self.answers:
+            key = f"{answer.status} build {answer.build if answer.build is not None else '?'}"
+            counts.setdefault(answer.phase, {})[key] = counts.setdefault(answer.phase, {}).get(key, 0) + 1
+        return counts
+
     def sample(self, phase: str, count: int) -> None:
         for _ in range(count):
             status, line = request(self.url)

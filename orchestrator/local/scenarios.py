@@ -190,6 +190,7 @@ class ScenarioResult(BaseModel):
     services: dict[str, dict[str, Any]]
     dead_letters: list[dict[str, Any]]
     steps: int
+    http: dict[str, dict[str, int]] = {}  # phase → "<status> build <N>" → requests (expect.http)
 
 
 def _clean(item: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -389,6 +390,7 @@ class ScenarioRunner:
             services=services,
             dead_letters=dead,
             steps=self.emulator.clock.tick,
+            http=self.prober.summary() if self.prober is not None else {},
         )
 
 
