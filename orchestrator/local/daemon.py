@@ -94,15 +94,16 @@ def serve(state_dir: Path, port: int, router_port: int = 0) -> None:
     try:
         while not stop:
             advance = clock_advances(busy, emulator.clock.now(), datetime.now(UTC))
-            busy = False
+            busy = waiting = False
             try:
                 report = emulator.step(advance=advance)
-                busy = report.active > 0 or emulator.scheduler.pending > 0 or emulator.local_pending > 0
+                busy = report.active > 0 or emulator.scheduler.pending > 0
+                waiting = emulator.local_pending > 0  # real processes: step quickly, but in real time
             except Exception as error:  # keep serving: the error is in the log, the next step retries
                 print(f"step failed: {type(error).__name__}: {error}", flush=True)
             # One step is one simulated tick: while something is under way, tick on quickly (as `make demo`
             # and `local run` do), and idle at the slower pace.
-            time.sleep(BUSY_STEP_SECONDS if busy else STEP_SECONDS)
+            time.sleep(BUSY_STEP_SECONDS if busy or waiting else STEP_SECONDS)
     finally:
         emulator.stop()
         state_path(state_dir).unlink(missing_ok=True)

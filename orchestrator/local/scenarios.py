@@ -171,11 +171,14 @@ def load_scenario(name_or_path: str) -> Scenario:
     from pydantic import ValidationError
 
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ScenarioError(f"{path}: {where}: {first['msg']}") from error
+    if scenario.app.source is not None:
+        source_folder(scenario.app.source)  # an unknown sample or folder is refused before anything starts
+    return scenario
 
 
 # --- running --------------------------------------------------------------------------------------
