@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.adapters.clients import client
 
@@ -160,7 +160,9 @@ class ProcessSupervisor:
         """Forget an exited process, once its output is written."""
         if process._reader is not None:
             process._reader.join(2)
-        self._flush(process)
+        # Its last lines may be lost (moto gone), but stopping must never stop halfway.
+        with contextlib.suppress(ClientError, BotoCoreError):
+            self._flush(process)
         if process.popen.stdout is not None:
             process.popen.stdout.close()
         if process in self.processes:
