@@ -16,16 +16,21 @@ else:
 
 
 def apps(as_json: bool = JsonOption) -> None:
-    """List apps and pipelines."""
+    """List apps and pipelines, with the URL of each app that serves web traffic."""
+    from orchestrator.cli.urls import router_port, url_of
+
+    port = router_port()
     rows = [
-        {"name": i.get("name"), "kind": i.get("kind"), "codebuild_project": i.get("codebuild_project")}
+        {"name": i.get("name"), "kind": i.get("kind"), "codebuild_project": i.get("codebuild_project"),
+         "url": url_of(str(i.get("name")), port)}
         for i in operations.list_apps()
-    ]
+    ]  # fmt: skip
 
     def render(data: list[dict[str, object]]) -> None:
-        table = Table("app", "kind", "CodeBuild project")
+        table = Table("app", "kind", "CodeBuild project", "url")
         for row in data:
-            table.add_row(plain(row["name"]), plain(row["kind"]), plain(row["codebuild_project"]))
+            table.add_row(plain(row["name"]), plain(row["kind"]), plain(row["codebuild_project"]),
+                          plain(row["url"] or "-"))  # fmt: skip
         console.print(table)
 
     emit(rows, as_json, render)

@@ -46,6 +46,10 @@ def _started(state: dict[str, Any], directory: Path, as_json: bool, note: str) -
 def up(
     state_dir: Path | None = StateDirOption,
     port: int = typer.Option(0, "--port", min=0, max=65535, help="Loopback port for moto (0: any free port)."),
+    router_port: int = typer.Option(
+        0, "--router-port", min=0, max=65535,
+        help="Loopback port of the local router, http://<app>.localhost:<port> (0: any free port).",
+    ),
     timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds to wait for the emulator to be ready."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -61,7 +65,8 @@ def up(
     (directory / "state.json").unlink(missing_ok=True)
     with (directory / "emulator.log").open("a") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator.local.daemon", "--state-dir", str(directory), "--port", str(port)],
+            [sys.executable, "-m", "orchestrator.local.daemon", "--state-dir", str(directory), "--port", str(port),
+             "--router-port", str(router_port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + timeout
@@ -77,11 +82,15 @@ def up(
 
 @app.command()
 def down(state_dir: Path | None = StateDirOption, as_json: bool = JsonOption) -> None:
-    """Stop the emulator of the state directory (nothing to do when none runs)."""
+    """Stop the emulator of the state directory and every app process it started (nothing to do when none runs)."""
+    from orchestrator.local.daemon import PIDS_FILE
+    from orchestrator.local.processes import stop_leftovers
+
     directory = state_dir_of(state_dir)
     state = running_emulator(directory)
     if state is None:
         (directory / "state.json").unlink(missing_ok=True)  # left by an emulator that was killed
+        stop_leftovers(directory / PIDS_FILE)
         emit({"stopped": None}, as_json, lambda d: errors.print(plain(f"no emulator was running for {directory}")))
         return
     pid = int(state["pid"])
@@ -93,6 +102,7 @@ def down(state_dir: Path | None = StateDirOption, as_json: bool = JsonOption) ->
         time.sleep(0.05)
     if alive(pid):
         os.kill(pid, signal.SIGKILL)
+    stop_leftovers(directory / PIDS_FILE)  # only what a killed emulator could not stop itself
     (directory / "state.json").unlink(missing_ok=True)
     emit({"stopped": pid}, as_json, lambda d: errors.print(plain(f"emulator stopped (pid {d['stopped']})")))
 
@@ -119,6 +129,10 @@ def status(state_dir: Path | None = StateDirOption, as_json: bool = JsonOption) 
 def register(
     name: str = typer.Argument(..., help="App (or pipeline) name."),
     kind: str = typer.Option("app", "--kind", help="app, or pipeline (review apps from pull requests)."),
+    source: Path | None = typer.Option(
+        None, "--source", metavar="DIR", show_default=False,
+        help="A local folder with a Procfile: builds snapshot it and its processes run for real on this machine.",
+    ),
     state_dir: Path | None = StateDirOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -137,6 +151,8 @@ def register(
         fail(invalid, 2)
     if name in RESERVED_APP_NAMES:
         fail(f"app name {name!r} is reserved (it is a path segment of the SSM layout)", 2)
+    if source is not None and not (source / "Procfile").is_file():
+        fail(f"--source {source}: not a folder with a Procfile", 2)
     use_emulator(state_dir)
     existing = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
     if existing is not None and existing.get("kind", "app") != kind:
@@ -148,11 +164,17 @@ def register(
     configure(subnets=network.subnets, security_groups=network.security_groups)
     declaration = local_app(name, kind)  # type: ignore[arg-type]
     register_app(declaration)
+    if source is not None:
+        from orchestrator.local.local_sources import LocalSources
+
+        LocalSources(state_dir_of(state_dir)).set(name, source)
     emit(
-        {"app": name, "kind": kind, "codebuild_project": declaration.codebuild_project},
+        {"app": name, "kind": kind, "codebuild_project": declaration.codebuild_project,
+         "source": str(source.resolve()) if source is not None else None},
         as_json,
-        lambda d: console.print(plain(f"registered {d['kind']} {d['app']} (CodeBuild project {d['codebuild_project']})")),
-    )
+        lambda d: console.print(plain(f"registered {d['kind']} {d['app']} (CodeBuild project {d['codebuild_project']})"
+                                      + (f", built from {d['source']}" if d["source"] else ""))),
+    )  # fmt: skip
 
 
 @app.command()
@@ -179,6 +201,8 @@ def run(
         console.print(plain(f"scenario {data['scenario']} · {data['steps']} simulated steps"), style="bold")
         console.print(builds_table(list(reversed(data["builds"]))))
         console.print(deploystatus_panel(data["deploystatus"]))
+        for phase, answers in (data.get("http") or {}).items():
+            console.print(plain(f"requests {phase}: " + ", ".join(f"{k}: {n}" for k, n in answers.items())))
         if data["passed"]:
             console.print("✓ expected outcome holds", style="green")
         for failure in data["failures"]:

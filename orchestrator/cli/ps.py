@@ -67,7 +67,10 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     target = operations.target_of(app_name)
     scaling = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
     running = [asdict(view) for view in processes(app_name, live=True)]
+    from orchestrator.cli.urls import router_port, url_of
+
     data = {
+        "url": url_of(app_name, router_port()),
         "processes": running,
         "deploystatus": operations.deploystatus(app_name),
         "scaling": scaling,
@@ -85,6 +88,8 @@ def _app(ctx: typer.Context, given: str | None) -> str:
 
 def _render(data: dict[str, Any]) -> None:
     status = data["deploystatus"] or {}
+    if data.get("url"):
+        console.print(Text.assemble(("web ", "bold"), data["url"]))
     if not data["processes"]:
         console.print(views.deploystatus_panel(data["deploystatus"]))
     else:

@@ -1,7 +1,9 @@
 """`orchestrator local up` runs this in the background: the emulator, stepping every half second when idle.
 
-The state directory holds `state.json` (pid, port, endpoint), the moto server's and handlers' logs.
-`orchestrator local down` stops the process named there. Each state directory is one emulator: two
+The state directory holds `state.json` (pid, port, endpoint, router port), the moto server's and handlers'
+logs, and the local apps' builds and processes (`sources.json`, `images/`, `pids`). The daemon serves the
+local router (`http://<app>.localhost:<router port>`). `orchestrator local down` stops the process named
+there, which stops every app process it started; `pids` lets `down` finish the job if it had to be killed. Each state directory is one emulator: two
 directories, two separate emulators on two ports. Its default does not depend on the current directory
 (`Settings.emulator_state_dir`), so every command finds the same emulator from anywhere.
 """
@@ -21,6 +23,7 @@ from typing import Any
 from orchestrator.bounded_json import JsonBoundsError, load_json
 
 STATE_FILE = "state.json"
+PIDS_FILE = "pids"  # every app process the emulator started, one pid a line
 STEP_SECONDS = 0.5  # between steps while nothing happens (events from outside are picked up this fast)
 BUSY_STEP_SECONDS = 0.05  # while a simulated build, task or deployment is under way
 
@@ -63,7 +66,7 @@ def clock_advances(busy: bool, simulated: datetime, wall: datetime) -> bool:
     return busy or simulated < wall
 
 
-def serve(state_dir: Path, port: int) -> None:
+def serve(state_dir: Path, port: int, router_port: int = 0) -> None:
     from orchestrator.local.emulator import Emulator
     from orchestrator.local.resources import FUNCTION_ROLE_ARN
 
@@ -76,11 +79,14 @@ def serve(state_dir: Path, port: int) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     state_dir.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(port=port, log_path=state_dir / "handlers.log", poll_all_queues=True)
+    emulator = Emulator(port=port, log_path=state_dir / "handlers.log", poll_all_queues=True, serve_web=True,
+                        router_port=router_port, workdir=state_dir)  # fmt: skip
+    emulator.supervisor.pid_file = state_dir / PIDS_FILE
     endpoint = emulator.start()
     state = {"pid": os.getpid(), "port": emulator.server.port, "endpoint": endpoint, "started": time.time(),
              "dlq_url": emulator.routing.dlq_url if emulator.routing else "",
-             "function_role_arn": FUNCTION_ROLE_ARN}  # fmt: skip
+             "function_role_arn": FUNCTION_ROLE_ARN,
+             "router_port": emulator.router.port if emulator.router else None}  # fmt: skip
     tmp = state_path(state_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(state_path(state_dir))
@@ -88,15 +94,16 @@ def serve(state_dir: Path, port: int) -> None:
     try:
         while not stop:
             advance = clock_advances(busy, emulator.clock.now(), datetime.now(UTC))
-            busy = False
+            busy = waiting = False
             try:
                 report = emulator.step(advance=advance)
                 busy = report.active > 0 or emulator.scheduler.pending > 0
+                waiting = emulator.local_pending > 0  # real processes: step quickly, but in real time
             except Exception as error:  # keep serving: the error is in the log, the next step retries
                 print(f"step failed: {type(error).__name__}: {error}", flush=True)
             # One step is one simulated tick: while something is under way, tick on quickly (as `make demo`
             # and `local run` do), and idle at the slower pace.
-            time.sleep(BUSY_STEP_SECONDS if busy else STEP_SECONDS)
+            time.sleep(BUSY_STEP_SECONDS if busy or waiting else STEP_SECONDS)
     finally:
         emulator.stop()
         state_path(state_dir).unlink(missing_ok=True)
@@ -106,8 +113,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--router-port", type=int, default=0)
     args = parser.parse_args()
-    serve(args.state_dir, args.port)
+    serve(args.state_dir, args.port, args.router_port)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,18 @@ def _requests_arrive_over_tls() -> None:
         return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def record_container_exit(region: str, cluster: str, task_arn: str, exit_code: int | None) -> None:
+    """moto reports exitCode 0 for every container of a stopped task; the emulator, which ran the task's
+    process, records the real one (None: the container never started), so DescribeTasks says what the STOPPED
+    event says. The moto server runs in this process: its backend is at hand."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ecs.models import ecs_backends
+
+    task = ecs_backends[DEFAULT_ACCOUNT_ID][region].tasks.get(cluster, {}).get(task_arn)
+    if task is None:
+        return
+    for container in task.containers:
+        container.exitCode = exit_code  # type: ignore[assignment]  # moto types it int; AWS omits it
+        container.last_status = "STOPPED"

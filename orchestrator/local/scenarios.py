@@ -30,6 +30,7 @@ from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import VERSION_ATTR, Store
 from orchestrator.local.behaviour import Behaviour, BuildBehaviour, CodeBuildPhaseName
 from orchestrator.local.emulator import Emulator
+from orchestrator.local.http_probe import HTTP_AFTER_REQUESTS, Prober
 from orchestrator.local.simulate import AppSource, _build_from_image, _tags
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
@@ -50,6 +51,8 @@ class AppSpec(Strict):
     kind: AppKind = "app"
     procfile: str | None = None  # default: the sample app's Procfile (web, worker, release)
     initialize_command: str | None = None  # [review_app] initialize_command (postdeploy)
+    # A local source: a sample's name (orchestrator/local/samples) or a folder. Its processes run for real.
+    source: str | None = None
 
 
 class ProcessScalingSpec(Strict):
@@ -69,6 +72,7 @@ class BuildStep(Strict):
     fail_phase: CodeBuildPhaseName | None = None
     slow_phase: CodeBuildPhaseName | None = None
     slow_ticks: int = Field(default=0, ge=0, le=100)
+    files: dict[str, str] | None = None  # files this build's commit changes in the local source
 
 
 class Step(Strict):
@@ -100,6 +104,13 @@ class ServiceExpectation(Strict):
     secrets: list[str] | None = None  # names of the container's secrets (config variables), sorted
 
 
+class HttpExpectation(Strict):
+    """Requests through the local router: which builds may answer (every answer must be a 200)."""
+
+    during_last_build: list[int]  # from the last build's start until the scenario settles
+    after: list[int]  # once it settled
+
+
 class Expectations(Strict):
     app: str | None = None  # the record key to check (`pipe:12` for a review app); default the scenario's app
     builds: dict[int, dict[str, str]] = Field(default_factory=dict)
@@ -108,6 +119,7 @@ class Expectations(Strict):
     scheduled_rules: int | None = None  # EventBridge rules with ECS targets for the app
     scalable_targets: int | None = None  # Application Auto Scaling targets on the app's services
     dead_letters: int = 0
+    http: HttpExpectation | None = None
 
 
 class Scenario(Strict):
@@ -159,11 +171,14 @@ def load_scenario(name_or_path: str) -> Scenario:
     from pydantic import ValidationError
 
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ScenarioError(f"{path}: {where}: {first['msg']}") from error
+    if scenario.app.source is not None:
+        source_folder(scenario.app.source)  # an unknown sample or folder is refused before anything starts
+    return scenario
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -178,6 +193,7 @@ class ScenarioResult(BaseModel):
     services: dict[str, dict[str, Any]]
     dead_letters: list[dict[str, Any]]
     steps: int
+    http: dict[str, dict[str, int]] = {}  # phase → "<status> build <N>" → requests (expect.http)
 
 
 def _clean(item: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -192,6 +208,10 @@ class ScenarioRunner:
         self.emulator = emulator
         self.builds_started: dict[str, int] = {}
         self.declaration: AppDeclaration | None = None  # as registered: the build project is the stack's
+        router = emulator.router
+        self.prober: Prober | None = None
+        if scenario.expect.http is not None and router is not None:
+            self.prober = Prober(router.url(f"{scenario.app.name}.{get_settings().apps_domain}"))
 
     def run(self, on_step: Any = None) -> ScenarioResult:
         scenario = self.scenario
@@ -202,14 +222,28 @@ class ScenarioRunner:
         source = AppSource(initialize_command=scenario.app.initialize_command)
         if scenario.app.procfile:
             source.procfile = scenario.app.procfile
+        if scenario.app.source:
+            source.directory = source_folder(scenario.app.source)
+            source.changes = {
+                n: s.build.files for n, s in enumerate(self._build_steps(), start=1) if s.build and s.build.files
+            }
         self.declaration = emulator.register(scenario.app.name, scenario.app.kind, source)
         for step in scenario.setup:
             self._act(step)
         emulator.run_until_idle(on_step=on_step)
-        for step in scenario.steps:
+        last_build = max((i for i, s in enumerate(scenario.steps) if s.build is not None), default=None)
+        for index, step in enumerate(scenario.steps):
+            if index == last_build and self.prober is not None:
+                self.prober.start("during")
             self._act(step, on_step)
         emulator.run_until_idle(on_step=on_step)
+        if self.prober is not None:
+            self.prober.stop()
+            self.prober.sample("after", HTTP_AFTER_REQUESTS)
         return self.check()
+
+    def _build_steps(self) -> list[Step]:
+        return [s for s in self.scenario.steps if s.build is not None]
 
     def _target_app(self, step: Step) -> str:
         return step.target or self.scenario.app.name
@@ -344,6 +378,8 @@ class ScenarioRunner:
             failures.append(f"{n} scheduled-task rules, expected {expect.scheduled_rules}")
         if expect.scalable_targets is not None and (n := self.scalable_targets(app)) != expect.scalable_targets:
             failures.append(f"{n} auto scaling targets, expected {expect.scalable_targets}")
+        if expect.http is not None:
+            failures += self._check_http(expect.http)
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")
@@ -357,7 +393,38 @@ class ScenarioRunner:
             services=services,
             dead_letters=dead,
             steps=self.emulator.clock.tick,
+            http=self.prober.summary() if self.prober is not None else {},
         )
+
+
+    def _check_http(self, expect: HttpExpectation) -> list[str]:
+        if self.prober is None:
+            return ["http: no router (the scenario's app has no local source)"]
+        failures: list[str] = []
+        for phase, allowed in (("during", expect.during_last_build), ("after", expect.after)):
+            answers = [a for a in self.prober.answers if a.phase == phase]
+            if not answers:
+                failures.append(f"http {phase}: no request was answered")
+            bad = [a for a in answers if a.status != 200 or a.build not in allowed]
+            failures += [
+                f"http {phase}: {a.status} from build {a.build} ({a.first_line!r}), expected 200 from {allowed}"
+                for a in bad[:5]
+            ]
+        return failures
+
+
+def source_folder(source: str) -> Path:
+    """A scenario's `source`: a shipped sample's name, or a folder."""
+    sample = Path(str(resources.files("orchestrator.local").joinpath("samples", source)))
+    folder = sample if sample.is_dir() else Path(source)
+    if not folder.is_dir():
+        raise ScenarioError(f"source {source!r} is neither a sample ({', '.join(samples())}) nor a folder")
+    return folder
+
+
+def samples() -> list[str]:
+    root = Path(str(resources.files("orchestrator.local").joinpath("samples")))
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
 
 
 def _matches(wanted: Any, actual: Any) -> bool:
@@ -376,5 +443,5 @@ def _matches(wanted: Any, actual: Any) -> bool:
 
 def run_scenario(scenario: Scenario, on_step: Any = None, log_path: Path | None = None) -> ScenarioResult:
     """Run `scenario` on a fresh emulator (its own moto server) and check its expectations."""
-    with Emulator(log_path=log_path) as emulator:
+    with Emulator(log_path=log_path, serve_web=scenario.app.source is not None) as emulator:
         return ScenarioRunner(scenario, emulator).run(on_step)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -32,7 +33,12 @@ from orchestrator.local.apppack import apppack_toml, commit_txt, metadata_toml, 
 from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
+from orchestrator.local.local_services import LocalServices
+from orchestrator.local.local_sources import LocalSources
+from orchestrator.local.moto_patches import record_container_exit
+from orchestrator.local.processes import LocalProcess, ProcessSupervisor
 from orchestrator.local.ssm_events import parameter_store_change
+from orchestrator.local.task_runtime import LaunchError, LocalImages, container_launch
 from orchestrator.pipeline.app_registry import ecr_repository_name
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
@@ -115,10 +121,14 @@ def _image_digest(commit: str) -> str:
 
 @dataclass
 class AppSource:
-    """What a simulated build of an app produces: its Procfile and review-app initialize command."""
+    """What a simulated build of an app produces: its Procfile and review-app initialize command. With a
+    `directory` the build is of that folder (its Procfile, its code, run for real); `changes` are files a
+    build's commit changes on top of it (build number → path → text)."""
 
     procfile: str = field(default_factory=sample_procfile)
     initialize_command: str | None = None
+    directory: Path | None = None
+    changes: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 class CodeBuildSimulator:
@@ -126,8 +136,12 @@ class CodeBuildSimulator:
     artifacts the buildspec uploads (`<app>/<N>/build.log, test.log, commit.txt, apppack.toml,
     metadata.toml`) and the image pushed to ECR. Build numbers count per project, as CodeBuild's do."""
 
-    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+    def __init__(
+        self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour, images: LocalImages,
+        local_sources: LocalSources,
+    ) -> None:  # fmt: skip
         self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.images, self.local_sources = images, local_sources
         self.sources: dict[str, AppSource] = {}
         self.numbers: dict[str, int] = {}
         self.seen: set[str] = set()
@@ -171,6 +185,9 @@ class CodeBuildSimulator:
         )
         self.started.append((app, number))
         source = self.sources.get(app) or self.sources.get(owner) or AppSource()
+        folder = self.local_sources.folder(app) or self.local_sources.folder(owner)
+        if folder is not None and behaviour.fail_phase is None:
+            source = self._snapshot(app, number, commit, source_version, build_id, folder, source)
         delay = 0
         for event in events:
             phase = event["detail"].get("completed-phase")
@@ -183,6 +200,22 @@ class CodeBuildSimulator:
                 self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
             self.scheduler.at(delay, self._emit_action(event))
             delay += 1
+
+    def _snapshot(
+        self, app: str, number: int, commit: str, source_version: str, build_id: str, folder: Path, source: AppSource
+    ) -> AppSource:
+        """The build of a local folder: the code as it is now becomes the image of build `number`."""
+        repository = ecr_repository_name(app.split(":")[0])
+        image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/{repository}"
+        metadata = metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
+                                 image=f"{image}:build-{number}", digest=f"{image}@{_image_digest(commit)}",
+                                 build_id=build_id)  # fmt: skip
+        snapshot = self.images.build(repository, number, folder, metadata, source.changes.get(number))
+        procfile = snapshot / "Procfile"
+        return AppSource(
+            procfile=procfile.read_text() if procfile.is_file() else source.procfile,
+            initialize_command=source.initialize_command,
+        )
 
     def _emit_action(self, event: dict[str, Any]) -> Action:
         return lambda: self.bus.put(event)
@@ -256,34 +289,73 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 class EcsTaskSimulator:
     """Notices tasks RunTask started (release, postdeploy, scheduled) and runs them to their exit:
-    RUNNING, then STOPPED with the scenario's exit code; the task is stopped in moto too."""
+    RUNNING, then STOPPED with the scenario's exit code; the task is stopped in moto too. A task whose image
+    is a local build runs for real (its command, or RunTask's override) and stops with its real exit code."""
 
-    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+    def __init__(
+        self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour,
+        supervisor: ProcessSupervisor, images: LocalImages,
+    ) -> None:  # fmt: skip
         self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.supervisor, self.images = supervisor, images
         self.seen: set[str] = set()
         self.exits: list[dict[str, Any]] = []
+        self.running: dict[str, tuple[LocalProcess, dict[str, Any], datetime, dict[str, Any]]] = {}
+
+    @property
+    def pending(self) -> int:
+        return len(self.running)
 
     def step(self) -> int:
         ecs = client("ecs")
         cluster = get_settings().cluster_name
+        ended = self._reap(cluster)
         arns = [a for a in ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING")["taskArns"] if a not in self.seen]
         if not arns:
-            return 0
+            return ended
         for chunk in _chunks(arns, 100):
             for task in ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"])["tasks"]:
                 self.seen.add(task["taskArn"])
                 if str(task.get("group", "")).startswith("service:"):
                     continue  # a service's task: it keeps running
                 self._run(cluster, task)
-        return len(arns)
+        return len(arns) + ended
+
+    def _reap(self, cluster: str) -> int:
+        """Stop the tasks whose local process exited, with its exit code."""
+        ended = 0
+        for arn, (process, task, started, facts) in list(self.running.items()):
+            if process.exit_code is None:
+                continue
+            del self.running[arn]
+            self.supervisor.finish(process)
+            self._stopped(cluster, task, started, facts, process.exit_code)
+            ended += 1
+        return ended
+
+    def _stopped(
+        self, cluster: str, task: dict[str, Any], started: datetime, facts: dict[str, Any], exit_code: int | None,
+        reason: str | None = None,
+    ) -> None:  # fmt: skip
+        client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason=reason or "Essential container in task exited")
+        record_container_exit(get_settings().region, cluster, task["taskArn"], exit_code)
+        self.exits.append({"task": task["taskArn"], **facts, "exit_code": exit_code})
+        self.bus.put(task_stopped(task, exit_code=exit_code, started_at=started, stopped_at=self.clock.now(),
+                                  stopped_reason=reason))  # fmt: skip
 
     def _run(self, cluster: str, task: dict[str, Any]) -> None:
         tags = _tags(task.get("tags"))
         app = tags.get("apppack:appName")
         process = tags.get("apppack:processType")
         build = int(tags["apppack:buildNumber"]) if tags.get("apppack:buildNumber", "").isdigit() else None
+        definition = client("ecs").describe_task_definition(taskDefinition=task["taskDefinitionArn"])
+        facts = {"app": app, "build": build, "process": process}
+        try:
+            launch = container_launch(definition["taskDefinition"], self.images, task.get("overrides"))
+        except LaunchError as error:
+            self._stopped(cluster, task, self.clock.now(), facts, None, str(error))
+            return
         if not task.get("containers"):
-            definition = client("ecs").describe_task_definition(taskDefinition=task["taskDefinitionArn"])
             names = [c["name"] for c in definition["taskDefinition"]["containerDefinitions"]]
             task = {**task, "containers": [{"name": n} for n in names[:1]]}
             if build is None:
@@ -291,6 +363,14 @@ class EcsTaskSimulator:
                 build = next((b for b in map(_build_from_image, images) if b is not None), None)
         rule = self.behaviour.task(app, build, process)
         started = self.clock.now()
+        if launch is not None:
+            try:
+                local = self.supervisor.start(launch, task_id=task["taskArn"].rsplit("/", 1)[-1])
+            except OSError as error:  # no such program: the container exits at once, as its entrypoint would
+                self.supervisor.start_failed(launch, task["taskArn"].rsplit("/", 1)[-1], error)
+                self._stopped(cluster, task, started, facts, 127, f"CannotStartContainerError: {error}")
+                return
+            self.running[task["taskArn"]] = (local, task, started, facts)
         self.bus.put(
             ecs_task_state_change(
                 task_arn=task["taskArn"], cluster_arn=task["clusterArn"], task_definition_arn=task["taskDefinitionArn"],
@@ -300,12 +380,11 @@ class EcsTaskSimulator:
             )
         )  # fmt: skip
 
+        if launch is not None:
+            return  # it stops when its process exits (`_reap`)
+
         def stop() -> None:
-            client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason="Essential container in task exited")
-            when = self.clock.now()
-            self.exits.append({"task": task["taskArn"], "app": app, "build": build, "process": process,
-                               "exit_code": rule.exit_code})  # fmt: skip
-            self.bus.put(task_stopped(task, exit_code=rule.exit_code, started_at=started, stopped_at=when))
+            self._stopped(cluster, task, started, facts, rule.exit_code)
 
         self.scheduler.at(rule.ticks, stop)
 
@@ -325,8 +404,11 @@ class EcsDeploymentSimulator:
     forceNewDeployment): IN_PROGRESS, then COMPLETED, or FAILED, or a circuit-breaker rollback (the service
     goes back to its last stable task definition), as the scenario says."""
 
-    def __init__(self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour) -> None:
+    def __init__(
+        self, clock: Clock, scheduler: Scheduler, bus: Bus, behaviour: Behaviour, local: LocalServices
+    ) -> None:
         self.clock, self.scheduler, self.bus, self.behaviour = clock, scheduler, bus, behaviour
+        self.local = local  # services of local-source apps: real processes decide the outcome
         self.services: dict[str, ServiceState] = {}
         self.outcomes: list[dict[str, Any]] = []
 
@@ -380,21 +462,21 @@ class EcsDeploymentSimulator:
 
         emit("SERVICE_DEPLOYMENT_IN_PROGRESS", f"ECS deployment {state.deployment_id} in progress.")
 
-        def finish() -> None:
+        def finish(outcome: str = rule.outcome, reason: str = "") -> None:
             if self.services.get(arn) is not state:
                 return  # superseded by a newer deployment of the same service
             self.outcomes.append({"service": service["serviceName"], "app": app, "build": build, "process": process,
-                                  "deployment_id": state.deployment_id, "outcome": rule.outcome})  # fmt: skip
-            if rule.outcome == "completed":
+                                  "deployment_id": state.deployment_id, "outcome": outcome})  # fmt: skip
+            if outcome == "completed":
                 state.stable_task_definition = state.task_definition
                 emit("SERVICE_DEPLOYMENT_COMPLETED", f"ECS deployment {state.deployment_id} completed.")
-            elif rule.outcome == "failed":
+            elif outcome == "failed":
                 emit("SERVICE_DEPLOYMENT_FAILED", "ECS deployment circuit breaker: task failed to start.")
             else:
                 previous = state.stable_task_definition
                 emit(
                     "SERVICE_DEPLOYMENT_IN_PROGRESS",
-                    f"ECS deployment circuit breaker: rolling back to deploymentId {previous or 'none'}.",
+                    f"{reason or 'ECS deployment circuit breaker:'} rolling back to deploymentId {previous or 'none'}.",
                 )
                 if previous:
                     # The rollback is ECS's own deployment: recorded as seen, not simulated again.
@@ -402,6 +484,9 @@ class EcsDeploymentSimulator:
                     primary = next(d for d in rolled["service"]["deployments"] if d.get("status") == "PRIMARY")
                     state.deployment_id, state.task_definition = primary["id"], previous
 
+        if self.local.is_local(state.task_definition):
+            self.local.roll_out(service, state.deployment_id, finish)
+            return
         self.scheduler.at(rule.ticks, finish)
 
 

@@ -16,4 +16,7 @@ def test_demo_json_is_the_deployed_result() -> None:
     assert data["outcome"] == "deployed"
     assert data["build"]["deploy"]["state"] == "succeeded"
     assert data["dead_letters"] == []
+    # The demo ends with a request through the local router to the app, which runs for real.
+    assert data["url"].startswith("http://demo.localhost:")
+    assert (data["http_status"], data["http_first_line"]) == (200, "hello from build 1: greetings from config")
     assert result.stderr.lstrip().startswith("starting the embedded AWS")  # said before the slow start

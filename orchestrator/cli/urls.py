@@ -1,0 +1,26 @@
+"""An app's URL for the CLI: its route's hosts, and the local router's port when the CLI talks to the
+emulator whose state directory names one."""
+
+from __future__ import annotations
+
+
+def router_port() -> int | None:
+    """The running emulator's router port, when this CLI's endpoint is that emulator's."""
+    from orchestrator.cli.emulator import running_emulator, state_dir_of
+    from orchestrator.settings import get_settings
+
+    endpoint = get_settings().endpoint_url
+    state = running_emulator(state_dir_of(None)) if endpoint else None
+    if state is None or state.get("endpoint") != endpoint or not state.get("router_port"):
+        return None
+    return int(state["router_port"])
+
+
+def url_of(app: str, port: int | None = None) -> str | None:
+    """The app's URL, or None while it has no route (before its first deploy, or no web process)."""
+    from orchestrator.adapters.store import Store
+    from orchestrator.routing.urls import app_url
+    from orchestrator.routing.web import read_route
+
+    route = read_route(Store(), app)
+    return app_url(route.hosts, port) if route is not None else None
