@@ -32,6 +32,7 @@ from orchestrator.local.apppack import apppack_toml, commit_txt, metadata_toml, 
 from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
+from orchestrator.local.log_writing import write_build_log, write_task_line
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline.app_registry import ecr_repository_name
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
@@ -181,11 +182,15 @@ class CodeBuildSimulator:
                 self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
             if event["detail"].get("build-status") == "FAILED":
                 self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
-            self.scheduler.at(delay, self._emit_action(event))
+            self.scheduler.at(delay, self._emit_action(event, project, build_id.split(":", 1)[1]))
             delay += 1
 
-    def _emit_action(self, event: dict[str, Any]) -> Action:
-        return lambda: self.bus.put(event)
+    def _emit_action(self, event: dict[str, Any], project: str, build_uuid: str) -> Action:
+        def emit() -> None:
+            write_build_log(project, build_uuid, event, self.clock.now())  # written before the event is seen
+            self.bus.put(event)
+
+        return emit
 
     def _artifacts_action(
         self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str
@@ -240,6 +245,17 @@ class CodeBuildSimulator:
 # --- ECS tasks ------------------------------------------------------------------------------------
 
 
+def _log_target(task_definition_arn: str, task_arn: str) -> tuple[str, str] | None:
+    """(group, stream) the awslogs driver would write a task's first container to; None without awslogs."""
+    definition = client("ecs").describe_task_definition(taskDefinition=task_definition_arn)["taskDefinition"]
+    container = (definition.get("containerDefinitions") or [{}])[0]
+    options = (container.get("logConfiguration") or {}).get("options") or {}
+    group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+    if not group or not prefix:
+        return None
+    return str(group), f"{prefix}/{container.get('name')}/{task_arn.rsplit('/', 1)[-1]}"
+
+
 def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["key"]: t.get("value", "") for t in items or []}
 
@@ -291,6 +307,9 @@ class EcsTaskSimulator:
                 build = next((b for b in map(_build_from_image, images) if b is not None), None)
         rule = self.behaviour.task(app, build, process)
         started = self.clock.now()
+        log = _log_target(task["taskDefinitionArn"], task["taskArn"])
+        if log:
+            write_task_line(*log, started, f"{process or 'task'} started (build {build}); simulated task")
         self.bus.put(
             ecs_task_state_change(
                 task_arn=task["taskArn"], cluster_arn=task["clusterArn"], task_definition_arn=task["taskDefinitionArn"],
@@ -303,6 +322,8 @@ class EcsTaskSimulator:
         def stop() -> None:
             client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason="Essential container in task exited")
             when = self.clock.now()
+            if log:
+                write_task_line(*log, when, f"{process or 'task'} exited with code {rule.exit_code}")
             self.exits.append({"task": task["taskArn"], "app": app, "build": build, "process": process,
                                "exit_code": rule.exit_code})  # fmt: skip
             self.bus.put(task_stopped(task, exit_code=rule.exit_code, started_at=started, stopped_at=when))
@@ -387,6 +408,9 @@ class EcsDeploymentSimulator:
                                   "deployment_id": state.deployment_id, "outcome": rule.outcome})  # fmt: skip
             if rule.outcome == "completed":
                 state.stable_task_definition = state.task_definition
+                log = _log_target(state.task_definition, f"task/{state.deployment_id.removeprefix('ecs-svc/')}")
+                if log:  # one line from the deployment's task, so `logs` shows every running process
+                    write_task_line(*log, self.clock.now(), f"{process} running build {build}; simulated task")
                 emit("SERVICE_DEPLOYMENT_COMPLETED", f"ECS deployment {state.deployment_id} completed.")
             elif rule.outcome == "failed":
                 emit("SERVICE_DEPLOYMENT_FAILED", "ECS deployment circuit breaker: task failed to start.")
