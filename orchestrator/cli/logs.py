@@ -44,7 +44,7 @@ def _print(lines: list[Any], as_json: bool) -> None:
                 (f"{line.process}/{line.task}", "cyan"),
                 " ",
                 line.message,
-            ),  # fmt: skip
+            ),
             highlight=False,
             soft_wrap=True,
         )

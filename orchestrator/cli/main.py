@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, logs, ps, scheduled_tasks
+from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, logs, ps, releases, scheduled_tasks
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
@@ -32,6 +32,8 @@ app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
 app.command(name="apps")(apps.apps)
 app.command(name="logs")(logs.logs)
+app.command(name="releases")(releases.releases)
+app.command(name="rollback")(releases.rollback)
 
 
 def _version(show: bool) -> None:

@@ -59,6 +59,7 @@ from orchestrator.pipeline.record_store import (
     with_superseded,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
+from orchestrator.pipeline.releases import deploy_release_scope, record_release, release_of_scope, set_status
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     ProcessSize,
@@ -288,6 +289,11 @@ def start_deploy(
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
+    record_release(
+        deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
+        build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
+        caller=f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
+    )  # fmt: skip
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 
     def change(record: BuildRecord) -> BuildRecord:
@@ -413,6 +419,12 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
         return DeployOutcome("not managed")
+    if lookup.get("release") is not None:  # a rollback's deployment: tracked on its release
+        from orchestrator.pipeline.rollback import record_rollback_deployment
+
+        state, reason = deployment_state(event)
+        record_rollback_deployment(deps.store, lookup, state, reason)
+        return DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):
@@ -441,6 +453,12 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
     )
     if closed:
         write_deploy_status(deps.store, after)
+    if closed:
+        succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
+        release = release_of_scope(deps.store, app, deploy_release_scope(number))
+        if release is not None:
+            set_status(deps.store, app, release.version, "deployed" if succeeded else "failed",
+                       None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
     if closed and not was_closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         metrics.add_metric(name="Deploys" if succeeded else "DeployFailures", unit=MetricUnit.Count, value=1)
