@@ -10,7 +10,20 @@ import sys
 
 import typer
 
-from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, logs, ps, releases, scheduled_tasks
+from orchestrator.cli import (
+    access,
+    apps,
+    build,
+    bundle,
+    config,
+    demo,
+    events,
+    local,
+    logs,
+    ps,
+    releases,
+    scheduled_tasks,
+)
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 

@@ -71,6 +71,10 @@ class BuildStep(Strict):
     slow_ticks: int = Field(default=0, ge=0, le=100)
 
 
+class RollbackStep(Strict):
+    version: int | None = Field(default=None, ge=1)  # default: the release before the current one
+
+
 class Step(Strict):
     """Exactly one operator action, or `advance` (simulated steps) / `settle` (until nothing moves)."""
 
@@ -81,12 +85,13 @@ class Step(Strict):
     scheduled_tasks: list[ScheduledTaskSpec] | None = None
     advance: int | None = Field(default=None, ge=1, le=200)
     settle: bool | None = None
+    rollback: RollbackStep | None = None
     target: str | None = None  # app key the parameter steps apply to (default: the scenario's app)
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         actions = [k for k in ("build", "config_set", "config_unset", "scaling", "scheduled_tasks", "advance",
-                               "settle") if getattr(self, k) is not None]  # fmt: skip
+                               "settle", "rollback") if getattr(self, k) is not None]  # fmt: skip
         if len(actions) != 1:
             raise ValueError(f"a step has exactly one action, got {actions or 'none'}")
         return self
@@ -108,6 +113,7 @@ class Expectations(Strict):
     scheduled_rules: int | None = None  # EventBridge rules with ECS targets for the app
     scalable_targets: int | None = None  # Application Auto Scaling targets on the app's services
     dead_letters: int = 0
+    releases: dict[int, dict[str, Any]] = Field(default_factory=dict)  # version → subset of its record
 
 
 class Scenario(Strict):
@@ -227,6 +233,13 @@ class ScenarioRunner:
                     on_step(report)
         elif step.settle:
             self.emulator.run_until_idle(on_step=on_step)
+        elif step.rollback is not None:
+            from orchestrator.pipeline import rollback
+
+            app = self._target_app(step)
+            deps = rollback.RollbackDeps()
+            target = rollback.rollback_target(app, step.rollback.version, deps)
+            rollback.start_rollback(app, target, f"scenario-{self.emulator.clock.tick}", "scenario", deps)
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:
@@ -344,6 +357,13 @@ class ScenarioRunner:
             failures.append(f"{n} scheduled-task rules, expected {expect.scheduled_rules}")
         if expect.scalable_targets is not None and (n := self.scalable_targets(app)) != expect.scalable_targets:
             failures.append(f"{n} auto scaling targets, expected {expect.scalable_targets}")
+        if expect.releases:
+            from orchestrator.pipeline.releases import list_releases
+
+            found = {r.version: r.model_dump(mode="json") for r in list_releases(Store(), app)}
+            for version, wanted_release in sorted(expect.releases.items()):
+                if not _matches(wanted_release, found.get(version)):
+                    failures.append(f"release v{version} is {found.get(version)!r}, expected {wanted_release!r}")
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from orchestrator.adapters.store import Item, Store
+from orchestrator.adapters.store import VERSION_ATTR, Item, Store
 
 RELEASE_PREFIX = "RELEASE#"
 SCOPE_PREFIX = "RELEASESCOPE#"
@@ -107,7 +107,10 @@ def record_release(
             task_definitions=dict(sorted(task_definitions.items())), caller=caller, at=at or int(time.time()),
             scope=scope, status=status, rollback_of=rollback_of,
         )  # fmt: skip
-        item = {"primary_id": _pk(app), "secondary_id": release_sk(version), **release.model_dump(mode="json")}
+        item = {
+            "primary_id": _pk(app), "secondary_id": release_sk(version), VERSION_ATTR: 0,  # updated optimistically
+            **release.model_dump(mode="json"),
+        }  # fmt: skip
         if store.put_if_absent(item):
             store.put({"primary_id": _pk(app), "secondary_id": f"{SCOPE_PREFIX}{scope}", "version": version})
             return release, True
