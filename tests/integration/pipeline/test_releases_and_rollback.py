@@ -106,7 +106,7 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
             client("ecs").describe_services(cluster="orchestrator", services=[s.service])["services"][0]["serviceArn"],
             s.deployment_id,
             START + timedelta(seconds=900),
-        )  # fmt: skip
+        )
         for s in again.services.values()
     ]
     deliver(events[1])
@@ -115,9 +115,11 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     latest = list_releases(Store(), "demo", 1)[0]
     assert latest.status == "deployed"
     status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
-    assert status is not None and (status["build_number"], status["failed"]) == (1, False)
+    assert status is not None
+    assert (status["build_number"], status["failed"]) == (1, False)
     deployed = item(keys.app_pk("demo"), keys.DEPLOYED_SK)
-    assert deployed is not None and deployed["build_number"] == 1
+    assert deployed is not None
+    assert deployed["build_number"] == 1
     assert deployed["processes"]["web"]["task_definition"].endswith("demo-web:1")
 
 
@@ -131,7 +133,8 @@ def test_a_failed_rollback_deployment_fails_the_release(two_deploys: None) -> No
     assert latest.status == "failed"
     assert "demo-web" in (latest.error or "")
     status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
-    assert status is not None and status["failed"] is True
+    assert status is not None
+    assert status["failed"] is True
 
 
 def test_rollback_to_a_release_whose_image_is_gone_is_refused_and_changes_nothing(
