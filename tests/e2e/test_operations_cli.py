@@ -55,7 +55,8 @@ def test_logs_releases_and_rollback_of_a_deployed_app() -> None:
         assert {line["process"] for line in lines} == {"web", "worker"}, lines  # the release task runs as web
         assert any("release started" in line["message"] for line in lines), lines
         web_only = json.loads(run(emulator, "logs", "-a", "shop", "-p", "web", "--since", "1w", "--json").stdout)
-        assert web_only and {line["process"] for line in web_only} == {"web"}
+        assert web_only
+        assert {line["process"] for line in web_only} == {"web"}
         followed = run(
             emulator, "logs", "-a", "shop", "--since", "1w", "-f", "--for", "0.5", "--interval", "0.1", "--json"
         )
