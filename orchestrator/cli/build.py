@@ -85,7 +85,7 @@ def _failing_log_tail(record: dict[str, Any]) -> tuple[str, list[str]] | None:
 def logs(
     number: int | None = typer.Argument(None, min=1, help="Build number (default: the newest)."),
     app_name: str = AppOption,
-    phase: str = typer.Option("build", "--phase", help="Whose log: build, test, release, postdeploy."),
+    phase: str = typer.Option("build", "--phase", help="Whose log: build, test, finalize, release, postdeploy."),
     as_json: bool = JsonOption,
 ) -> None:
     """A build's log, as its record points to it (the uploaded build.log, or the CloudWatch stream)."""
