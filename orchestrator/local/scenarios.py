@@ -238,8 +238,8 @@ class ScenarioRunner:
 
             app = self._target_app(step)
             deps = rollback.RollbackDeps()
-            target = rollback.rollback_target(app, step.rollback.version, deps)
-            rollback.start_rollback(app, target, f"scenario-{self.emulator.clock.tick}", "scenario", deps)
+            wanted = rollback.rollback_target(app, step.rollback.version, deps)
+            rollback.start_rollback(app, wanted, f"scenario-{self.emulator.clock.tick}", "scenario", deps)
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:

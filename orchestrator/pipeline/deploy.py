@@ -59,7 +59,13 @@ from orchestrator.pipeline.record_store import (
     with_superseded,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
-from orchestrator.pipeline.releases import deploy_release_scope, record_release, release_of_scope, set_status
+from orchestrator.pipeline.releases import (
+    deploy_release_scope,
+    record_release,
+    release_of_scope,
+    rolled_back_since,
+    set_status,
+)
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     ProcessSize,
@@ -451,14 +457,16 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
         and before.deploy is not None
         and before.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     )
-    if closed:
-        write_deploy_status(deps.store, after)
+    rolled_back = False
     if closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         release = release_of_scope(deps.store, app, deploy_release_scope(number))
         if release is not None:
             set_status(deps.store, app, release.version, "deployed" if succeeded else "failed",
                        None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
+            rolled_back = rolled_back_since(deps.store, app, release.version)
+    if closed and not rolled_back:  # a late event of a build that a rollback replaced leaves what runs alone
+        write_deploy_status(deps.store, after)
     if closed and not was_closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         metrics.add_metric(name="Deploys" if succeeded else "DeployFailures", unit=MetricUnit.Count, value=1)
@@ -467,7 +475,7 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
             f"deploy {'succeeded' if succeeded else 'failed'}",
             extra={"app": app, "build_number": number, "error": after.deploy.error if after.deploy else None},
         )
-    succeeded_now = closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
+    succeeded_now = not rolled_back and closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
     # DEPLOYED is written with hooks `pending` (once, by the first event that ends the deploy); any later
     # delivery of this build's events runs them again until they have all succeeded once.
     if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):

@@ -118,6 +118,11 @@ def record_release(
     raise RuntimeError(f"no release version could be taken for {app} after 20 attempts")
 
 
+def rolled_back_since(store: Store, app: str, version: int) -> bool:
+    """Whether a rollback was recorded after release `version` (its deploy's late events must not undo it)."""
+    return any(r.kind == "rollback" and r.version > version for r in list_releases(store, app, RECENT))
+
+
 def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
     """Move a release from deploying to deployed or failed; a finished release keeps its status."""
     from boto3.dynamodb.conditions import Attr

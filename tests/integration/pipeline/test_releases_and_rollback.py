@@ -122,6 +122,13 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     assert deployed["build_number"] == 1
     assert deployed["processes"]["web"]["task_definition"].endswith("demo-web:1")
 
+    # Build 2's completions delivered again, late: what runs now (DEPLOYED, DEPLOYSTATUS) stays build 1.
+    deliver(*completed("demo", 2))
+    assert item(keys.app_pk("demo"), keys.DEPLOYED_SK)["build_number"] == 1  # type: ignore[index]
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert status["build_number"] == 1
+
 
 def test_a_failed_rollback_deployment_fails_the_release(two_deploys: None) -> None:
     deps = RollbackDeps()
