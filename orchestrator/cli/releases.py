@@ -67,17 +67,17 @@ def rollback(
     interval: float = typer.Option(2.0, "--interval", min=0.1, help="With --wait: seconds between reads."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Put an earlier release's task definitions back on every service and scheduled task (no rebuild)."""
-    import uuid
-
+    """Put an earlier release's task definitions back on every service and scheduled task (no rebuild).
+    Rerun after an interruption, the same rollback resumes where it stopped."""
     number = _version(version)
     operations.app_settings(app_name)
     deps = rollbacks.RollbackDeps()
     try:
-        target = rollbacks.rollback_target(app_name, number, deps)
+        plan = rollbacks.rollback_target(app_name, number, deps)
     except rollbacks.RollbackRefusedError as error:
         fail(f"rollback refused: {error}", 1)
-    release = rollbacks.start_rollback(app_name, target, uuid.uuid4().hex, operations.caller_identity(), deps)
+    target = plan.target
+    release = rollbacks.start_rollback(app_name, target, plan.request_id, operations.caller_identity(), deps)
     if wait:
         deadline = time.monotonic() + timeout
         with (

@@ -238,8 +238,16 @@ class ScenarioRunner:
 
             app = self._target_app(step)
             deps = rollback.RollbackDeps()
-            wanted = rollback.rollback_target(app, step.rollback.version, deps)
-            rollback.start_rollback(app, wanted, f"scenario-{self.emulator.clock.tick}", "scenario", deps)
+            for attempt in range(5):  # as an operator reruns a failed `rollback`: it resumes, each effect once
+                try:
+                    plan = rollback.rollback_target(app, step.rollback.version, deps)
+                    rollback.start_rollback(app, plan.target, plan.request_id, "scenario", deps)
+                    break
+                except rollback.RollbackRefusedError:
+                    raise
+                except Exception:
+                    if attempt == 4:
+                        raise
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:

@@ -39,6 +39,8 @@ from orchestrator.pipeline.releases import (
 )
 from orchestrator.pipeline.taskdefs import WEB_PROCESS, load_ecs_config
 
+ROLLBACK_SCOPE = "ROLLBACK#"
+
 
 class RollbackRefusedError(ValueError):
     """The rollback cannot be done as asked; nothing was changed."""
@@ -60,12 +62,24 @@ def _image_parts(image: str) -> tuple[str, str] | None:
     return (repository, tag) if sep and repository and tag else None
 
 
-def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Release:
-    """The release to return to (default: the one before the current), once every check has passed."""
+@dataclass(frozen=True)
+class RollbackPlan:
+    target: Release  # the release to return to
+    request_id: str  # the rollback's identity: `v<current>-to-v<target>`, the same when the command is rerun
+
+
+def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> RollbackPlan:
+    """The release to return to (default: the one before the current), once every check has passed. A rollback
+    to the same release that was interrupted (still deploying) is resumed under its own request id."""
     releases = list_releases(deps.store, app, 2)
     if not releases:
         raise RollbackRefusedError(f"{app} has no releases yet: nothing to roll back to")
     current = releases[0]
+    resumed = current.kind == "rollback" and current.status == "deploying" and version == current.rollback_of
+    if resumed and version is not None:
+        target = get_release(deps.store, app, version)
+        if target is not None:
+            return RollbackPlan(target, current.scope.removeprefix(ROLLBACK_SCOPE))
     if current.status == "deploying":
         raise RollbackRefusedError(
             f"release v{current.version} ({current.description}) is still deploying; wait for it to end"
@@ -98,13 +112,13 @@ def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Releas
                 f"v{version}'s image {parts[0]}:{parts[1]} (build {target.build_number}) no longer exists in ECR; "
                 "rollback refused, nothing changed"
             )
-    return target
+    return RollbackPlan(target, f"v{current.version}-to-v{target.version}")
 
 
 def start_rollback(app: str, target: Release, request_id: str, caller: str, deps: RollbackDeps) -> Release:
     """Record the rollback's release and re-point every service at `target`'s task definitions. Safe to
     repeat with the same `request_id`."""
-    scope = f"ROLLBACK#{request_id}"
+    scope = f"{ROLLBACK_SCOPE}{request_id}"
     release, _ = record_release(
         deps.store, app, scope=scope, kind="rollback", description=f"rollback to v{target.version}",
         build_number=target.build_number, task_definitions=target.task_definitions, caller=caller,

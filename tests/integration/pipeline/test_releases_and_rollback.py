@@ -79,10 +79,11 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     two_deploys: None, api_calls: CallRecorder
 ) -> None:
     deps = RollbackDeps()
-    target = rollback_target("demo", None, deps)  # default: the release before the current
-    assert target.version == 1
+    plan = rollback_target("demo", None, deps)  # default: the release before the current
+    target = plan.target
+    assert (target.version, plan.request_id) == (1, "v2-to-v1")
     before = len(ecs_writes(api_calls))
-    release = start_rollback("demo", target, "req-1", "arn:aws:iam::123456789012:user/ops", deps)
+    release = start_rollback("demo", target, plan.request_id, "arn:aws:iam::123456789012:user/ops", deps)
     assert (release.version, release.description, release.status, release.caller) == (
         3, "rollback to v1", "deploying", "arn:aws:iam::123456789012:user/ops",
     )  # fmt: skip
@@ -90,8 +91,11 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     assert [op for op, _ in writes] == ["UpdateService", "UpdateService"]
     assert services() == {"demo-web": "demo-web:1", "demo-worker": "demo-worker:1"}
 
-    # The same request again (a retried CLI call): no second release, no second UpdateService.
-    again = start_rollback("demo", target, "req-1", "arn:aws:iam::123456789012:user/ops", deps)
+    # The same rollback asked again while it runs (a rerun CLI call) resumes it: no second release, no
+    # second UpdateService. Another rollback meanwhile is refused.
+    resumed = rollback_target("demo", 1, deps)
+    assert resumed.request_id == plan.request_id
+    again = start_rollback("demo", resumed.target, resumed.request_id, "arn:aws:iam::123456789012:user/ops", deps)
     assert again.version == 3
     assert len(ecs_writes(api_calls)) == before + 2
     assert [r.version for r in list_releases(Store(), "demo")] == [3, 2, 1]
@@ -132,7 +136,8 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
 
 def test_a_failed_rollback_deployment_fails_the_release(two_deploys: None) -> None:
     deps = RollbackDeps()
-    release = start_rollback("demo", rollback_target("demo", 1, deps), "req-2", "ops", deps)
+    plan = rollback_target("demo", 1, deps)
+    release = start_rollback("demo", plan.target, plan.request_id, "ops", deps)
     web = release.services["web"]
     arn = client("ecs").describe_services(cluster="orchestrator", services=["demo-web"])["services"][0]["serviceArn"]
     deliver(deployment_rolling_back(arn, web.deployment_id, START + timedelta(seconds=900)))
