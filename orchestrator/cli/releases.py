@@ -59,7 +59,7 @@ def releases(
 
 def rollback(
     version: str | None = typer.Argument(
-        None, metavar="[VERSION]", help="Release to return to, e.g. v3 or 3 (default: the previous)."
+        None, metavar="[VERSION]", help="Release to return to, e.g. v3 or 3 (default: the newest earlier one that deployed)."
     ),
     app_name: str = AppOption,
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the rollout until it ends."),

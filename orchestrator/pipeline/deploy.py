@@ -370,6 +370,9 @@ def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at:
         return with_superseded(with_phase(r, "deploy", replaced), newer)
 
     change_record(store, app, previous, change, current=record)
+    release = release_of_scope(store, app, deploy_release_scope(previous))
+    if release is not None:  # its release ends too: a release left deploying would block every rollback
+        set_status(store, app, release.version, "failed", replaced.error)
 
 
 # --- deployment events ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.releases import (
+    RECENT,
     Release,
     ReleaseService,
     get_release,
@@ -69,7 +70,7 @@ class RollbackPlan:
 
 
 def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> RollbackPlan:
-    """The release to return to (default: the one before the current), once every check has passed. A rollback
+    """The release to return to (default: the newest earlier one that deployed), once every check has passed. A rollback
     to the same release that was interrupted (still deploying) is resumed under its own request id."""
     releases = list_releases(deps.store, app, 2)
     if not releases:
@@ -84,15 +85,18 @@ def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Rollba
         raise RollbackRefusedError(
             f"release v{current.version} ({current.description}) is still deploying; wait for it to end"
         )
-    if version is None:
-        if len(releases) < 2:
-            raise RollbackRefusedError(f"{app} has only one release (v{current.version}): nothing to roll back to")
-        version = releases[1].version
+    if version is None:  # the newest earlier release that ran
+        earlier = [r for r in list_releases(deps.store, app, RECENT)[1:] if r.status == "deployed"]
+        if not earlier:
+            raise RollbackRefusedError(f"{app} has no earlier release that deployed (current: v{current.version})")
+        version = earlier[0].version
     target = get_release(deps.store, app, version)
     if target is None:
         raise RollbackRefusedError(f"{app} has no release v{version} (the newest is v{current.version})")
     if target.version == current.version:
         raise RollbackRefusedError(f"v{version} is the current release")
+    if target.status != "deployed":
+        raise RollbackRefusedError(f"v{version} never finished deploying ({target.status}); choose a release that ran")
     if not target.task_definitions:
         raise RollbackRefusedError(f"release v{version} names no task definitions")
     claim = deps.store.get(keys.app_pk(app), keys.DEPLOY_CLAIM_SK)

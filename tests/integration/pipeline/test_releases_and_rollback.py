@@ -167,3 +167,19 @@ def test_rollback_to_the_current_or_an_unknown_release_is_refused(
 ) -> None:
     with pytest.raises(RollbackRefusedError, match=message):
         rollback_target("demo", version, RollbackDeps())
+
+
+def test_a_deploy_replaced_before_it_completed_ends_its_release_and_is_no_rollback_target(two_deploys: None) -> None:
+    for number in (3, 4):  # build 3 starts deploying; build 4 replaces it before its services complete
+        push_image(number)
+        upload_toml("demo", number, TOML_WEB_WORKER_RELEASE)
+        deliver(*build(number=number))
+        deliver(stopped(step_task("demo", number, "release")))
+    releases = {r.version: r for r in list_releases(Store(), "demo")}
+    assert (releases[3].build_number, releases[3].status) == (3, "failed")
+    assert "superseded by build 4" in (releases[3].error or "")
+    assert releases[4].status == "deploying"
+    deliver(*completed("demo", 4))
+    with pytest.raises(RollbackRefusedError, match="never finished deploying"):
+        rollback_target("demo", 3, RollbackDeps())
+    assert rollback_target("demo", None, RollbackDeps()).target.version == 2  # the newest earlier one that ran
