@@ -230,3 +230,42 @@ def restart(app: str, processes: list[str]) -> list[str]:
     for service in services:
         client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)
     return services
+
+
+# --- logs -----------------------------------------------------------------------------------------
+
+
+def app_log_group(app: str) -> str:
+    """The CloudWatch log group the app's tasks write to (its settings'; the default name otherwise)."""
+    from orchestrator.pipeline.app_registry import task_log_group_name
+
+    named = (app_settings(app).get("log_group") or {}).get("name")
+    return str(named or task_log_group_name(app.partition(":")[0]))
+
+
+def read_log_pointer(pointer: str) -> list[str] | None:
+    """The lines a phase's `logs` pointer names (s3:// or cloudwatch://group#stream); None when the log is
+    not there (yet, or any more). A pointer of another form is a one-line error."""
+    from orchestrator.adapters.artifacts import Artifacts
+    from orchestrator.adapters.cloudwatch_logs import stream_lines
+    from orchestrator.pipeline.log_pointers import parse_pointer
+
+    try:
+        kind, where, name = parse_pointer(pointer)
+    except ValueError as error:
+        fail(str(error), 1)
+    if kind == "s3":
+        text = Artifacts(where).read_text(name)
+        return None if text is None else text.splitlines()
+    return stream_lines(where, name)
+
+
+# --- releases -------------------------------------------------------------------------------------
+
+
+def caller_identity() -> str:
+    """Who runs the CLI (STS GetCallerIdentity's ARN): recorded on the releases it makes."""
+    try:
+        return str(client("sts").get_caller_identity()["Arn"])
+    except ClientError:
+        return "unknown"

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.text import Text
 
 from orchestrator.cli.lazy import lazy_module
 from orchestrator.cli.output import AppOption, JsonOption, console, emit, fail, say_error
@@ -54,7 +55,62 @@ def status(
     record = operations.build(app_name, number)
     if record is None:
         fail(_missing(app_name, number), 1)
-    emit(record, as_json, lambda r: console.print(views.timeline(r, codebuild_phases=all_phases)))
+    failing = _failing_log_tail(record)
+    if as_json:
+        emit({**record, "failed_log_tail": failing[1] if failing else None}, as_json, lambda r: None)
+        return
+    console.print(views.timeline(record, codebuild_phases=all_phases))
+    if failing:
+        phase, lines = failing
+        console.print(Text(f"last lines of the {phase} log:", style="bold red"))
+        for line in lines:
+            console.print(Text(line), highlight=False, soft_wrap=True)
+
+
+FAILED_LOG_LINES = 20
+
+
+def _failing_log_tail(record: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """(phase, the last lines of its log) when a phase failed and its log can be read."""
+    from orchestrator.pipeline.log_pointers import failed_phase_pointer
+
+    found = failed_phase_pointer(record)
+    if found is None:
+        return None
+    lines = operations.read_log_pointer(found[1])
+    return (found[0], lines[-FAILED_LOG_LINES:]) if lines else None
+
+
+@app.command("logs")
+def logs(
+    number: int | None = typer.Argument(None, min=1, help="Build number (default: the newest)."),
+    app_name: str = AppOption,
+    phase: str = typer.Option("build", "--phase", help="Whose log: build, test, finalize, release, postdeploy."),
+    as_json: bool = JsonOption,
+) -> None:
+    """A build's log, as its record points to it (the uploaded build.log, or the CloudWatch stream)."""
+    if phase not in LOG_PHASES:
+        fail(f"--phase: {phase!r} is not one of {', '.join(LOG_PHASES)}", 2)
+    operations.app_settings(app_name)
+    record = operations.build(app_name, number)
+    if record is None:
+        fail(_missing(app_name, number), 1)
+    shown = int(record["build_number"])
+    pointer = (record.get(phase) or {}).get("logs")
+    if not pointer:
+        fail(f"build #{shown} has no {phase} log (yet); see `orchestrator build status {shown} -a {app_name}`", 1)
+    lines = operations.read_log_pointer(str(pointer))
+    if lines is None:
+        fail(f"build #{shown}: its {phase} log {pointer} is not there (not uploaded yet, or expired)", 1)
+    data = {"build_number": shown, "phase": phase, "log": pointer, "lines": lines}
+    if as_json:
+        emit(data, as_json, lambda d: None)
+        return
+    for line in lines:
+        console.print(Text(line), highlight=False, soft_wrap=True)
+
+
+LOG_PHASES = ("build", "test", "finalize", "release", "postdeploy")
 
 
 def _missing(app_name: str, number: int | None) -> str:

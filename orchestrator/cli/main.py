@@ -10,7 +10,21 @@ import sys
 
 import typer
 
-from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, open_app, ps, scheduled_tasks
+from orchestrator.cli import (
+    access,
+    apps,
+    build,
+    bundle,
+    config,
+    demo,
+    events,
+    local,
+    logs,
+    open_app,
+    ps,
+    releases,
+    scheduled_tasks,
+)
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
@@ -32,6 +46,9 @@ app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
 app.command(name="apps")(apps.apps)
 app.command(name="open")(open_app.open_app)
+app.command(name="logs")(logs.logs)
+app.command(name="releases")(releases.releases)
+app.command(name="rollback")(releases.rollback)
 
 
 def _version(show: bool) -> None:

@@ -75,6 +75,10 @@ class BuildStep(Strict):
     files: dict[str, str] | None = None  # files this build's commit changes in the local source
 
 
+class RollbackStep(Strict):
+    version: int | None = Field(default=None, ge=1)  # default: the release before the current one
+
+
 class Step(Strict):
     """Exactly one operator action, or `advance` (simulated steps) / `settle` (until nothing moves)."""
 
@@ -85,12 +89,13 @@ class Step(Strict):
     scheduled_tasks: list[ScheduledTaskSpec] | None = None
     advance: int | None = Field(default=None, ge=1, le=200)
     settle: bool | None = None
+    rollback: RollbackStep | None = None
     target: str | None = None  # app key the parameter steps apply to (default: the scenario's app)
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         actions = [k for k in ("build", "config_set", "config_unset", "scaling", "scheduled_tasks", "advance",
-                               "settle") if getattr(self, k) is not None]  # fmt: skip
+                               "settle", "rollback") if getattr(self, k) is not None]  # fmt: skip
         if len(actions) != 1:
             raise ValueError(f"a step has exactly one action, got {actions or 'none'}")
         return self
@@ -120,6 +125,7 @@ class Expectations(Strict):
     scalable_targets: int | None = None  # Application Auto Scaling targets on the app's services
     dead_letters: int = 0
     http: HttpExpectation | None = None
+    releases: dict[int, dict[str, Any]] = Field(default_factory=dict)  # version → subset of its record
 
 
 class Scenario(Strict):
@@ -261,6 +267,21 @@ class ScenarioRunner:
                     on_step(report)
         elif step.settle:
             self.emulator.run_until_idle(on_step=on_step)
+        elif step.rollback is not None:
+            from orchestrator.pipeline import rollback
+
+            app = self._target_app(step)
+            deps = rollback.RollbackDeps()
+            for attempt in range(5):  # as an operator reruns a failed `rollback`: it resumes, each effect once
+                try:
+                    plan = rollback.rollback_target(app, step.rollback.version, deps)
+                    rollback.start_rollback(app, plan.target, plan.request_id, "scenario", deps)
+                    break
+                except rollback.RollbackRefusedError:
+                    raise
+                except Exception:
+                    if attempt == 4:
+                        raise
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:
@@ -380,6 +401,13 @@ class ScenarioRunner:
             failures.append(f"{n} auto scaling targets, expected {expect.scalable_targets}")
         if expect.http is not None:
             failures += self._check_http(expect.http)
+        if expect.releases:
+            from orchestrator.pipeline.releases import list_releases
+
+            found = {r.version: r.model_dump(mode="json") for r in list_releases(Store(), app)}
+            for version, wanted_release in sorted(expect.releases.items()):
+                if not _matches(wanted_release, found.get(version)):
+                    failures.append(f"release v{version} is {found.get(version)!r}, expected {wanted_release!r}")
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")
@@ -395,7 +423,6 @@ class ScenarioRunner:
             steps=self.emulator.clock.tick,
             http=self.prober.summary() if self.prober is not None else {},
         )
-
 
     def _check_http(self, expect: HttpExpectation) -> list[str]:
         if self.prober is None:

@@ -35,6 +35,7 @@ from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.local_services import LocalServices
 from orchestrator.local.local_sources import LocalSources
+from orchestrator.local.log_writing import write_build_log, write_task_line
 from orchestrator.local.moto_patches import record_container_exit
 from orchestrator.local.processes import LocalProcess, ProcessSupervisor
 from orchestrator.local.ssm_events import parameter_store_change
@@ -198,7 +199,7 @@ class CodeBuildSimulator:
                 self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
             if event["detail"].get("build-status") == "FAILED":
                 self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
-            self.scheduler.at(delay, self._emit_action(event))
+            self.scheduler.at(delay, self._emit_action(event, project, build_id.split(":", 1)[1]))
             delay += 1
 
     def _snapshot(
@@ -217,8 +218,12 @@ class CodeBuildSimulator:
             initialize_command=source.initialize_command,
         )
 
-    def _emit_action(self, event: dict[str, Any]) -> Action:
-        return lambda: self.bus.put(event)
+    def _emit_action(self, event: dict[str, Any], project: str, build_uuid: str) -> Action:
+        def emit() -> None:
+            write_build_log(project, build_uuid, event, self.clock.now())  # written before the event is seen
+            self.bus.put(event)
+
+        return emit
 
     def _artifacts_action(
         self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str
@@ -271,6 +276,17 @@ class CodeBuildSimulator:
 
 
 # --- ECS tasks ------------------------------------------------------------------------------------
+
+
+def _log_target(task_definition_arn: str, task_arn: str) -> tuple[str, str] | None:
+    """(group, stream) the awslogs driver would write a task's first container to; None without awslogs."""
+    definition = client("ecs").describe_task_definition(taskDefinition=task_definition_arn)["taskDefinition"]
+    container = (definition.get("containerDefinitions") or [{}])[0]
+    options = (container.get("logConfiguration") or {}).get("options") or {}
+    group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+    if not group or not prefix:
+        return None
+    return str(group), f"{prefix}/{container.get('name')}/{task_arn.rsplit('/', 1)[-1]}"
 
 
 def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
@@ -337,7 +353,9 @@ class EcsTaskSimulator:
         self, cluster: str, task: dict[str, Any], started: datetime, facts: dict[str, Any], exit_code: int | None,
         reason: str | None = None,
     ) -> None:  # fmt: skip
-        client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason=reason or "Essential container in task exited")
+        client("ecs").stop_task(
+            cluster=cluster, task=task["taskArn"], reason=reason or "Essential container in task exited"
+        )
         record_container_exit(get_settings().region, cluster, task["taskArn"], exit_code)
         self.exits.append({"task": task["taskArn"], **facts, "exit_code": exit_code})
         self.bus.put(task_stopped(task, exit_code=exit_code, started_at=started, stopped_at=self.clock.now(),
@@ -363,6 +381,7 @@ class EcsTaskSimulator:
                 build = next((b for b in map(_build_from_image, images) if b is not None), None)
         rule = self.behaviour.task(app, build, process)
         started = self.clock.now()
+        log = _log_target(task["taskDefinitionArn"], task["taskArn"]) if launch is None else None
         if launch is not None:
             try:
                 local = self.supervisor.start(launch, task_id=task["taskArn"].rsplit("/", 1)[-1])
@@ -371,6 +390,8 @@ class EcsTaskSimulator:
                 self._stopped(cluster, task, started, facts, 127, f"CannotStartContainerError: {error}")
                 return
             self.running[task["taskArn"]] = (local, task, started, facts)
+        elif log:  # a real process writes its own lines; a simulated one says what it stands for
+            write_task_line(*log, started, f"{process or 'task'} started (build {build}); simulated task")
         self.bus.put(
             ecs_task_state_change(
                 task_arn=task["taskArn"], cluster_arn=task["clusterArn"], task_definition_arn=task["taskDefinitionArn"],
@@ -384,6 +405,8 @@ class EcsTaskSimulator:
             return  # it stops when its process exits (`_reap`)
 
         def stop() -> None:
+            if log:
+                write_task_line(*log, self.clock.now(), f"{process or 'task'} exited with code {rule.exit_code}")
             self._stopped(cluster, task, started, facts, rule.exit_code)
 
         self.scheduler.at(rule.ticks, stop)
@@ -469,6 +492,12 @@ class EcsDeploymentSimulator:
                                   "deployment_id": state.deployment_id, "outcome": outcome})  # fmt: skip
             if outcome == "completed":
                 state.stable_task_definition = state.task_definition
+                simulated = not self.local.is_local(state.task_definition)  # real processes write their own
+                log = simulated and _log_target(
+                    state.task_definition, f"task/{state.deployment_id.removeprefix('ecs-svc/')}"
+                )
+                if log:  # one line from the deployment's task, so `logs` shows every running process
+                    write_task_line(*log, self.clock.now(), f"{process} running build {build}; simulated task")
                 emit("SERVICE_DEPLOYMENT_COMPLETED", f"ECS deployment {state.deployment_id} completed.")
             elif outcome == "failed":
                 emit("SERVICE_DEPLOYMENT_FAILED", "ECS deployment circuit breaker: task failed to start.")

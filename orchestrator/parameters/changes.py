@@ -54,6 +54,7 @@ from orchestrator.parameters.values import (
     value_of,
 )
 from orchestrator.pipeline.ownership import ForeignResourceError
+from orchestrator.pipeline.releases import ReleaseKind, record_release
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.settings import get_settings
 
@@ -202,6 +203,8 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
         return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if revisions:
         _repoint_schedules(ctx, deps)
+        _record_release(ctx, running, revisions, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
+                        "scaling", f"resize {', '.join(sorted(revisions))}")  # fmt: skip
     deps.states.record_applied(ticket, source, fingerprint, desired)
     return _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
 
@@ -291,8 +294,25 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     except (ForeignResourceError, RuntimeInputsError) as error:  # another app's service or family
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     _repoint_schedules(ctx, deps)
+    if revisions:
+        _record_release(ctx, running, revisions, deps, scope_for("config", f"{target.key}|{fingerprint}"),
+                        "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}")  # fmt: skip
     deps.states.record_applied(ticket, ref.name, fingerprint, desired)
     return _outcome(ref, target, "applied", f"{len(secrets)} config variable(s)", result.changes())
+
+
+def _record_release(
+    ctx: AppContext, running: RunningApp, revisions: dict[str, str], deps: ParameterDeps, scope: str,
+    kind: ReleaseKind, description: str,
+) -> None:  # fmt: skip
+    """The change is a release: the new revisions, and the current one of every other process type. Its
+    ECS deployments are not tracked per release: it is recorded as deployed once the services are updated."""
+    current = {p: n.task_definition for p, n in running.processes.items() if n.task_definition}
+    record_release(
+        deps.store, ctx.target.key, scope=scope, kind=kind, description=description[:200],
+        build_number=running.build_number, task_definitions={**current, **revisions},
+        caller="parameter store change", status="deployed",
+    )  # fmt: skip
 
 
 def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
@@ -340,6 +360,13 @@ def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
         return [str(error)]
     result = sync_rules(deps.scheduling, ctx.target.key, plan_rules(ctx.target.key, tasks), template)
     return [result.describe()]
+
+
+def repoint_schedules(app: str, deps: ParameterDeps | None = None) -> list[str]:
+    """Point an app's schedule targets at what runs now (after a rollback re-pointed its services)."""
+    deps = deps or ParameterDeps()
+    ctx = load_context(deps.store, Target.of_deployed(app))
+    return _repoint_schedules(ctx, deps) if ctx is not None else []
 
 
 def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:

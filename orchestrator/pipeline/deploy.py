@@ -59,6 +59,13 @@ from orchestrator.pipeline.record_store import (
     with_superseded,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
+from orchestrator.pipeline.releases import (
+    deploy_release_scope,
+    record_release,
+    release_of_scope,
+    rolled_back_since,
+    set_status,
+)
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     ProcessSize,
@@ -288,6 +295,11 @@ def start_deploy(
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
+    record_release(
+        deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
+        build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
+        caller=f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
+    )  # fmt: skip
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 
     def change(record: BuildRecord) -> BuildRecord:
@@ -358,6 +370,9 @@ def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at:
         return with_superseded(with_phase(r, "deploy", replaced), newer)
 
     change_record(store, app, previous, change, current=record)
+    release = release_of_scope(store, app, deploy_release_scope(previous))
+    if release is not None:  # its release ends too: a release left deploying would block every rollback
+        set_status(store, app, release.version, "failed", replaced.error)
 
 
 # --- deployment events ---------------------------------------------------------------------------
@@ -413,6 +428,12 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
         return DeployOutcome("not managed")
+    if lookup.get("release") is not None:  # a rollback's deployment: tracked on its release
+        from orchestrator.pipeline.rollback import record_rollback_deployment
+
+        state, reason = deployment_state(event)
+        record_rollback_deployment(deps.store, lookup, state, reason)
+        return DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):
@@ -439,7 +460,15 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
         and before.deploy is not None
         and before.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     )
+    rolled_back = False
     if closed:
+        succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
+        release = release_of_scope(deps.store, app, deploy_release_scope(number))
+        if release is not None:
+            set_status(deps.store, app, release.version, "deployed" if succeeded else "failed",
+                       None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
+            rolled_back = rolled_back_since(deps.store, app, release.version)
+    if closed and not rolled_back:  # a late event of a build that a rollback replaced leaves what runs alone
         write_deploy_status(deps.store, after)
     if closed and not was_closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
@@ -449,7 +478,7 @@ def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDep
             f"deploy {'succeeded' if succeeded else 'failed'}",
             extra={"app": app, "build_number": number, "error": after.deploy.error if after.deploy else None},
         )
-    succeeded_now = closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
+    succeeded_now = not rolled_back and closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
     # DEPLOYED is written with hooks `pending` (once, by the first event that ends the deploy); any later
     # delivery of this build's events runs them again until they have all succeeded once.
     if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):

@@ -33,3 +33,25 @@ def _rank(pointer: str) -> int:
 def preferred(one: str, other: str) -> str:
     """The more final of two pointers (uploaded > stream > none); commutative, ties broken by the text."""
     return max(one, other, key=lambda pointer: (_rank(pointer), pointer))
+
+
+def parse_pointer(pointer: str) -> tuple[str, str, str]:
+    """`s3://b/k` → ("s3", b, k); `cloudwatch://g#s` → ("cloudwatch", g, s). ValueError for anything else."""
+    if pointer.startswith("s3://"):
+        bucket, _, key = pointer.removeprefix("s3://").partition("/")
+        if bucket and key:
+            return "s3", bucket, key
+    elif pointer.startswith("cloudwatch://"):
+        group, sep, stream = pointer.removeprefix("cloudwatch://").partition("#")
+        if group and sep and stream:
+            return "cloudwatch", group, stream
+    raise ValueError(f"log pointer {pointer!r} is neither s3://<bucket>/<key> nor cloudwatch://<group>#<stream>")
+
+
+def failed_phase_pointer(record: dict[str, object]) -> tuple[str, str] | None:
+    """(phase, its log pointer) of the first failed phase of a build record that names a log, else None."""
+    for phase in ("build", "test", "finalize", "release", "postdeploy", "deploy"):
+        entry = record.get(phase)
+        if isinstance(entry, dict) and entry.get("state") == "failed" and entry.get("logs"):
+            return phase, str(entry["logs"])
+    return None

@@ -45,7 +45,9 @@ PLATFORM_ACTIONS = {
     "sqs:GetQueueUrl",
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
-OPERATOR_MODULES = {"operator.py", "dead_letters.py"}  # dead_letters: `orchestrator events redrive`
+# dead_letters: `orchestrator events redrive`; cloudwatch_logs: `logs`, `build logs` (and the emulator's writers);
+# images: `rollback`'s checks (run by the CLI: README, "Releases and rollback").
+OPERATOR_MODULES = {"operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py"}
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",

@@ -1,0 +1,132 @@
+"""Releases: every change that puts new task definitions on an app's services is one numbered release.
+
+`APP#<app>` / `RELEASE#<10-digit version>` holds what changed, the build, the task definition of each
+process type, who asked (as far as the event tells), when, and the rollout's status. A deploy, a config
+change, a scaling change and a rollback each record one.
+
+**Once per change.** The change's own claim scope (the build's deploy, the parameter state's scope, the
+rollback request's id) is the release's identity: `RELEASESCOPE#<scope>` maps it to its version. A
+redelivered event finds that lookup (or, after a crash between the two writes, its release among the newest)
+and records nothing. Versions are taken with a conditional put of the next number, so two changes at
+once get two versions and neither is lost.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from orchestrator.adapters.store import VERSION_ATTR, Item, Store
+
+RELEASE_PREFIX = "RELEASE#"
+SCOPE_PREFIX = "RELEASESCOPE#"
+RECENT = 50  # how many of the newest releases a redelivery searches for its own after a crash
+ReleaseKind = Literal["deploy", "config", "scaling", "rollback"]
+ReleaseStatus = Literal["deploying", "deployed", "failed"]
+
+
+class ReleaseService(BaseModel):
+    service: str
+    deployment_id: str = ""
+    state: str = "IN_PROGRESS"  # ECS's: IN_PROGRESS, COMPLETED, FAILED
+    reason: str | None = None
+
+
+class Release(BaseModel):
+    app: str
+    version: int
+    kind: ReleaseKind
+    description: str
+    build_number: int
+    task_definitions: dict[str, str]  # process type → task-definition ARN
+    caller: str
+    at: int
+    scope: str
+    status: ReleaseStatus = "deploying"
+    rollback_of: int | None = None  # the version a rollback returns to
+    services: dict[str, ReleaseService] = Field(default_factory=dict)  # tracked deployments (rollbacks)
+    error: str | None = None
+
+
+def release_sk(version: int) -> str:
+    return f"{RELEASE_PREFIX}{version:010d}"
+
+
+def _pk(app: str) -> str:
+    from orchestrator.pipeline import keys
+
+    return keys.app_pk(app)
+
+
+def _release(item: Item) -> Release:
+    return Release.model_validate({k: v for k, v in item.items() if k in Release.model_fields})
+
+
+def list_releases(store: Store, app: str, limit: int | None = None) -> list[Release]:
+    return [_release(i) for i in store.query(_pk(app), RELEASE_PREFIX, newest_first=True, limit=limit)]
+
+
+def get_release(store: Store, app: str, version: int) -> Release | None:
+    item = store.get(_pk(app), release_sk(version))
+    return _release(item) if item else None
+
+
+def deploy_release_scope(build_number: int) -> str:
+    return f"BUILD#{build_number}#deploy"
+
+
+def release_of_scope(store: Store, app: str, scope: str) -> Release | None:
+    """The release recorded for the change `scope`, or None."""
+    return _existing(store, app, scope)
+
+
+def _existing(store: Store, app: str, scope: str) -> Release | None:
+    lookup = store.get(_pk(app), f"{SCOPE_PREFIX}{scope}")
+    if lookup is not None:
+        return get_release(store, app, int(lookup["version"]))
+    return next((r for r in list_releases(store, app, RECENT) if r.scope == scope), None)
+
+
+def record_release(
+    store: Store, app: str, *, scope: str, kind: ReleaseKind, description: str, build_number: int,
+    task_definitions: dict[str, str], caller: str, status: ReleaseStatus = "deploying",
+    rollback_of: int | None = None, at: int | None = None,
+) -> tuple[Release, bool]:  # fmt: skip
+    """The release of the change `scope`: recorded now with the next version, or the one recorded before.
+    Returns (release, whether this call recorded it)."""
+    for _ in range(20):
+        found = _existing(store, app, scope)
+        if found is not None:
+            return found, False
+        newest = list_releases(store, app, 1)
+        version = newest[0].version + 1 if newest else 1
+        release = Release(
+            app=app, version=version, kind=kind, description=description, build_number=build_number,
+            task_definitions=dict(sorted(task_definitions.items())), caller=caller, at=at or int(time.time()),
+            scope=scope, status=status, rollback_of=rollback_of,
+        )  # fmt: skip
+        item = {
+            "primary_id": _pk(app), "secondary_id": release_sk(version), VERSION_ATTR: 0,  # updated optimistically
+            **release.model_dump(mode="json"),
+        }  # fmt: skip
+        if store.put_if_absent(item):
+            store.put({"primary_id": _pk(app), "secondary_id": f"{SCOPE_PREFIX}{scope}", "version": version})
+            return release, True
+        # Another change took this version (or a duplicate of this one did): look again.
+    raise RuntimeError(f"no release version could be taken for {app} after 20 attempts")
+
+
+def rolled_back_since(store: Store, app: str, version: int) -> bool:
+    """Whether a rollback was recorded after release `version` (its deploy's late events must not undo it)."""
+    return any(r.kind == "rollback" and r.version > version for r in list_releases(store, app, RECENT))
+
+
+def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
+    """Move a release from deploying to deployed or failed; a finished release keeps its status."""
+    from boto3.dynamodb.conditions import Attr
+
+    store.set_fields_if(
+        _pk(app), release_sk(version), {"status": status, "error": error}, Attr("status").eq("deploying")
+    )

@@ -1,0 +1,185 @@
+"""Releases and rollback through the real handlers against moto: one release per change however often its
+events come, a rollback tracked by its ECS deployment events, and a refused rollback that changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from orchestrator.adapters.clients import client
+from orchestrator.adapters.store import Store
+from orchestrator.local.ecs_events import deployment_completed, deployment_rolling_back
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.deploystatus import deploystatus_value
+from orchestrator.pipeline.releases import list_releases
+from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError, rollback_target, start_rollback
+from tests.conftest import CallRecorder
+from tests.integration.builders import START
+from tests.integration.pipeline.world import (
+    TOML_WEB_WORKER_RELEASE,
+    build,
+    completed,
+    declare,
+    deliver,
+    ecs_writes,
+    item,
+    step_task,
+    stopped,
+    upload_toml,
+)
+
+
+def push_image(number: int) -> None:
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": f"sha256:{number:064d}", "size": 1}, "layers": []}  # fmt: skip
+    client("ecr").put_image(
+        repositoryName="orchestrator/demo", imageManifest=json.dumps(manifest), imageTag=f"build-{number}"
+    )
+
+
+def deploy(number: int) -> None:
+    upload_toml("demo", number, TOML_WEB_WORKER_RELEASE)
+    deliver(*build(number=number))
+    deliver(stopped(step_task("demo", number, "release")))
+    deliver(*completed("demo", number))
+
+
+@pytest.fixture
+def two_deploys(aws: None) -> None:
+    declare()
+    client("ecr").create_repository(repositoryName="orchestrator/demo")
+    for number in (1, 2):
+        push_image(number)
+        deploy(number)
+
+
+def services() -> dict[str, str]:
+    ecs = client("ecs")
+    found = ecs.describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
+    return {s["serviceName"]: s["taskDefinition"].rsplit("/", 1)[-1] for s in found}
+
+
+def test_each_deploy_is_one_release_however_often_its_events_come(two_deploys: None) -> None:
+    releases = list_releases(Store(), "demo")
+    assert [(r.version, r.kind, r.build_number, r.status) for r in releases] == [
+        (2, "deploy", 2, "deployed"), (1, "deploy", 1, "deployed"),
+    ]  # fmt: skip
+    assert releases[0].task_definitions == {
+        "web": "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-web:2",
+        "worker": "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-worker:2",
+    }
+    # Redelivered, in reverse order: no new release, statuses unchanged.
+    deliver(*reversed(completed("demo", 2)), *reversed(build(number=2)), stopped(step_task("demo", 2, "release")))
+    assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]
+
+
+def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
+    two_deploys: None, api_calls: CallRecorder
+) -> None:
+    deps = RollbackDeps()
+    plan = rollback_target("demo", None, deps)  # default: the release before the current
+    target = plan.target
+    assert (target.version, plan.request_id) == (1, "v2-to-v1")
+    before = len(ecs_writes(api_calls))
+    release = start_rollback("demo", target, plan.request_id, "arn:aws:iam::123456789012:user/ops", deps)
+    assert (release.version, release.description, release.status, release.caller) == (
+        3, "rollback to v1", "deploying", "arn:aws:iam::123456789012:user/ops",
+    )  # fmt: skip
+    writes = ecs_writes(api_calls)[before:]
+    assert [op for op, _ in writes] == ["UpdateService", "UpdateService"]
+    assert services() == {"demo-web": "demo-web:1", "demo-worker": "demo-worker:1"}
+
+    # The same rollback asked again while it runs (a rerun CLI call) resumes it: no second release, no
+    # second UpdateService. Another rollback meanwhile is refused.
+    resumed = rollback_target("demo", 1, deps)
+    assert resumed.request_id == plan.request_id
+    again = start_rollback("demo", resumed.target, resumed.request_id, "arn:aws:iam::123456789012:user/ops", deps)
+    assert again.version == 3
+    assert len(ecs_writes(api_calls)) == before + 2
+    assert [r.version for r in list_releases(Store(), "demo")] == [3, 2, 1]
+
+    # A rollback while this one is still deploying is refused.
+    with pytest.raises(RollbackRefusedError, match="still deploying"):
+        rollback_target("demo", 2, deps)
+
+    # The deployment events, duplicated and in reverse order, end the release once.
+    events = [
+        deployment_completed(
+            client("ecs").describe_services(cluster="orchestrator", services=[s.service])["services"][0]["serviceArn"],
+            s.deployment_id,
+            START + timedelta(seconds=900),
+        )
+        for s in again.services.values()
+    ]
+    deliver(events[1])
+    assert list_releases(Store(), "demo", 1)[0].status == "deploying"
+    deliver(events[1], events[0], events[0])
+    latest = list_releases(Store(), "demo", 1)[0]
+    assert latest.status == "deployed"
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert (status["build_number"], status["failed"]) == (1, False)
+    deployed = item(keys.app_pk("demo"), keys.DEPLOYED_SK)
+    assert deployed is not None
+    assert deployed["build_number"] == 1
+    assert deployed["processes"]["web"]["task_definition"].endswith("demo-web:1")
+
+    # Build 2's completions delivered again, late: what runs now (DEPLOYED, DEPLOYSTATUS) stays build 1.
+    deliver(*completed("demo", 2))
+    assert item(keys.app_pk("demo"), keys.DEPLOYED_SK)["build_number"] == 1  # type: ignore[index]
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert status["build_number"] == 1
+
+
+def test_a_failed_rollback_deployment_fails_the_release(two_deploys: None) -> None:
+    deps = RollbackDeps()
+    plan = rollback_target("demo", 1, deps)
+    release = start_rollback("demo", plan.target, plan.request_id, "ops", deps)
+    web = release.services["web"]
+    arn = client("ecs").describe_services(cluster="orchestrator", services=["demo-web"])["services"][0]["serviceArn"]
+    deliver(deployment_rolling_back(arn, web.deployment_id, START + timedelta(seconds=900)))
+    latest = list_releases(Store(), "demo", 1)[0]
+    assert latest.status == "failed"
+    assert "demo-web" in (latest.error or "")
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert status["failed"] is True
+
+
+def test_rollback_to_a_release_whose_image_is_gone_is_refused_and_changes_nothing(
+    two_deploys: None, api_calls: CallRecorder
+) -> None:
+    client("ecr").batch_delete_image(repositoryName="orchestrator/demo", imageIds=[{"imageTag": "build-1"}])
+    before = len(ecs_writes(api_calls))
+    with pytest.raises(RollbackRefusedError, match=r"orchestrator/demo:build-1 \(build 1\) no longer exists in ECR"):
+        rollback_target("demo", 1, RollbackDeps())
+    assert len(ecs_writes(api_calls)) == before
+    assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]
+    assert services() == {"demo-web": "demo-web:2", "demo-worker": "demo-worker:2"}
+
+
+@pytest.mark.parametrize(("version", "message"), [(2, "is the current release"), (9, "no release v9")])
+def test_rollback_to_the_current_or_an_unknown_release_is_refused(
+    two_deploys: None, version: int, message: str
+) -> None:
+    with pytest.raises(RollbackRefusedError, match=message):
+        rollback_target("demo", version, RollbackDeps())
+
+
+def test_a_deploy_replaced_before_it_completed_ends_its_release_and_is_no_rollback_target(two_deploys: None) -> None:
+    for number in (3, 4):  # build 3 starts deploying; build 4 replaces it before its services complete
+        push_image(number)
+        upload_toml("demo", number, TOML_WEB_WORKER_RELEASE)
+        deliver(*build(number=number))
+        deliver(stopped(step_task("demo", number, "release")))
+    releases = {r.version: r for r in list_releases(Store(), "demo")}
+    assert (releases[3].build_number, releases[3].status) == (3, "failed")
+    assert "superseded by build 4" in (releases[3].error or "")
+    assert releases[4].status == "deploying"
+    deliver(*completed("demo", 4))
+    with pytest.raises(RollbackRefusedError, match="never finished deploying"):
+        rollback_target("demo", 3, RollbackDeps())
+    assert rollback_target("demo", None, RollbackDeps()).target.version == 2  # the newest earlier one that ran
