@@ -112,8 +112,8 @@ def parse_parameter_name(name: str, prefix: str) -> ParameterRef | None:
         return ParameterRef(path, prefix, ParameterKind.ADMINISTRATORS, Target("account", "account"))
     status = _status_pattern(prefix).match(path)
     if status is not None:
-        target = Target("review_app", status["pipeline"], status["pr"])
-        return ParameterRef(path, prefix, ParameterKind.REVIEW_APP_STATUS, target)
+        review_app = Target("review_app", status["pipeline"], status["pr"])
+        return ParameterRef(path, prefix, ParameterKind.REVIEW_APP_STATUS, review_app)
     found = _target_pattern(prefix).match(path)
     if found is None:
         return None

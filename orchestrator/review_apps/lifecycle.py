@@ -97,7 +97,9 @@ def destroy_review_app(target: Target, deps: ReviewAppDeps) -> list[str]:
     _tombstone(store, ref.name)
     config = store.get(keys.app_pk(ref.declared_name), keys.CONFIG_ECS_SK)
     cluster = ecs_config_from_value((config or {}).get("value")).cluster if config else settings.cluster_name
-    for service in _own_services(deps.ecs.service_names(cluster, f"{ref.resource_name}-"), ref.resource_name):
+    names = _own_services(deps.ecs.service_names(cluster, f"{ref.resource_name}-"), ref.resource_name)
+    active = [s.name for s in deps.ecs.describe_services(cluster, names).values() if s.status == "ACTIVE"]
+    for service in sorted(active):  # a deleted service drains (DRAINING, then INACTIVE): deleted once
         if deps.autoscaling.disable(cluster, service):
             removed.append(f"autoscaling target of {service}")
         if deps.ecs.delete_service(cluster, service):
