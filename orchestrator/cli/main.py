@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, scheduled_tasks
+from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, review_apps, scheduled_tasks
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
@@ -30,6 +30,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(ps.app, name="ps")
 app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
+app.add_typer(review_apps.app, name="review-apps")
 app.command(name="apps")(apps.apps)
 
 

@@ -120,7 +120,9 @@ def destroy_review_app(target: Target, deps: ReviewAppDeps) -> list[str]:
     record: dict[str, Any] = {"app": ref.name, "status": DESTROYED, "destroyed_at": int(time.time())}
     if removed:
         record["removed"] = removed
-    store.set_fields_if(keys.app_pk(ref.name), REVIEW_APP_SK, record, Attr("status").not_exists() | Attr("status").ne(DESTROYED))
+    store.set_fields_if(
+        keys.app_pk(ref.name), REVIEW_APP_SK, record, Attr("status").not_exists() | Attr("status").ne(DESTROYED)
+    )
     return removed
 
 
