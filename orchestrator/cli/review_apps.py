@@ -33,6 +33,10 @@ def _review_app(app_name: str, command: str) -> str:
     return app_name
 
 
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("primary_id", "secondary_id", "record_version")}
+
+
 def _row(key: str, status: Any) -> dict[str, Any]:
     deployed = operations.deploystatus(key) or {}
     return {
@@ -132,7 +136,7 @@ def destroy(
     current = review_apps.read_status(key)
     before = review_apps.record(key) or {}
     if current is None and before.get("status") == DESTROYED:
-        emit({"app": key, **before}, as_json, lambda _: console.print(plain(f"review app {key} is already destroyed")))
+        emit({"app": key, **_public(before)}, as_json, lambda _: console.print(plain(f"review app {key} is already destroyed")))
         return
     if current is None and not operations.builds(key, limit=1):
         fail(f"no review app {key} (see `orchestrator review-apps list -a {key.partition(':')[0]}`)", 1)
@@ -170,4 +174,4 @@ def destroy(
         for line in d.get("removed") or []:
             console.print(plain(f"  removed {line}"))
 
-    emit({"app": key, **done}, as_json, render)
+    emit({"app": key, **_public(done)}, as_json, render)
