@@ -12,7 +12,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orchestrator.observability import logger, metrics, tracer
 from orchestrator.review_apps.github import WebhookDeps, on_github_delivery
 
-GITHUB_WEBHOOK_HANDLER = "orchestrator.handlers.github_webhook.handler"
 resolver = LambdaFunctionUrlResolver()
 _deps: WebhookDeps | None = None  # built on the first delivery (clients are lazy): the secret stays cached
 

@@ -32,6 +32,7 @@ ROLES = {
     "container": "ContainerHandlerRole",
     "bundle": "BundleHandlerRole",
     "events": "ScheduledTaskRole",
+    "webhook": "GitHubWebhookHandlerRole",
 }
 # Granted by CDK itself for what the function construct configures (log group, X-Ray tracing, the async
 # on-failure destination): not adapter calls.
@@ -45,7 +46,7 @@ PLATFORM_ACTIONS = {
     "sqs:GetQueueUrl",
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
-OPERATOR_MODULES = {"operator.py", "dead_letters.py"}  # dead_letters: `orchestrator events redrive`
+OPERATOR_MODULES = {"operator.py", "dead_letters.py", "review_app_operator.py"}  # review-apps list|create|destroy  # dead_letters: `orchestrator events redrive`
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",
@@ -90,6 +91,10 @@ def _requests() -> list[Request]:
         service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/scaling"
     )
     schedules = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/scheduled-tasks")
+    review_status = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7")
+    review_config = ARN.format(
+        service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/config/SEED"
+    )
     dynamodb = [("dynamodb", op) for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")]
     on_cluster = {"ecs:cluster": CLUSTER}
     elb = "elasticloadbalancing"
@@ -138,6 +143,17 @@ def _requests() -> list[Request]:
             "container", ("ecs", "CreateService"), "ecs:TagResource", service, {"ecs:CreateAction": "CreateService"}
         ),
         Request("container", ("ecs", "UpdateService"), "ecs:UpdateService", service, on_cluster),
+        # --- container handlers: a review app's teardown (review_apps/lifecycle.py) -------------------
+        Request("container", ("ecs", "ListServices"), "ecs:ListServices", CLUSTER),
+        Request("container", ("ecs", "DeleteService"), "ecs:DeleteService", service, on_cluster),
+        Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", review_status),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_config),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_scaling),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_status),
+        # --- the GitHub webhook receiver: its secret, and review apps' status parameters --------------
+        Request("webhook", ("secretsmanager", "GetSecretValue"), "secretsmanager:GetSecretValue", "{webhook_secret}"),
+        Request("webhook", ("ssm", "GetParameter"), "ssm:GetParameter", review_status),
+        Request("webhook", ("ssm", "PutParameter"), "ssm:PutParameter", review_status),
         # --- container handlers: the apps' target groups and host rules on the shared listener ---------
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:CreateTargetGroup", target_group),
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:AddTags", target_group),  # with Tags
@@ -375,12 +391,15 @@ def _ref(stack: Stack, construct: Any, attribute: str = "Arn") -> str:
 def placeholders(synth: Synth) -> dict[str, dict[str, str]]:
     orchestrator = synth.stacks.orchestrator
     shop = synth.stacks.apps["shop"]
+    webhook = orchestrator.github_webhook
+    assert webhook is not None, "the test context enables githubWebhook"
     common = {
         "table": _ref(orchestrator, orchestrator.table),
         "artifacts": _ref(orchestrator, orchestrator.artifacts_bucket),
         "bundles": _ref(orchestrator, orchestrator.bundle_bucket),
         "events_role": _ref(orchestrator, orchestrator.events_role),
         "function_role": _ref(orchestrator, orchestrator.function_role),
+        "webhook_secret": f"<{orchestrator.get_logical_id(webhook.secret.node.default_child)}>",
     }
     return {
         "Orchestrator": common,
@@ -446,3 +465,22 @@ def test_tagging_and_run_task_stay_narrow(
 ) -> None:
     arn = ARN.format(service="ecs", resource=resource)
     assert not any(g.effect == "Allow" and role in g.roles and g.matches(action, arn, context) for g in grants)
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "name"),
+    [
+        # the webhook writes status parameters only: never a config value, nor another kind of parameter
+        ("webhook", "ssm:PutParameter", "pipelines/review/review-apps/pr/7/config/SECRET"),
+        ("webhook", "ssm:GetParameter", "pipelines/review/review-apps/pr/7/config/SECRET"),
+        ("webhook", "ssm:PutParameter", "apps/shop/scaling"),
+        # the teardown deletes review apps' parameters, never an app's or a pipeline's own
+        ("container", "ssm:DeleteParameters", "apps/shop/config/DATABASE_URL"),
+        ("container", "ssm:DeleteParameters", "pipelines/review/config/DATABASE_URL"),
+    ],
+)
+def test_review_app_parameter_grants_stay_narrow(grants: list[Grant], role: str, action: str, name: str) -> None:
+    arn = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/{name}")
+    allowed = any(g.effect == "Allow" and role in g.roles and g.matches(action, arn, {}) for g in grants)
+    denied = any(g.effect == "Deny" and role in g.roles and g.matches(action, arn, {}) for g in grants)
+    assert denied or not allowed

@@ -66,7 +66,9 @@ def active_services() -> list[str]:
 
 def rule_hosts(alb: SharedAlb) -> list[list[str]]:
     rules = client("elbv2").describe_rules(ListenerArn=alb.listener_arn)["Rules"]
-    return sorted(c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"] if c["Field"] == "host-header")
+    return sorted(
+        c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"] if c["Field"] == "host-header"
+    )
 
 
 def scalable_targets() -> list[str]:
