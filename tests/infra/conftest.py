@@ -34,7 +34,7 @@ APPS = [
 FEATURE_FLAGS: dict[str, Any] = {
     k: v for k, v in json.loads(Path("cdk.json").read_text())["context"].items() if k.startswith("@aws-cdk")
 }
-CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX, "githubWebhook": True}
+CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX}
 
 
 @dataclass

@@ -32,7 +32,6 @@ ROLES = {
     "container": "ContainerHandlerRole",
     "bundle": "BundleHandlerRole",
     "events": "ScheduledTaskRole",
-    "webhook": "GitHubWebhookHandlerRole",
 }
 # Granted by CDK itself for what the function construct configures (log group, X-Ray tracing, the async
 # on-failure destination): not adapter calls.
@@ -54,6 +53,9 @@ OPERATOR_CALLS = {
     ("s3", "DeleteObject"): "BundleStorage.delete: `orchestrator bundle delete` (CLI)",
     ("s3", "DeleteObjects"): "BundleStorage.delete_prefix: `orchestrator bundle delete|prune` (CLI)",
     ("s3", "ListObjectsV2"): "BundleStorage.list_keys: `orchestrator bundle delete|prune` (CLI)",
+    # The optional GitHub webhook receiver's own role (context githubWebhook): tests/infra/test_github_webhook.py
+    ("ssm", "PutParameter"): "StatusParameters.write: the webhook role (and `review-apps create|destroy`, CLI)",
+    ("secretsmanager", "GetSecretValue"): "Secrets.value: the webhook role, on its own secret only",
 }
 
 
@@ -150,10 +152,6 @@ def _requests() -> list[Request]:
         Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_config),
         Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_scaling),
         Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_status),
-        # --- the GitHub webhook receiver: its secret, and review apps' status parameters --------------
-        Request("webhook", ("secretsmanager", "GetSecretValue"), "secretsmanager:GetSecretValue", "{webhook_secret}"),
-        Request("webhook", ("ssm", "GetParameter"), "ssm:GetParameter", review_status),
-        Request("webhook", ("ssm", "PutParameter"), "ssm:PutParameter", review_status),
         # --- container handlers: the apps' target groups and host rules on the shared listener ---------
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:CreateTargetGroup", target_group),
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:AddTags", target_group),  # with Tags
@@ -391,15 +389,12 @@ def _ref(stack: Stack, construct: Any, attribute: str = "Arn") -> str:
 def placeholders(synth: Synth) -> dict[str, dict[str, str]]:
     orchestrator = synth.stacks.orchestrator
     shop = synth.stacks.apps["shop"]
-    webhook = orchestrator.github_webhook
-    assert webhook is not None, "the test context enables githubWebhook"
     common = {
         "table": _ref(orchestrator, orchestrator.table),
         "artifacts": _ref(orchestrator, orchestrator.artifacts_bucket),
         "bundles": _ref(orchestrator, orchestrator.bundle_bucket),
         "events_role": _ref(orchestrator, orchestrator.events_role),
         "function_role": _ref(orchestrator, orchestrator.function_role),
-        "webhook_secret": f"<{orchestrator.get_logical_id(webhook.secret.node.default_child)}>",
     }
     return {
         "Orchestrator": common,
@@ -470,10 +465,6 @@ def test_tagging_and_run_task_stay_narrow(
 @pytest.mark.parametrize(
     ("role", "action", "name"),
     [
-        # the webhook writes status parameters only: never a config value, nor another kind of parameter
-        ("webhook", "ssm:PutParameter", "pipelines/review/review-apps/pr/7/config/SECRET"),
-        ("webhook", "ssm:GetParameter", "pipelines/review/review-apps/pr/7/config/SECRET"),
-        ("webhook", "ssm:PutParameter", "apps/shop/scaling"),
         # the teardown deletes review apps' parameters, never an app's or a pipeline's own
         ("container", "ssm:DeleteParameters", "apps/shop/config/DATABASE_URL"),
         ("container", "ssm:DeleteParameters", "pipelines/review/config/DATABASE_URL"),
