@@ -362,7 +362,8 @@ class AppStack(Stack):
                 ),
                 iam.PolicyStatement(
                     sid="Services",
-                    actions=["ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices"],
+                    # DeleteService: a review app's teardown (orchestrator/review_apps/lifecycle.py)
+                    actions=["ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices", "ecs:DeleteService"],
                     resources=[services],
                 ),
                 iam.PolicyStatement(

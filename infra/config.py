@@ -13,6 +13,7 @@
 | `domain` | apps are served as `<app>.<domain>` (e.g. `apps.example.com`); needs `hostedZoneId` or `certificateArn` | none: HTTP on the ALB's DNS name |
 | `hostedZoneId` | Route 53 zone of `domain`: a DNS-validated wildcard certificate and a `*.<domain>` alias record | none |
 | `certificateArn` | an issued ACM certificate for `*.<domain>` (DNS records are then yours to create) | none |
+| `githubWebhook` | `true`: a GitHub webhook receiver (Lambda function URL, generated secret in Secrets Manager) that destroys a pull request's review app when the PR is closed | `false` |
 | `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
 """
 
@@ -75,6 +76,7 @@ class InfraConfig(BaseModel):
     domain: str | None = None
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
     certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate/[\w-]+$")
+    github_webhook: bool = False
     account: str | None = None
     region: str | None = None
 
@@ -168,6 +170,9 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "domain": pick("domain"),
         "hosted_zone_id": pick("hostedZoneId"),
         "certificate_arn": pick("certificateArn"),
+        "github_webhook": None
+        if pick("githubWebhook") is None
+        else _json_value(pick("githubWebhook"), "githubWebhook"),
         "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
         "region": pick("region", "CDK_DEFAULT_REGION"),
     }
@@ -189,6 +194,7 @@ CONTEXT_KEYS = (
     "domain",
     "hostedZoneId",
     "certificateArn",
+    "githubWebhook",
     "account",
     "region",
 )

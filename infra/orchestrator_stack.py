@@ -29,6 +29,7 @@ from constructs import Construct
 from infra.asset import staged_lambda_code
 from infra.config import InfraConfig
 from infra.constructs.buckets import access_log_bucket, secure_bucket
+from infra.constructs.github_webhook import GitHubWebhook
 from infra.constructs.load_balancer import LOAD_BALANCER_NAME, SharedLoadBalancer
 from infra.constructs.route_function import RouteFunction
 from infra.nag import acknowledge, resource_details
@@ -227,6 +228,22 @@ class OrchestratorStack(Stack):
             "the pattern admits only such names (the orchestrator's own functions contain no underscore).",
             *resource_details(self, invocable),
         )
+        self.github_webhook: GitHubWebhook | None = None
+        if config.github_webhook:
+            self.github_webhook = GitHubWebhook(
+                self,
+                "GitHubWebhook",
+                code=code,
+                layer=self.layer,
+                role_path=ROLE_PATH,
+                status_parameters_arn=self.parameter_arn("pipelines/*/review-apps/pr/*"),
+                config_parameters_arn=self.config_parameters_arn,
+                environment={
+                    "ORCHESTRATOR_SSM_PREFIX": self.config.ssm_prefix,
+                    "POWERTOOLS_SERVICE_NAME": "orchestrator",
+                    "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
+                },
+            )
         self._acknowledge_platform_findings()
         self._outputs()
 
@@ -334,6 +351,7 @@ class OrchestratorStack(Stack):
             ),
             self.parameter_arn("account/*"),
         ]
+        review_app_parameters = self.parameter_arn("pipelines/*/review-apps/pr/*")
         target_groups = self.elb_arn(f"targetgroup/{TARGET_GROUP_PREFIX}*/*")
         listeners = self.elb_arn(f"listener/app/{LOAD_BALANCER_NAME}/*")
         listener_rules = self.elb_arn(f"listener-rule/app/{LOAD_BALANCER_NAME}/*")
@@ -446,6 +464,14 @@ class OrchestratorStack(Stack):
                 resources=["*"],
             ),
             iam.PolicyStatement(sid="NonSecretParameters", actions=SSM_READ_ACTIONS, resources=parameters),
+            iam.PolicyStatement(
+                # A review app's status parameter is read; its teardown deletes its parameters (config values
+                # are deleted by name, never read: the config Deny above still holds for reads).
+                sid="ReviewAppParameters",
+                actions=["ssm:GetParameter", "ssm:DeleteParameters"],
+                resources=[review_app_parameters],
+            ),
+            iam.PolicyStatement(sid="ClusterServices", actions=["ecs:ListServices"], resources=[self.cluster_arn]),
         ]
         for statement in statements:
             role.add_to_policy(statement)
@@ -456,11 +482,23 @@ class OrchestratorStack(Stack):
             "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
             "orchestrator-*, target-tracking alarms of the cluster's services, the apps' target groups (orch-*) "
             "and the host rules of the shared load balancer's listeners, and the non-secret parameters "
-            "(scaling, scheduled-tasks, users of any app or pipeline, account/*); config/* is an explicit Deny. "
+            "(scaling, scheduled-tasks, users of any app or pipeline, account/*), and review apps' parameters "
+            "(pipelines/<p>/review-apps/pr/<N>..., deleted at teardown); reading config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
             "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
             "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*.",
-            *resource_details(self, objects, tasks, alarms, rules, target_groups, listeners, listener_rules, *parameters),
+            *resource_details(
+                self,
+                objects,
+                tasks,
+                alarms,
+                rules,
+                target_groups,
+                listeners,
+                listener_rules,
+                *parameters,
+                review_app_parameters,
+            ),
         )
 
     def _grant_bundles(self, role: iam.Role) -> None:
@@ -559,9 +597,12 @@ class OrchestratorStack(Stack):
         )
 
     def _acknowledge_platform_findings(self) -> None:
-        for route_function in self.route_functions.values():
+        functions = [f.function for f in self.route_functions.values()]
+        if self.github_webhook is not None:
+            functions.append(self.github_webhook.function)
+        for function in functions:
             acknowledge(
-                route_function.function,
+                function,
                 "L1",
                 "Pinned to python3.12 to match the AWS-published Powertools layer "
                 "AWSLambdaPowertoolsPythonV3-python312 (its pydantic-core is compiled for 3.12).",

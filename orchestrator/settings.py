@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # the VPC of the target groups. An empty listener ARN means no load balancer: web services get none.
     listener_arn: str = ""
     apps_domain: str = ""
+    # The GitHub webhook receiver (orchestrator/review_apps/github.py): the Secrets Manager secret holding the
+    # webhook's shared secret. Empty: the receiver refuses every delivery.
+    github_webhook_secret_arn: str = ""
     apps_https: bool = False
     vpc_id: str = ""
     # None means the real AWS endpoints; the emulator points everything at moto.

@@ -151,3 +151,24 @@ class Ecs:
             kwargs["desiredCount"] = desired_count
         with refusals_are_final():
             return _service_info(client("ecs").update_service(**kwargs)["service"])
+
+    def service_names(self, cluster: str, name_prefix: str) -> list[str]:
+        """Names of the cluster's services that start with `name_prefix` (ListServices: ACTIVE and DRAINING)."""
+        paginator = client("ecs").get_paginator("list_services")
+        names = [
+            arn.rsplit("/", 1)[-1]
+            for page in paginator.paginate(cluster=cluster)
+            for arn in page.get("serviceArns", [])
+        ]
+        return sorted(n for n in names if n.startswith(name_prefix))
+
+    def delete_service(self, cluster: str, service: str) -> bool:
+        """Delete the service, stopping its tasks (force). False when it was already gone."""
+        try:
+            client("ecs").delete_service(cluster=cluster, service=service, force=True)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("ServiceNotFoundException", "ServiceNotActiveException"):
+                return False
+            with refusals_are_final():
+                raise
+        return True

@@ -97,3 +97,14 @@ class Parameters:
                     )
                 )
         return sorted(found, key=lambda m: m.name)
+
+    def names_under(self, path: str) -> list[str]:
+        """Every parameter name under `path` (recursive). Names only, never a value."""
+        paginator = self._ssm.get_paginator("describe_parameters")
+        filters: list[Any] = [{"Key": "Path", "Option": "Recursive", "Values": [path.rstrip("/")]}]
+        return sorted(m["Name"] for page in paginator.paginate(ParameterFilters=filters) for m in page.get("Parameters", []))
+
+    def delete(self, names: list[str]) -> None:
+        """Delete the parameters (DeleteParameters takes 10 names a call; missing names are not an error)."""
+        for start in range(0, len(names), 10):
+            self._ssm.delete_parameters(Names=names[start : start + 10])

@@ -23,6 +23,7 @@ from orchestrator.cli import (
     open_app,
     ps,
     releases,
+    review_apps,
     scheduled_tasks,
 )
 from orchestrator.cli.failures import describe_failure
@@ -44,6 +45,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(ps.app, name="ps")
 app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
+app.add_typer(review_apps.app, name="review-apps")
 app.command(name="apps")(apps.apps)
 app.command(name="open")(open_app.open_app)
 app.command(name="logs")(logs.logs)

@@ -90,12 +90,15 @@ class Step(Strict):
     advance: int | None = Field(default=None, ge=1, le=200)
     settle: bool | None = None
     rollback: RollbackStep | None = None
+    review_app_create: int | None = Field(default=None, ge=1)  # PR number: as `review-apps create --no-build`
+    review_app_destroy: int | None = Field(default=None, ge=1)  # PR number: as `review-apps destroy --no-wait`
     target: str | None = None  # app key the parameter steps apply to (default: the scenario's app)
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         actions = [k for k in ("build", "config_set", "config_unset", "scaling", "scheduled_tasks", "advance",
-                               "settle", "rollback") if getattr(self, k) is not None]  # fmt: skip
+                               "settle", "rollback", "review_app_create", "review_app_destroy")
+                   if getattr(self, k) is not None]  # fmt: skip
         if len(actions) != 1:
             raise ValueError(f"a step has exactly one action, got {actions or 'none'}")
         return self
@@ -126,6 +129,8 @@ class Expectations(Strict):
     dead_letters: int = 0
     http: HttpExpectation | None = None
     releases: dict[int, dict[str, Any]] = Field(default_factory=dict)  # version → subset of its record
+    nothing_left_of: str | None = None  # a review app key: no ECS service, ELB rule or target group, EventBridge
+    # rule, autoscaling target or parameter of it remains
 
 
 class Scenario(Strict):
@@ -282,6 +287,8 @@ class ScenarioRunner:
                 except Exception:
                     if attempt == 4:
                         raise
+        elif step.review_app_create is not None or step.review_app_destroy is not None:
+            self._review_app_status(step.review_app_create, step.review_app_destroy)
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:
@@ -294,6 +301,15 @@ class ScenarioRunner:
             elif step.scheduled_tasks is not None:
                 tasks = [t.model_dump() for t in step.scheduled_tasks]
                 operations.write_json_parameter(target, ParameterKind.SCHEDULED_TASKS, tasks)
+
+    def _review_app_status(self, create: int | None, destroy: int | None) -> None:
+        from orchestrator.adapters import review_app_operator as review_apps
+        from orchestrator.review_apps.status import CREATED, DELETING, ReviewAppStatus
+
+        pr = create or destroy
+        key = f"{self.scenario.app.name}:{pr}"
+        status = ReviewAppStatus(pull_request=f"pr/{pr}", status=CREATED if create else DELETING, title=f"PR {pr}")
+        review_apps.write_status(key, status)
 
     def _start_build(self, build: BuildStep) -> None:
         app = self.scenario.app
@@ -359,6 +375,31 @@ class ScenarioRunner:
         targets = client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
         return sum(1 for t in targets.get("ScalableTargets", []) if str(t["ResourceId"]).startswith(prefix))
 
+    def leftovers(self, app: str) -> list[str]:
+        """What of review app `app` still exists in ECS, ELB, EventBridge, Application Auto Scaling and SSM."""
+        from orchestrator.parameters.names import Target, target_root
+        from orchestrator.pipeline.apps import AppRef
+
+        base = AppRef(app).resource_name
+        found = [f"service {name}" for name in self.services() if name.startswith(f"{base}-")]
+        elbv2 = client("elbv2")
+        for group in elbv2.describe_target_groups().get("TargetGroups", []):
+            tags = elbv2.describe_tags(ResourceArns=[group["TargetGroupArn"]])["TagDescriptions"][0].get("Tags", [])
+            if {"Key": "apppack:appName", "Value": app} in tags:
+                found.append(f"target group {group['TargetGroupName']}")
+        listener = get_settings().listener_arn
+        for rule in elbv2.describe_rules(ListenerArn=listener).get("Rules", []) if listener else []:
+            hosts = [v for c in rule.get("Conditions", []) for v in (c.get("HostHeaderConfig") or {}).get("Values", [])]
+            found += [f"listener rule for {h}" for h in hosts if h.startswith(f"{base}.")]
+        found += [f"{n} scheduled-task rule(s)" for n in [self.scheduled_rules(app)] if n]
+        found += [f"{n} auto scaling target(s)" for n in [self.scalable_targets(app)] if n]
+        pipeline, pr = app.split(":", 1)
+        root = target_root(Target("review_app", pipeline, pr), get_settings().ssm_prefix)
+        for page in client("ssm").get_paginator("describe_parameters").paginate():
+            found += [f"parameter {p['Name']}" for p in page.get("Parameters", [])
+                      if p["Name"] == root or p["Name"].startswith(f"{root}/")]  # fmt: skip
+        return found
+
     def check(self) -> ScenarioResult:
         expect = self.scenario.expect
         app = self.record_app()
@@ -408,6 +449,8 @@ class ScenarioRunner:
             for version, wanted_release in sorted(expect.releases.items()):
                 if not _matches(wanted_release, found.get(version)):
                     failures.append(f"release v{version} is {found.get(version)!r}, expected {wanted_release!r}")
+        if expect.nothing_left_of is not None:
+            failures += [f"{expect.nothing_left_of}: {what} remains" for what in self.leftovers(expect.nothing_left_of)]
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")

@@ -407,6 +407,16 @@ def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome
     return _outcome(ref, target, status, message, [result.describe()])
 
 
+def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    from orchestrator.review_apps.lifecycle import ReviewAppDeps, apply_review_app_status
+
+    result = apply_review_app_status(
+        ref.target, ReviewAppDeps(store=deps.store, parameters=deps.parameters, scheduling=deps.scheduling)
+    )
+    status: Status = "ignored" if result.action == "nothing to do" else "applied"
+    return _outcome(ref, ref.target, status, result.message or result.action, list(result.changes))
+
+
 # -- entry point ----------------------------------------------------------------------------------------------
 
 _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOutcome]] = {
@@ -415,6 +425,7 @@ _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOut
     ParameterKind.SCHEDULED_TASKS: _scheduled_tasks,
     ParameterKind.USERS: _access,
     ParameterKind.ADMINISTRATORS: _access,
+    ParameterKind.REVIEW_APP_STATUS: _review_app_status,
 }
 
 

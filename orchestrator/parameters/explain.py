@@ -20,6 +20,9 @@ _WHAT = {
     ParameterKind.SCHEDULED_TASKS: "put one EventBridge rule per schedule "
     "(RunTask targets) and delete the rules of removed schedules",
     ParameterKind.USERS: "grant USER#<email> items for the listed emails and revoke removed ones",
+    ParameterKind.REVIEW_APP_STATUS: "open the review app when its status is created; when it is deleting or "
+    "the parameter is gone, delete its services, web rule, target group, scheduled rules, autoscaling targets "
+    "and parameters",
     ParameterKind.ADMINISTRATORS: "mark the listed emails as administrators (USER#<email> / ADMIN) and revoke removed ones",
 }
 

@@ -6,6 +6,7 @@
     /<prefix>/pipelines/<p>/{scaling,scheduled-tasks,users}
     /<prefix>/pipelines/<p>/review-apps/pr/<N>/config/<VAR>    a review app's own config
     /<prefix>/pipelines/<p>/review-apps/pr/<N>/{scaling,scheduled-tasks}
+    /<prefix>/pipelines/<p>/review-apps/pr/<N>                 a review app's status (AppPack's JSON)
     /<prefix>/account/administrators
 
 Any other name (outside the prefix, or an unknown shape under it) parses to None: not managed.
@@ -32,6 +33,7 @@ class ParameterKind(StrEnum):
     SCHEDULED_TASKS = "scheduled-tasks"
     USERS = "users"
     ADMINISTRATORS = "administrators"
+    REVIEW_APP_STATUS = "review-app-status"  # the parameter named after the review app itself
 
 
 @dataclass(frozen=True, order=True)
@@ -95,6 +97,10 @@ def _target_pattern(prefix: str) -> re.Pattern[str]:
     )
 
 
+def _status_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^/{re.escape(prefix)}/pipelines/(?P<pipeline>{_NAME})/review-apps/pr/(?P<pr>[1-9][0-9]{{0,9}})$")
+
+
 def parameter_path(name: str) -> str:
     return name if name.startswith("/") else f"/{name}"
 
@@ -104,6 +110,10 @@ def parse_parameter_name(name: str, prefix: str) -> ParameterRef | None:
     path = parameter_path(name)
     if path == f"/{prefix}/account/administrators":
         return ParameterRef(path, prefix, ParameterKind.ADMINISTRATORS, Target("account", "account"))
+    status = _status_pattern(prefix).match(path)
+    if status is not None:
+        review_app = Target("review_app", status["pipeline"], status["pr"])
+        return ParameterRef(path, prefix, ParameterKind.REVIEW_APP_STATUS, review_app)
     found = _target_pattern(prefix).match(path)
     if found is None:
         return None
@@ -138,4 +148,6 @@ def kind_name(target: Target, kind: ParameterKind, prefix: str) -> str:
     """The full name of a target's scaling/scheduled-tasks/users parameter."""
     if kind is ParameterKind.ADMINISTRATORS:
         return f"/{prefix}/account/administrators"
+    if kind is ParameterKind.REVIEW_APP_STATUS:
+        return target_root(target, prefix)
     return f"{target_root(target, prefix)}/{kind.value}"

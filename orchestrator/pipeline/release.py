@@ -55,6 +55,9 @@ from orchestrator.pipeline.taskdefs import (
     register_task_definitions,
     task_tags,
 )
+from orchestrator.review_apps.lifecycle import reopen_review_app
+from orchestrator.review_apps.status import deploy_refusal, parse_status, status_parameter_name
+from orchestrator.settings import get_settings
 
 TASK_STEPS = ("release", "postdeploy")
 STARTED_BY = "orchestrator"
@@ -149,6 +152,10 @@ def start_release(
         return StepOutcome("nothing to do", app, number, "release")
     if record.deploy is not None:  # a late or repeated event: the deploy has begun, and it is never superseded
         return StepOutcome("nothing to do", app, number, "deploy")
+    if ref.is_review_app:
+        refusal = review_app_refusal(ref, deps)
+        if refusal is not None:
+            return _fail(deps, app, number, "release", at or 0, refusal, "ReviewAppMissing", record)
     claim = read_deploy_claim(deps.store, app)  # one read: is a newer build deploying? is this the first deploy?
     newer = newer_than(claim, number)
     if newer is not None:
@@ -176,6 +183,16 @@ def start_release(
     skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
     _, record = change_record(deps.store, app, number, lambda r: with_phase(r, "release", skipped), current=record)
     return advance(ref, number, "release", at, deps, record=record)
+
+
+def review_app_refusal(ref: AppRef, deps: PipelineDeps) -> str | None:
+    """As in AppPack, a pull request's build deploys only once its review app is `created` (its status
+    parameter). When it is, a destroy tombstone left by an earlier teardown is lifted first."""
+    name = status_parameter_name(str(ref.pipeline), str(ref.pr), get_settings().ssm_prefix)
+    refusal = deploy_refusal(ref.name, name, parse_status(deps.ssm.read_string(name)))
+    if refusal is None:
+        reopen_review_app(deps.store, ref.name)
+    return refusal
 
 
 def run_task_step(

@@ -46,8 +46,9 @@ PLATFORM_ACTIONS = {
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
 # dead_letters: `orchestrator events redrive`; cloudwatch_logs: `logs`, `build logs` (and the emulator's writers);
-# images: `rollback`'s checks (run by the CLI: README, "Releases and rollback").
-OPERATOR_MODULES = {"operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py"}
+# images: `rollback`'s checks (run by the CLI: README, "Releases and rollback"); review_app_operator: review-apps
+# list|create|destroy.
+OPERATOR_MODULES = {"operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py", "review_app_operator.py"}
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",
@@ -55,6 +56,9 @@ OPERATOR_CALLS = {
     ("s3", "DeleteObject"): "BundleStorage.delete: `orchestrator bundle delete` (CLI)",
     ("s3", "DeleteObjects"): "BundleStorage.delete_prefix: `orchestrator bundle delete|prune` (CLI)",
     ("s3", "ListObjectsV2"): "BundleStorage.list_keys: `orchestrator bundle delete|prune` (CLI)",
+    # The optional GitHub webhook receiver's own role (context githubWebhook): tests/infra/test_github_webhook.py
+    ("ssm", "PutParameter"): "StatusParameters.write: the webhook role (and `review-apps create|destroy`, CLI)",
+    ("secretsmanager", "GetSecretValue"): "Secrets.value: the webhook role, on its own secret only",
 }
 
 
@@ -92,6 +96,10 @@ def _requests() -> list[Request]:
         service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/scaling"
     )
     schedules = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/scheduled-tasks")
+    review_status = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7")
+    review_config = ARN.format(
+        service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/config/SEED"
+    )
     dynamodb = [("dynamodb", op) for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")]
     on_cluster = {"ecs:cluster": CLUSTER}
     elb = "elasticloadbalancing"
@@ -140,6 +148,13 @@ def _requests() -> list[Request]:
             "container", ("ecs", "CreateService"), "ecs:TagResource", service, {"ecs:CreateAction": "CreateService"}
         ),
         Request("container", ("ecs", "UpdateService"), "ecs:UpdateService", service, on_cluster),
+        # --- container handlers: a review app's teardown (review_apps/lifecycle.py) -------------------
+        Request("container", ("ecs", "ListServices"), "ecs:ListServices", CLUSTER),
+        Request("container", ("ecs", "DeleteService"), "ecs:DeleteService", service, on_cluster),
+        Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", review_status),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_config),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_scaling),
+        Request("container", ("ssm", "DeleteParameters"), "ssm:DeleteParameters", review_status),
         # --- container handlers: the apps' target groups and host rules on the shared listener ---------
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:CreateTargetGroup", target_group),
         Request("container", ("elbv2", "CreateTargetGroup"), f"{elb}:AddTags", target_group),  # with Tags
@@ -446,3 +461,18 @@ def test_tagging_and_run_task_stay_narrow(
 ) -> None:
     arn = ARN.format(service="ecs", resource=resource)
     assert not any(g.effect == "Allow" and role in g.roles and g.matches(action, arn, context) for g in grants)
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "name"),
+    [
+        # the teardown deletes review apps' parameters, never an app's or a pipeline's own
+        ("container", "ssm:DeleteParameters", "apps/shop/config/DATABASE_URL"),
+        ("container", "ssm:DeleteParameters", "pipelines/review/config/DATABASE_URL"),
+    ],
+)
+def test_review_app_parameter_grants_stay_narrow(grants: list[Grant], role: str, action: str, name: str) -> None:
+    arn = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/{name}")
+    allowed = any(g.effect == "Allow" and role in g.roles and g.matches(action, arn, {}) for g in grants)
+    denied = any(g.effect == "Deny" and role in g.roles and g.matches(action, arn, {}) for g in grants)
+    assert denied or not allowed

@@ -121,6 +121,7 @@ def test_environment_matches_the_settings_model(synth: Synth) -> None:
         "ORCHESTRATOR_AWS_MAX_ATTEMPTS",  # the default (5) in Lambda; the CLI lowers it against the emulator
         "ORCHESTRATOR_LOCAL_STATE_DIR",  # the CLI's emulator only
         "ORCHESTRATOR_XDG_STATE_HOME",  # XDG_STATE_HOME: the CLI's emulator only
+        "ORCHESTRATOR_GITHUB_WEBHOOK_SECRET_ARN",  # the webhook receiver's own (tests/infra/test_github_webhook.py)
     }
     for props in route_functions(synth).values():
         env = props["Environment"]["Variables"]

@@ -44,3 +44,14 @@ def build_events(app: str = "demo", number: int = 1, fail_phase: str | None = No
         fail_phase=fail_phase,
         **kw,
     )
+
+
+def create_review_app(pipeline: str, pr: int | str, status: str = "created") -> str:
+    """Write review app `<pipeline>:<pr>`'s status parameter as `review-apps create` does; returns its name."""
+    from orchestrator.adapters.clients import client
+    from orchestrator.review_apps.status import ReviewAppStatus, status_parameter_name
+
+    name = status_parameter_name(pipeline, str(pr), "apppack")
+    value = ReviewAppStatus(pull_request=f"pr/{pr}", status=status, branch=f"feature-{pr}", title=f"PR {pr}")
+    client("ssm").put_parameter(Name=name, Value=value.to_json(), Type="String", Overwrite=True)
+    return name

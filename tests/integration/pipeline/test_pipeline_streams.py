@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from orchestrator.local.ecs_events import deployment_completed, ecs_deployment_state_change
 from orchestrator.pipeline import keys
 from tests.conftest import CallRecorder, fresh_aws, recording_calls
-from tests.integration.builders import START
+from tests.integration.builders import START, create_review_app
 from tests.integration.pipeline.world import (
     TOML_WEB_ONLY,
     TOML_WEB_WORKER_RELEASE,
@@ -96,6 +96,8 @@ def _setup(name: str) -> tuple[str, int, list[dict[str, Any]]]:
         deliver(*completed(app, 1))
         number = 2
     upload_toml(app, number, toml)
+    if is_pipeline:
+        create_review_app(owner, app.split(":")[1])
     source = f"pr/{app.split(':')[1]}" if is_pipeline else "main"
     return app, number, build(app, number, project=owner, source_version=source)
 

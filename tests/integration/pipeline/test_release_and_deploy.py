@@ -16,7 +16,7 @@ from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.claims import client_token
 from orchestrator.pipeline.deploystatus import deploystatus_value
 from tests.conftest import AWS_SAMPLES, CallRecorder
-from tests.integration.builders import START
+from tests.integration.builders import START, create_review_app
 from tests.integration.pipeline.world import (
     CONTEXT,
     TOML_WEB_ONLY,
@@ -276,6 +276,7 @@ def test_deploy_failure_with_circuit_breaker_rollback(aws: None, failure: str, d
 
 def test_review_app_first_deploy_runs_postdeploy(aws: None, api_calls: CallRecorder) -> None:
     declare("pipe", kind="pipeline")
+    create_review_app("pipe", 12)
     toml = (
         TOML_WEB_ONLY
         + '\n[deploy]\nrelease_command = "./release"\n[review_app]\ninitialize_command = "./seed --demo"\n'

@@ -19,7 +19,7 @@ from orchestrator.routing import priorities
 from orchestrator.routing.hosts import target_group_name
 from orchestrator.routing.web import RoutingDeps, ensure_web_route, read_route, remove_web_route
 from tests.conftest import CallRecorder
-from tests.integration.builders import START
+from tests.integration.builders import START, create_review_app
 from tests.integration.pipeline.world import TOML_WEB_ONLY, build, completed, deliver, ecs_calls, record, upload_toml
 from tests.integration.routing.conftest import DOMAIN, SharedAlb, declare_in
 
@@ -152,6 +152,7 @@ def test_review_apps_get_their_own_host(alb: SharedAlb, api_calls: CallRecorder)
     upload_toml("shop", 1, TOML_WEB_ONLY)
     deliver(*build("shop"))
     for pr in (12, 13):
+        create_review_app("pipe", pr)
         upload_toml(f"pipe:{pr}", 1, TOML_WEB_ONLY)
         deliver(*build("pipe", source_version=f"pr/{pr}"))
     hosts = {p: r["hosts"] for p, r in rules(alb).items()}
@@ -165,6 +166,7 @@ def test_review_apps_get_their_own_host(alb: SharedAlb, api_calls: CallRecorder)
 def test_tearing_down_a_review_app_removes_its_rule_and_target_group(alb: SharedAlb) -> None:
     declare_in(alb, "pipe", kind="pipeline")
     for pr in (12, 13):
+        create_review_app("pipe", pr)
         upload_toml(f"pipe:{pr}", 1, TOML_WEB_ONLY)
         deliver(*build("pipe", source_version=f"pr/{pr}"))
     client("ecs").delete_service(cluster="orchestrator", service="pipe-pr12-web", force=True)
@@ -175,6 +177,7 @@ def test_tearing_down_a_review_app_removes_its_rule_and_target_group(alb: Shared
     names = [g["TargetGroupName"] for g in client("elbv2").describe_target_groups()["TargetGroups"]]
     assert names == [target_group_name(AppRef("pipe:13"), "web")]
     # Its priority is free again: the next review app takes it.
+    create_review_app("pipe", 14)
     upload_toml("pipe:14", 1, TOML_WEB_ONLY)
     deliver(*build("pipe", source_version="pr/14"))
     assert rules(alb)[1]["hosts"] == [f"pipe-pr14.{DOMAIN}"]
