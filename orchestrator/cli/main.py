@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, scheduled_tasks
+from orchestrator.cli import access, apps, build, bundle, config, demo, events, local, ps, run, scheduled_tasks
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
@@ -31,6 +31,7 @@ app.add_typer(ps.app, name="ps")
 app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
 app.command(name="apps")(apps.apps)
+app.command(name="run")(run.run)
 
 
 def _version(show: bool) -> None:

@@ -8,6 +8,7 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - CodeBuild numbers builds 1, 2, 3... per project; moto picks a random number.
 - ECS RunTask and CreateService return the first call's result for a repeated `clientToken`; moto ignores
   the token and would start a second task (or fail on the existing service).
+- A task stops by itself in moto after a few DescribeTasks; in AWS it stops when its command exits.
 - Every SDK call to AWS travels over TLS, and the loopback endpoint stands in for AWS's HTTPS ones; moto
   does not know `aws:SecureTransport`, takes the unknown condition as met, and so a bucket policy's SSL-only
   Deny (the stacks' `enforce_ssl`) would refuse every request to the stacks' buckets.
@@ -116,6 +117,11 @@ def apply() -> None:
     _requests_arrive_over_tls()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
+    # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
+    # emulator, whose simulator calls StopTask with the exit code) a task stops when its command exits.
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
     _applied = True
 
 

@@ -71,6 +71,14 @@ class BuildStep(Strict):
     slow_ticks: int = Field(default=0, ge=0, le=100)
 
 
+class RunStep(Strict):
+    """`orchestrator run`: a one-off command in the app's current release (its exit code is recorded)."""
+
+    command: list[str] = Field(min_length=1)
+    shell: bool = False
+    max_ticks: int = Field(default=50, ge=1, le=200)  # simulated steps to wait for the task to stop
+
+
 class Step(Strict):
     """Exactly one operator action, or `advance` (simulated steps) / `settle` (until nothing moves)."""
 
@@ -81,12 +89,13 @@ class Step(Strict):
     scheduled_tasks: list[ScheduledTaskSpec] | None = None
     advance: int | None = Field(default=None, ge=1, le=200)
     settle: bool | None = None
+    run: RunStep | None = None
     target: str | None = None  # app key the parameter steps apply to (default: the scenario's app)
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         actions = [k for k in ("build", "config_set", "config_unset", "scaling", "scheduled_tasks", "advance",
-                               "settle") if getattr(self, k) is not None]  # fmt: skip
+                               "settle", "run") if getattr(self, k) is not None]  # fmt: skip
         if len(actions) != 1:
             raise ValueError(f"a step has exactly one action, got {actions or 'none'}")
         return self
@@ -108,6 +117,7 @@ class Expectations(Strict):
     scheduled_rules: int | None = None  # EventBridge rules with ECS targets for the app
     scalable_targets: int | None = None  # Application Auto Scaling targets on the app's services
     dead_letters: int = 0
+    run_exit_codes: list[int | None] | None = None  # of the `run` steps, in order
 
 
 class Scenario(Strict):
@@ -192,6 +202,7 @@ class ScenarioRunner:
         self.emulator = emulator
         self.builds_started: dict[str, int] = {}
         self.declaration: AppDeclaration | None = None  # as registered: the build project is the stack's
+        self.run_exit_codes: list[int | None] = []
 
     def run(self, on_step: Any = None) -> ScenarioResult:
         scenario = self.scenario
@@ -227,6 +238,8 @@ class ScenarioRunner:
                     on_step(report)
         elif step.settle:
             self.emulator.run_until_idle(on_step=on_step)
+        elif step.run is not None:
+            self._run_one_off(self._target_app(step), step.run)
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:
@@ -239,6 +252,26 @@ class ScenarioRunner:
             elif step.scheduled_tasks is not None:
                 tasks = [t.model_dump() for t in step.scheduled_tasks]
                 operations.write_json_parameter(target, ParameterKind.SCHEDULED_TASKS, tasks)
+
+    def _run_one_off(self, app: str, run: RunStep) -> None:
+        """What `orchestrator run` does, with simulated steps instead of sleeps between polls."""
+        from orchestrator.pipeline.one_off import OneOffError, follow_one_off, one_off_argv, start_one_off
+
+        try:
+            task = start_one_off(app, one_off_argv(run.command, shell=run.shell))
+        except OneOffError:
+            self.run_exit_codes.append(None)
+            return
+        ticks = iter(range(run.max_ticks))
+
+        def wait() -> bool:
+            if next(ticks, None) is None:
+                return False
+            self.emulator.step()
+            return True
+
+        outcome = follow_one_off(task, wait)
+        self.run_exit_codes.append(outcome.exit_code if outcome.stopped else None)
 
     def _start_build(self, build: BuildStep) -> None:
         app = self.scenario.app
@@ -344,6 +377,8 @@ class ScenarioRunner:
             failures.append(f"{n} scheduled-task rules, expected {expect.scheduled_rules}")
         if expect.scalable_targets is not None and (n := self.scalable_targets(app)) != expect.scalable_targets:
             failures.append(f"{n} auto scaling targets, expected {expect.scalable_targets}")
+        if expect.run_exit_codes is not None and self.run_exit_codes != expect.run_exit_codes:
+            failures.append(f"run exited with {self.run_exit_codes}, expected {expect.run_exit_codes}")
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")

@@ -33,6 +33,7 @@ from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.ssm_events import parameter_store_change
+from orchestrator.local.task_exit import record_exit_code
 from orchestrator.pipeline.app_registry import ecr_repository_name
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
@@ -302,6 +303,7 @@ class EcsTaskSimulator:
 
         def stop() -> None:
             client("ecs").stop_task(cluster=cluster, task=task["taskArn"], reason="Essential container in task exited")
+            record_exit_code(task["taskArn"], rule.exit_code)
             when = self.clock.now()
             self.exits.append({"task": task["taskArn"], "app": app, "build": build, "process": process,
                                "exit_code": rule.exit_code})  # fmt: skip
