@@ -45,7 +45,8 @@ PLATFORM_ACTIONS = {
     "sqs:GetQueueUrl",
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
-OPERATOR_MODULES = {"operator.py", "dead_letters.py"}  # dead_letters: `orchestrator events redrive`
+# dead_letters: `orchestrator events redrive`; published_events: `events tail`; one_off_tasks: `run`.
+OPERATOR_MODULES = {"operator.py", "dead_letters.py", "published_events.py", "one_off_tasks.py"}
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",
@@ -179,6 +180,13 @@ def _requests() -> list[Request]:
         ),
         # --- container handlers: scheduled-task rules -------------------------------------------------
         Request("container", ("events", "ListRules"), "events:ListRules", "*"),
+        Request(
+            "container",
+            ("events", "PutEvents"),
+            "events:PutEvents",
+            ARN.format(service="events", resource="event-bus/default"),
+            {"events:source": "orchestrator"},
+        ),
         Request("container", ("events", "DescribeRule"), "events:DescribeRule", rule),
         Request("container", ("events", "PutRule"), "events:PutRule", rule),
         Request("container", ("events", "PutRule"), "events:TagResource", rule),  # PutRule with Tags
