@@ -34,13 +34,7 @@ APPS = [
 FEATURE_FLAGS: dict[str, Any] = {
     k: v for k, v in json.loads(Path("cdk.json").read_text())["context"].items() if k.startswith("@aws-cdk")
 }
-# Notifications on (infra/constructs/notifications.py): the email topic and a webhook whose URL is a secret.
-NOTIFY = {
-    "notifyEmail": "ops@example.com",
-    "notifyWebhookUrl": "secretsmanager:orchestrator/slack-webhook",
-    "notifyWebhookSecretName": "orchestrator/webhook-token",
-}
-CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX, **NOTIFY}
+CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX}
 
 
 @dataclass
