@@ -90,3 +90,15 @@ def test_publishing_what_is_pending_after_each_merge_reports_each_change_once(
 def test_the_documented_sample_is_an_orchestrator_event() -> None:
     event = OrchestratorEvent.model_validate(json.loads(SAMPLE.read_text()))
     assert event.summary().startswith("shop build 7: deploy failed: service shop-worker failed")
+
+
+def test_events_explain_knows_the_orchestrators_events_and_no_handler_takes_them() -> None:
+    from orchestrator.explain import explain_event
+
+    explained = explain_event(json.loads(SAMPLE.read_text()))
+    assert [r.rule for r in explained.routes] == ["published-events", "notify-people"]
+    assert all(r.handler == "(no handler)" for r in explained.routes)
+    assert "shop build 7: deploy failed" in explained.summary
+    started = {**json.loads(SAMPLE.read_text()), "detail": {"app": "shop", "build_number": 7, "stage": "build",
+                                                          "state": "started"}}  # fmt: skip
+    assert [r.rule for r in explain_event(started).routes] == ["published-events"]  # nobody is emailed for it
