@@ -240,6 +240,8 @@ def start_deploy(
     previous = claim.get("previous_build_number")
     if previous:
         close_replaced_deploy(deps.store, app, int(previous), number, at)
+        # ECS sends no event for the replaced deployment: its failure is published here (once, claimed).
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous))
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
     try:

@@ -135,3 +135,16 @@ def test_no_handler_rule_matches_the_orchestrators_own_events() -> None:
         "detail": {"app": "demo", "build_number": 1, "stage": "deploy", "state": "failed", "error": "x"},
     }  # fmt: skip
     assert not any(matches(r.pattern, event) for r in event_routes(ssm_prefix="apppack", bundle_bucket="b"))
+
+
+def test_a_deploy_replaced_by_a_newer_builds_deploy_is_published_as_failed(aws: None) -> None:
+    keep_published_events()
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY)
+    upload_toml("demo", 2, TOML_WEB_ONLY)
+    deliver(*build(number=1))  # build 1 deploying
+    deliver(*build(number=2))  # build 2 replaces it: ECS sends nothing for build 1's deployment
+    assert record(number=1)["deploy"]["state"] == "failed"
+    ends = [e for e in published() if e.detail.build_number == 1 and e.detail.stage.value == "deploy"]
+    assert [e.detail.state for e in ends] == ["started", "failed"]
+    assert "2" in (ends[1].detail.error or "")
