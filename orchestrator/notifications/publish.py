@@ -45,5 +45,6 @@ def publish_state_changes(deps: NotifyDeps, app: str, build_number: int) -> list
         if made:
             published.append(change)
     if pending:
-        change_record(deps.store, app, build_number, lambda r: with_notified(r, [c.key for c in pending]))
+        keys_published = [c.key for c in pending]
+        change_record(deps.store, app, build_number, lambda r: with_notified(r, keys_published), current=record)
     return published
