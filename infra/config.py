@@ -73,6 +73,10 @@ class InfraConfig(BaseModel):
     # Lambda keeps 100 unreserved executions per account; 5 routes x 10 fit the default quota of 1000.
     reserved_concurrency: int = Field(default=10, ge=1, le=200)
     alarm_topic_arn: str | None = None
+    # Notifications (infra/constructs/notifications.py): who is told of failed builds, releases and deploys.
+    notify_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    notify_webhook_url: str | None = Field(default=None, pattern=r"^(https://\S+|secretsmanager:[\w/+=.@-]+)$")
+    notify_webhook_secret_name: str | None = Field(default=None, pattern=r"^[\w/+=.@-]+$")
     domain: str | None = None
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
     certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate/[\w-]+$")
@@ -93,6 +97,12 @@ class InfraConfig(BaseModel):
         if error:
             raise ValueError(f"domain: {error}")
         return domain
+
+    @model_validator(mode="after")
+    def _webhook(self) -> InfraConfig:
+        if self.notify_webhook_secret_name and not self.notify_webhook_url:
+            raise ValueError("notifyWebhookSecretName needs notifyWebhookUrl (the endpoint it authorizes)")
+        return self
 
     @model_validator(mode="after")
     def _tls(self) -> InfraConfig:
@@ -167,6 +177,9 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "max_azs": pick("maxAzs"),
         "reserved_concurrency": pick("reservedConcurrency"),
         "alarm_topic_arn": pick("alarmTopicArn"),
+        "notify_email": pick("notifyEmail"),
+        "notify_webhook_url": pick("notifyWebhookUrl"),
+        "notify_webhook_secret_name": pick("notifyWebhookSecretName"),
         "domain": pick("domain"),
         "hosted_zone_id": pick("hostedZoneId"),
         "certificate_arn": pick("certificateArn"),
@@ -191,6 +204,9 @@ CONTEXT_KEYS = (
     "maxAzs",
     "reservedConcurrency",
     "alarmTopicArn",
+    "notifyEmail",
+    "notifyWebhookUrl",
+    "notifyWebhookSecretName",
     "domain",
     "hostedZoneId",
     "certificateArn",

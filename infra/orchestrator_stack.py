@@ -31,11 +31,12 @@ from infra.config import InfraConfig
 from infra.constructs.buckets import access_log_bucket, secure_bucket
 from infra.constructs.github_webhook import GitHubWebhook
 from infra.constructs.load_balancer import LOAD_BALANCER_NAME, SharedLoadBalancer
+from infra.constructs.notifications import Notifications
 from infra.constructs.route_function import RouteFunction
 from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME, NetworkStack
 from orchestrator.bundles.naming import BUNDLE_PREFIX
-from orchestrator.events.patterns import EventRoute, event_routes
+from orchestrator.events.patterns import ORCHESTRATOR_SOURCE, EventRoute, event_routes
 from orchestrator.routing.hosts import TARGET_GROUP_PREFIX
 from orchestrator.settings import DEFAULT_TABLE_NAME
 
@@ -154,6 +155,11 @@ class OrchestratorStack(Stack):
         if config.alarm_topic_arn:
             topic = sns.Topic.from_topic_arn(self, "AlarmTopic", config.alarm_topic_arn)
             self.dlq_alarm.add_alarm_action(cw_actions.SnsAction(topic))
+
+        # --- the orchestrator's own events: kept for `events tail`, told to people ----------------------
+        self.notifications = Notifications(
+            self, "Notifications", config=config, dead_letter_queue=self.dead_letter_queue
+        )
 
         # --- roles ------------------------------------------------------------------------------------
         self.container_role = self._lambda_role("ContainerHandlerRole", "codebuild, ECS and parameter handlers")
@@ -452,6 +458,12 @@ class OrchestratorStack(Stack):
                 resources=[rules],
             ),
             iam.PolicyStatement(sid="ListRules", actions=["events:ListRules"], resources=["*"]),
+            iam.PolicyStatement(  # the orchestrator's own events (orchestrator/notifications), only as itself
+                sid="PublishOwnEvents",
+                actions=["events:PutEvents"],
+                resources=[self.format_arn(service="events", resource="event-bus", resource_name="default")],
+                conditions={"StringEquals": {"events:source": ORCHESTRATOR_SOURCE}},
+            ),
             iam.PolicyStatement(
                 sid="PassScheduledTaskRole",
                 actions=["iam:PassRole"],

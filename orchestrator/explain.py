@@ -145,4 +145,28 @@ def explain_event(raw: Any, store: Store | None = None) -> Explanation:
         except (ClientError, BotoCoreError) as error:
             action = f"cannot tell whether it is managed: {error}"
         explained.append(RouteExplanation(rule=route.name, handler=route.handler, action=action))
+    explained.extend(_explain_notification(raw))
     return Explanation(event.id, event.source, event.detail_type, explained)
+
+
+def _explain_notification(raw: dict[str, Any]) -> list[RouteExplanation]:
+    """The orchestrator's own events (orchestrator/notifications) reach no handler, only these rules."""
+    from orchestrator.notifications.models import OrchestratorEvent
+
+    rules = [rule for rule in patterns.notification_rules() if matches(rule.pattern, raw)]
+    if not rules:
+        return []
+    try:
+        summary = OrchestratorEvent.model_validate(raw).summary()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        summary = f"not the orchestrator's schema ({where}: {first['msg']})"
+    targets = {
+        "published-events": f"kept in log group {patterns.PUBLISHED_EVENTS_LOG_GROUP} (`events tail`)",
+        "notify-people": "sent to the notification email topic and webhook, where the stack has them",
+    }
+    return [
+        RouteExplanation(rule=rule.name, handler="(no handler)", action=f"{summary}: {targets[rule.name]}")
+        for rule in rules
+    ]

@@ -44,6 +44,22 @@ def explain(
     emit(results, as_json, render)
 
 
+@app.command(name="tail")
+def tail_events(
+    app_name: str | None = typer.Option(None, "-a", "--app", metavar="APP", help="Only this app's events."),
+    since: str = typer.Option("10m", "--since", help="Start this long ago: 90s, 10m, 2h, 1d."),
+    follow: bool = typer.Option(True, "--follow/--no-follow", help="Keep waiting for new events."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after this many events."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0, help="Stop following after this many seconds."),
+    as_json: bool = JsonOption,
+) -> None:  # fmt: skip
+    """Show the orchestrator's own events (build, release, deploy state changes) as they are published.
+    --json prints one event per line, exactly as EventBridge delivered it."""
+    from orchestrator.cli.event_tail import tail
+
+    tail(app_name, since, follow, limit, timeout, as_json)
+
+
 @app.command()
 def replay(
     files: list[Path] = typer.Argument(..., help="Captured event JSON files (one EventBridge event each)."),

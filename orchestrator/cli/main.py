@@ -24,6 +24,7 @@ from orchestrator.cli import (
     ps,
     releases,
     review_apps,
+    run,
     scheduled_tasks,
 )
 from orchestrator.cli.failures import describe_failure
@@ -51,6 +52,7 @@ app.command(name="open")(open_app.open_app)
 app.command(name="logs")(logs.logs)
 app.command(name="releases")(releases.releases)
 app.command(name="rollback")(releases.rollback)
+app.command(name="run")(run.run)
 
 
 def _version(show: bool) -> None:

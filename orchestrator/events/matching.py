@@ -1,5 +1,5 @@
 """EventBridge pattern matching for the operators our patterns use (exact values, prefix, exists,
-anything-but), so that `events explain` can answer without AWS. The emulator routes through moto's
+anything-but, $or), so that `events explain` can answer without AWS. The emulator routes through moto's
 own EventBridge; tests check both agree on every route."""
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ _MISSING = object()
 
 def matches(pattern: EventPattern, event: dict[str, Any]) -> bool:
     for key, expected in pattern.items():
+        if key == "$or":  # any one of the alternatives, each a pattern of its own
+            if not any(matches(alternative, event) for alternative in expected):
+                return False
+            continue
         actual = event.get(key, _MISSING) if isinstance(event, dict) else _MISSING
         if isinstance(expected, dict):
             if not isinstance(actual, dict) or not matches(expected, actual):

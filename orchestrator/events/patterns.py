@@ -83,3 +83,40 @@ def event_routes(*, ssm_prefix: str, bundle_bucket: str) -> list[EventRoute]:
             },
         ),
     ]
+
+
+# --- the orchestrator's own events (orchestrator/notifications) ------------------------------------
+# The handlers' patterns above all name an `aws.*` source, so these never reach a handler (no loop).
+
+ORCHESTRATOR_SOURCE = "orchestrator"
+PUBLISHED_EVENTS_LOG_GROUP = "/orchestrator/published-events"  # every published event, for `events tail`
+
+
+@dataclass(frozen=True)
+class NotificationRule:
+    name: str
+    description: str
+    pattern: EventPattern
+
+
+def notification_rules() -> list[NotificationRule]:
+    """`archive`: everything published, into PUBLISHED_EVENTS_LOG_GROUP (stack and emulator).
+    `people`: what a person is told (the optional email topic and webhook): any failure, and a deploy's end."""
+    return [
+        NotificationRule(
+            name="published-events",
+            description="Every event the orchestrator publishes, kept in a log group for `events tail`",
+            pattern={"source": [ORCHESTRATOR_SOURCE]},
+        ),
+        NotificationRule(
+            name="notify-people",
+            description="Failed builds, releases and deploys, and finished deploys: to email and the webhook",
+            pattern={
+                "source": [ORCHESTRATOR_SOURCE],
+                "$or": [
+                    {"detail": {"state": ["failed"]}},
+                    {"detail": {"stage": ["deploy"], "state": ["succeeded"]}},
+                ],
+            },
+        ),
+    ]

@@ -8,6 +8,7 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - CodeBuild numbers builds 1, 2, 3... per project; moto picks a random number.
 - ECS RunTask and CreateService return the first call's result for a repeated `clientToken`; moto ignores
   the token and would start a second task (or fail on the existing service).
+- A task stops by itself in moto after a few DescribeTasks; in AWS it stops when its command exits.
 - Every SDK call to AWS travels over TLS, and the loopback endpoint stands in for AWS's HTTPS ones; moto
   does not know `aws:SecureTransport`, takes the unknown condition as met, and so a bucket policy's SSL-only
   Deny (the stacks' `enforce_ssl`) would refuse every request to the stacks' buckets.
@@ -116,8 +117,12 @@ def apply() -> None:
     _requests_arrive_over_tls()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
-    _applied = True
+    # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
+    # emulator, whose simulator calls StopTask with the exit code) a task stops when its command exits.
+    from moto.moto_api import state_manager
 
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+    _applied = True
 
 
 def _client_token_idempotency() -> None:
@@ -163,7 +168,9 @@ def _requests_arrive_over_tls() -> None:
             return original(self, action, resource)
         document = json.loads(self.policy)
         statements = document.get("Statement", [])
-        statements = [s for s in (statements if isinstance(statements, list) else [statements]) if not _plain_http_only(s)]
+        statements = [
+            s for s in (statements if isinstance(statements, list) else [statements]) if not _plain_http_only(s)
+        ]
         if not statements:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps({**document, "Statement": statements})).is_action_permitted(action, resource)
@@ -178,7 +185,8 @@ def record_container_exit(region: str, cluster: str, task_arn: str, exit_code: i
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ecs.models import ecs_backends
 
-    task = ecs_backends[DEFAULT_ACCOUNT_ID][region].tasks.get(cluster, {}).get(task_arn)
+    cluster_name = cluster.rsplit("/", 1)[-1]  # moto keys tasks by the cluster's name; an ARN works too
+    task = ecs_backends[DEFAULT_ACCOUNT_ID][region].tasks.get(cluster_name, {}).get(task_arn)
     if task is None:
         return
     for container in task.containers:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from orchestrator.adapters.clients import client
-from orchestrator.events.patterns import EventRoute, event_routes
+from orchestrator.events.patterns import PUBLISHED_EVENTS_LOG_GROUP, EventRoute, event_routes, notification_rules
 from orchestrator.local.apps import local_app, register_app
 from orchestrator.pipeline.app_registry import AppDeclaration, AppKind
 from orchestrator.settings import Settings, configure, get_settings
@@ -116,7 +116,23 @@ def create_event_routing(settings: Settings) -> Routing:
         )
         events.put_targets(Rule=rule_name(route.name), Targets=[{"Id": "dispatcher", "Arn": arn}])
         queues.append(RouteQueue(route=route, queue_url=url))
+    keep_published_events()
     return Routing(queues=queues, dlq_url=dlq_url)
+
+
+def keep_published_events() -> None:
+    """As the stack does: the orchestrator's own events go to a log group (`events tail` reads it)."""
+    logs = client("logs")
+    if not logs.describe_log_groups(logGroupNamePrefix=PUBLISHED_EVENTS_LOG_GROUP).get("logGroups"):
+        logs.create_log_group(logGroupName=PUBLISHED_EVENTS_LOG_GROUP)
+    arn = logs.describe_log_groups(logGroupNamePrefix=PUBLISHED_EVENTS_LOG_GROUP)["logGroups"][0]["arn"]
+    archive = notification_rules()[0]
+    events = client("events")
+    events.put_rule(
+        Name=rule_name(archive.name), EventPattern=json.dumps(archive.pattern), State="ENABLED",
+        Description=archive.description,
+    )  # fmt: skip
+    events.put_targets(Rule=rule_name(archive.name), Targets=[{"Id": "log-group", "Arn": arn.removesuffix(":*")}])
 
 
 @dataclass(frozen=True)

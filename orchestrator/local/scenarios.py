@@ -79,6 +79,14 @@ class RollbackStep(Strict):
     version: int | None = Field(default=None, ge=1)  # default: the release before the current one
 
 
+class RunStep(Strict):
+    """`orchestrator run`: a one-off command in the app's current release (its exit code is recorded)."""
+
+    command: list[str] = Field(min_length=1)
+    shell: bool = False
+    max_ticks: int = Field(default=50, ge=1, le=200)  # simulated steps to wait for the task to stop
+
+
 class Step(Strict):
     """Exactly one operator action, or `advance` (simulated steps) / `settle` (until nothing moves)."""
 
@@ -92,12 +100,13 @@ class Step(Strict):
     rollback: RollbackStep | None = None
     review_app_create: int | None = Field(default=None, ge=1)  # PR number: as `review-apps create --no-build`
     review_app_destroy: int | None = Field(default=None, ge=1)  # PR number: as `review-apps destroy --no-wait`
+    run: RunStep | None = None
     target: str | None = None  # app key the parameter steps apply to (default: the scenario's app)
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
         actions = [k for k in ("build", "config_set", "config_unset", "scaling", "scheduled_tasks", "advance",
-                               "settle", "rollback", "review_app_create", "review_app_destroy")
+                               "settle", "rollback", "review_app_create", "review_app_destroy", "run")
                    if getattr(self, k) is not None]  # fmt: skip
         if len(actions) != 1:
             raise ValueError(f"a step has exactly one action, got {actions or 'none'}")
@@ -131,6 +140,7 @@ class Expectations(Strict):
     releases: dict[int, dict[str, Any]] = Field(default_factory=dict)  # version → subset of its record
     nothing_left_of: str | None = None  # a review app key: no ECS service, ELB rule or target group, EventBridge
     # rule, autoscaling target or parameter of it remains
+    run_exit_codes: list[int | None] | None = None  # of the `run` steps, in order
 
 
 class Scenario(Strict):
@@ -223,6 +233,7 @@ class ScenarioRunner:
         self.prober: Prober | None = None
         if scenario.expect.http is not None and router is not None:
             self.prober = Prober(router.url(f"{scenario.app.name}.{get_settings().apps_domain}"))
+        self.run_exit_codes: list[int | None] = []
 
     def run(self, on_step: Any = None) -> ScenarioResult:
         scenario = self.scenario
@@ -289,6 +300,8 @@ class ScenarioRunner:
                         raise
         elif step.review_app_create is not None or step.review_app_destroy is not None:
             self._review_app_status(step.review_app_create, step.review_app_destroy)
+        elif step.run is not None:
+            self._run_one_off(self._target_app(step), step.run)
         else:
             target = operations.target_of(self._target_app(step))
             if step.config_set is not None:
@@ -310,6 +323,26 @@ class ScenarioRunner:
         key = f"{self.scenario.app.name}:{pr}"
         status = ReviewAppStatus(pull_request=f"pr/{pr}", status=CREATED if create else DELETING, title=f"PR {pr}")
         review_apps.write_status(key, status)
+
+    def _run_one_off(self, app: str, run: RunStep) -> None:
+        """What `orchestrator run` does, with simulated steps instead of sleeps between polls."""
+        from orchestrator.pipeline.one_off import OneOffError, follow_one_off, one_off_argv, start_one_off
+
+        try:
+            task = start_one_off(app, one_off_argv(run.command, shell=run.shell))
+        except OneOffError:
+            self.run_exit_codes.append(None)
+            return
+        ticks = iter(range(run.max_ticks))
+
+        def wait() -> bool:
+            if next(ticks, None) is None:
+                return False
+            self.emulator.step()
+            return True
+
+        outcome = follow_one_off(task, wait)
+        self.run_exit_codes.append(outcome.exit_code if outcome.stopped else None)
 
     def _start_build(self, build: BuildStep) -> None:
         app = self.scenario.app
@@ -451,6 +484,8 @@ class ScenarioRunner:
                     failures.append(f"release v{version} is {found.get(version)!r}, expected {wanted_release!r}")
         if expect.nothing_left_of is not None:
             failures += [f"{expect.nothing_left_of}: {what} remains" for what in self.leftovers(expect.nothing_left_of)]
+        if expect.run_exit_codes is not None and self.run_exit_codes != expect.run_exit_codes:
+            failures.append(f"run exited with {self.run_exit_codes}, expected {expect.run_exit_codes}")
         dead = self.emulator.dead_letters()
         if len(dead) != expect.dead_letters:
             failures.append(f"{len(dead)} events in the dead-letter queue, expected {expect.dead_letters}")

@@ -37,6 +37,7 @@ from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
 from orchestrator.adapters.store import Item, Store, expires_after
 from orchestrator.events.ecs import DeploymentStateChangeEvent
+from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
@@ -246,6 +247,8 @@ def start_deploy(
     previous = claim.get("previous_build_number")
     if previous:
         close_replaced_deploy(deps.store, app, int(previous), number, at)
+        # ECS sends no event for the replaced deployment: its failure is published here (once, claimed).
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous))
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
     try:
@@ -424,6 +427,13 @@ def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
 
 def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps | None = None) -> DeployOutcome:
     deps = deps or PipelineDeps()
+    outcome = _record_deployment_event(event, deps)
+    if outcome.app is not None and outcome.build_number is not None:
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+    return outcome
+
+
+def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps) -> DeployOutcome:
     lookup = deps.store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})

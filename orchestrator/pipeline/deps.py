@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from orchestrator.adapters.artifacts import Artifacts
 from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.event_bus import EventBus
 from orchestrator.adapters.load_balancing import LoadBalancing
 from orchestrator.adapters.ssm_names import SsmNames
 from orchestrator.adapters.store import Store
@@ -18,3 +19,4 @@ class PipelineDeps:
     ecs: Ecs = field(default_factory=Ecs)
     ssm: SsmNames = field(default_factory=SsmNames)
     load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
+    bus: EventBus = field(default_factory=EventBus)

@@ -58,3 +58,7 @@ def with_services(record: BuildRecord, services: Mapping[str, ServiceDeployment]
 
 def with_superseded(record: BuildRecord, newer: int) -> BuildRecord:
     return record.model_copy(update={"superseded_by": max(record.superseded_by or 0, newer)})
+
+
+def with_notified(record: BuildRecord, keys_published: list[str]) -> BuildRecord:
+    return record.model_copy(update={"notified": sorted(set(record.notified or []) | set(keys_published))})

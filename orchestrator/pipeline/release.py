@@ -22,6 +22,7 @@ from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.store import expires_after
 from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.ecs import TaskStateChangeEvent
+from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig
@@ -319,9 +320,20 @@ def task_outcome(event: TaskStateChangeEvent, container_name: str) -> tuple[Task
     return outcome, None
 
 
+def notify(deps: PipelineDeps, outcome: StepOutcome) -> StepOutcome:
+    """Publish the state changes of the outcome's build (orchestrator/notifications/publish.py)."""
+    if outcome.app is not None and outcome.build_number is not None:
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+    return outcome
+
+
 def record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps | None = None) -> StepOutcome:
     """An ECS task stopped: record how, and on exit 0 move the build's pipeline to its next step."""
     deps = deps or PipelineDeps()
+    return notify(deps, _record_task_stopped(event, deps))
+
+
+def _record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps) -> StepOutcome:
     found = find_task(event, deps)
     if found is None:
         logger.debug("ECS task not managed; acknowledged", extra={"task": event.detail.task_arn})
@@ -355,6 +367,10 @@ def on_build_event(
     """A CodeBuild event: record it (orchestrator/pipeline/builds.py); a SUCCEEDED build starts its release.
     A redelivered SUCCEEDED event resumes the release where a failed attempt left it (all steps are claimed)."""
     deps = deps or PipelineDeps()
+    return notify(deps, _on_build_event(event, deps))
+
+
+def _on_build_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: PipelineDeps) -> StepOutcome:
     outcome = record_build_event(event, BuildDeps(store=deps.store, artifacts=deps.artifacts))
     if outcome.app is None or outcome.build_number is None or outcome.record is None:
         return StepOutcome(outcome.action, outcome.app, outcome.build_number)

@@ -47,8 +47,11 @@ PLATFORM_ACTIONS = {
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
 # dead_letters: `orchestrator events redrive`; cloudwatch_logs: `logs`, `build logs` (and the emulator's writers);
 # images: `rollback`'s checks (run by the CLI: README, "Releases and rollback"); review_app_operator: review-apps
-# list|create|destroy.
-OPERATOR_MODULES = {"operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py", "review_app_operator.py"}
+# list|create|destroy; published_events: `events tail`; one_off_tasks: `run`.
+OPERATOR_MODULES = {
+    "operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py", "review_app_operator.py",
+    "published_events.py", "one_off_tasks.py",
+}  # fmt: skip
 OPERATOR_CALLS = {
     ("codebuild", "StartBuild"): "CodeBuild.start_build: `orchestrator build start` (CLI)",
     ("lambda", "DeleteFunction"): "LambdaFunctions.delete: `orchestrator bundle delete|prune` (CLI)",
@@ -196,6 +199,13 @@ def _requests() -> list[Request]:
         ),
         # --- container handlers: scheduled-task rules -------------------------------------------------
         Request("container", ("events", "ListRules"), "events:ListRules", "*"),
+        Request(
+            "container",
+            ("events", "PutEvents"),
+            "events:PutEvents",
+            ARN.format(service="events", resource="event-bus/default"),
+            {"events:source": "orchestrator"},
+        ),
         Request("container", ("events", "DescribeRule"), "events:DescribeRule", rule),
         Request("container", ("events", "PutRule"), "events:PutRule", rule),
         Request("container", ("events", "PutRule"), "events:TagResource", rule),  # PutRule with Tags

@@ -133,6 +133,9 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
     assert result.builds[0]["codebuild_project"] == "orchestrator-shop"
     # The events went through the stacks' own rules (CloudFormation named them), now aimed at the queues.
     stack_rules = {name: arns for name, arns in routed.items() if name.startswith("Orchestrator-")}
+    # ... and the orchestrator's own events into the log group `events tail` reads (infra/constructs/notifications.py)
+    archived = {name: stack_rules.pop(name) for name in list(stack_rules) if "Archive" in name}
+    assert [arn.split(":log-group:")[-1] for arns in archived.values() for arn in arns] == ["/orchestrator/published-events"]
     queues = {r.queue_url.rsplit("/", 1)[-1] for r in emulator.routing.queues}
     assert len(stack_rules) == len(queues) == 5
     assert sorted(arn.rsplit(":", 1)[-1] for arns in stack_rules.values() for arn in arns) == sorted(queues)

@@ -123,7 +123,8 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     aws: None, api_calls: CallRecorder
 ) -> None:
     """The record, CONFIG#ecs and the deploy claim are read once per event and passed along; DEPLOYSTATUS and
-    DEPLOYED are single conditional writes."""
+    DEPLOYED are single conditional writes. Notifications (orchestrator/notifications/publish.py) read the
+    record once more after the step, and mark what they published with one more write when there was any."""
     declare()
     upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
     events = build()
@@ -132,19 +133,19 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     mark = len(api_calls.params)
     deliver(events[-1])  # SUCCEEDED: plan, register, RunTask the release
     succeeded = item_calls(api_calls, mark)
-    assert succeeded[("GetItem", "BUILD#")] == 1
+    assert succeeded[("GetItem", "BUILD#")] == 1 + 1  # + notifications
     assert succeeded[("GetItem", keys.CONFIG_ECS_SK)] == 1
     assert succeeded[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1
-    assert succeeded[("PutItem", "BUILD#")] == 3  # the event, the plan, the release started
+    assert succeeded[("PutItem", "BUILD#")] == 3 + 1  # the event, the plan, the release started; + notified
 
     release_stopped = stopped(step_task("demo", 1, "release"))
     mark = len(api_calls.params)
     deliver(release_stopped)  # exit 0: deploy
     released = item_calls(api_calls, mark)
-    assert released[("GetItem", "BUILD#")] == 1
+    assert released[("GetItem", "BUILD#")] == 1 + 1  # + notifications
     assert released[("GetItem", keys.CONFIG_ECS_SK)] == 1
     assert released[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1  # the versioned newest-build-wins claim
-    assert released[("PutItem", "BUILD#")] == 2  # release succeeded, deploy started
+    assert released[("PutItem", "BUILD#")] == 2 + 1  # release succeeded, deploy started; + notified
 
     first, last = completed("demo", 1)
     deliver(first)
@@ -298,7 +299,9 @@ def test_transient_items_expire_and_records_do_not(aws: None) -> None:
     ]
     claims = [(keys.app_pk("demo"), c["secondary_id"]) for c in store.query(keys.app_pk("demo"), "CLAIM#BUILD#")]
     assert len(lookups) == 3
-    assert len(claims) == 5  # 2 task definitions, the release RunTask, 2 services
+    # 2 task definitions, the release RunTask, 2 services; + 6 published state changes (started and
+    # succeeded of build, release and deploy: orchestrator/notifications/publish.py)
+    assert len(claims) == 5 + 6
     for pk, sk in [*lookups, *claims]:
         found = store.get(pk, sk)
         assert found is not None

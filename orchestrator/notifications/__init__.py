@@ -1,0 +1,1 @@
+"""The orchestrator's own events: build, release and deploy state changes on the default EventBridge bus."""
