@@ -36,8 +36,10 @@ def _toml_string(value: str) -> str:
     return json.dumps(value)  # a JSON string with only these escapes is a valid TOML basic string
 
 
-def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None) -> str:
-    lines = ["[build]", 'system = "buildpacks"', ""]
+def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None, test_command: str | None = None) -> str:
+    lines = ["[build]", 'system = "buildpack"', ""]  # AppPack's keyword
+    if test_command:
+        lines += ["[test]", f"command = {_toml_string(test_command)}", ""]
     for name, command in procfile.items():
         if name in SPECIAL:
             continue

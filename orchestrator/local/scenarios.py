@@ -50,6 +50,7 @@ class AppSpec(Strict):
     kind: AppKind = "app"
     procfile: str | None = None  # default: the sample app's Procfile (web, worker, release)
     initialize_command: str | None = None  # [review_app] initialize_command (postdeploy)
+    test_command: str | None = None  # [test] command: the simulated build runs it; failing, it fails the build
 
 
 class ProcessScalingSpec(Strict):
@@ -199,7 +200,7 @@ class ScenarioRunner:
         emulator.behaviour.tasks[:] = scenario.behaviour.tasks
         emulator.behaviour.deployments[:] = scenario.behaviour.deployments
         emulator.behaviour.builds.update(scenario.behaviour.builds)
-        source = AppSource(initialize_command=scenario.app.initialize_command)
+        source = AppSource(initialize_command=scenario.app.initialize_command, test_command=scenario.app.test_command)
         if scenario.app.procfile:
             source.procfile = scenario.app.procfile
         self.declaration = emulator.register(scenario.app.name, scenario.app.kind, source)

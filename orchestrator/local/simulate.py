@@ -14,7 +14,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -119,6 +121,26 @@ class AppSource:
 
     procfile: str = field(default_factory=sample_procfile)
     initialize_command: str | None = None
+    test_command: str | None = None  # apppack.toml `[test] command`, run in POST_BUILD (see _run_tests)
+
+
+TEST_TIMEOUT_SECONDS = 300
+
+
+def _run_tests(command: str | None) -> tuple[bool, str] | None:
+    """Run an app's `[test] command` as the buildspec does in POST_BUILD (`/bin/sh -c`, CI=true), on this
+    machine: (passed, test.log). None when there is no test command."""
+    if not command:
+        return None
+    try:
+        done = subprocess.run(["/bin/sh", "-c", command], env={**os.environ, "CI": "true"}, capture_output=True,
+                              text=True, timeout=TEST_TIMEOUT_SECONDS, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return False, f"+ {command}\ntest script timed out after {TEST_TIMEOUT_SECONDS} s\n"
+    log = f"+ {command}\n{done.stdout}{done.stderr}"
+    if done.returncode != 0:
+        log += f"test script failed with exit code {done.returncode}\n"
+    return done.returncode == 0, log
 
 
 class CodeBuildSimulator:
@@ -158,6 +180,11 @@ class CodeBuildSimulator:
         except InvalidSourceVersionError:
             app = owner  # the events still go out; the handler refuses them, as it would in AWS
         behaviour = self.behaviour.build(number)
+        source = self.sources.get(app) or self.sources.get(owner) or AppSource()
+        fail_phase = behaviour.fail_phase
+        test_log = _run_tests(source.test_command) if fail_phase is None else None
+        if test_log is not None and not test_log[0]:
+            fail_phase = "POST_BUILD"  # the buildspec's post_build ends with the tests' status
         events = codebuild_build_events(
             project=project,
             build_uuid=build_id.split(":", 1)[1],
@@ -166,21 +193,23 @@ class CodeBuildSimulator:
             start=self.clock.now(),
             region=get_settings().region,
             source_version=source_version,
-            fail_phase=behaviour.fail_phase,
+            fail_phase=fail_phase,
             phase_seconds=SECONDS_PER_TICK,
         )
         self.started.append((app, number))
-        source = self.sources.get(app) or self.sources.get(owner) or AppSource()
+        log = test_log[1] if test_log is not None else "no tests defined in apppack.toml\n"
         delay = 0
         for event in events:
             phase = event["detail"].get("completed-phase")
             if phase is not None and phase == behaviour.slow_phase:
                 delay += behaviour.slow_ticks
             # The buildspec uploads in POST_BUILD, so the artifacts are there when that phase reports.
-            if phase == "POST_BUILD" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
-                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
-            if event["detail"].get("build-status") == "FAILED":
-                self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
+            # A failing test still uploads (the upload runs before post_build exits with the tests' status).
+            tests_failed = fail_phase == "POST_BUILD" and test_log is not None
+            if phase == "POST_BUILD" and (event["detail"]["completed-phase-status"] == "SUCCEEDED" or tests_failed):
+                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id, log))
+            if event["detail"].get("build-status") == "FAILED" and not tests_failed:
+                self.scheduler.at(delay, self._failure_log_action(app, number, commit, fail_phase))
             self.scheduler.at(delay, self._emit_action(event))
             delay += 1
 
@@ -188,7 +217,7 @@ class CodeBuildSimulator:
         return lambda: self.bus.put(event)
 
     def _artifacts_action(
-        self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str
+        self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str, test_log: str
     ) -> Action:
         def write() -> None:
             artifacts = Artifacts()
@@ -200,9 +229,10 @@ class CodeBuildSimulator:
                 artifact_key(app, number, "build.log"),
                 f"===> DETECTING\n===> BUILDING {app} at {commit}\n===> EXPORTING {image}:build-{number}\n",
             )
-            artifacts.write_text(artifact_key(app, number, "test.log"), "tests passed\n")
+            artifacts.write_text(artifact_key(app, number, "test.log"), test_log)
             artifacts.write_text(
-                artifact_key(app, number, "apppack.toml"), apppack_toml(procfile, source.initialize_command)
+                artifact_key(app, number, "apppack.toml"),
+                apppack_toml(procfile, source.initialize_command, source.test_command),
             )
             artifacts.write_text(
                 artifact_key(app, number, "metadata.toml"),

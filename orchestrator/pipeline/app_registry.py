@@ -26,9 +26,26 @@ AppKind = Literal["app", "pipeline"]
 RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
+# Build artifacts under s3://<artifacts>/<app>/<build number>/, the buildspec's `artifacts.files`: AppPack's
+# actions upload (upload-artifacts-action) and copy (deploy-action) exactly these names.
+ARTIFACT_FILES = ("build.log", "test.log", "apppack.toml", "commit.txt", "metadata.toml")
+
+
 # The names of an app's own resources: the AppStack creates them, the emulator uses the same.
 def codebuild_project_name(app: str) -> str:
-    return f"orchestrator-{app}"
+    """The app's name itself: AppPack's GitHub actions call BatchGetProjects(names=[<appname>])."""
+    return app
+
+
+def build_variables(app: str, kind: AppKind, repository_uri: str, artifacts_bucket: str) -> dict[str, str]:
+    """The CodeBuild project's environment, in the names AppPack's builder and actions read: `DOCKER_REPO`
+    (metadata/deploy/build actions), `APPNAME`, `ARTIFACT_BUCKET` and `PIPELINE` ("1" for a pipeline)."""
+    return {
+        "APPNAME": app,
+        "DOCKER_REPO": repository_uri,
+        "ARTIFACT_BUCKET": artifacts_bucket,
+        "PIPELINE": "1" if kind == "pipeline" else "0",
+    }
 
 
 def ecr_repository_name(app: str) -> str:

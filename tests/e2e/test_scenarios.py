@@ -12,7 +12,7 @@ from tests.e2e.conftest import cli
 
 REQUIRED = {
     "happy-path", "build-failed", "release-failed", "deploy-rollback", "overlapping-builds", "review-app",
-    "scaling", "config-change", "scheduled-tasks",
+    "scaling", "config-change", "scheduled-tasks", "test-failed", "tests-pass",
 }  # fmt: skip
 
 
