@@ -47,7 +47,9 @@ for number, raw in enumerate(pathlib.Path("Procfile").read_text().splitlines(), 
         services[name] = command
 if not services:
     sys.exit("Procfile declares no process to run")
-lines = ["[build]", 'system = "buildpack"', ""]  # AppPack's keyword (BuildpackBuildSystemKeyword)
+# AppPack's keywords; a Dockerfile next to the Procfile is how this platform asks for a Dockerfile build.
+system = "dockerfile" if pathlib.Path("Dockerfile").is_file() else "buildpack"
+lines = ["[build]", f'system = "{system}"', ""]
 for name, command in services.items():
     lines += [f"[services.{key(name)}]", f"command = {json.dumps(command)}", ""]
 if release:

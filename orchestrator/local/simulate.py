@@ -127,6 +127,11 @@ class AppSource:
 TEST_TIMEOUT_SECONDS = 300
 
 
+def _processes(procfile: dict[str, str]) -> dict[str, str]:
+    """metadata.toml's processes: the services and the release command (a review app's postdeploy is not one)."""
+    return {name: command for name, command in procfile.items() if name != "postdeploy"}
+
+
 def _run_tests(command: str | None) -> tuple[bool, str] | None:
     """Run an app's `[test] command` as the buildspec does in POST_BUILD (`/bin/sh -c`, CI=true), on this
     machine: (passed, test.log). None when there is no test command."""
@@ -238,7 +243,7 @@ class CodeBuildSimulator:
                 artifact_key(app, number, "metadata.toml"),
                 metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
                               image=f"{image}:build-{number}", digest=f"{image}@{_image_digest(commit)}",
-                              build_id=build_id),
+                              build_id=build_id, processes=_processes(procfile)),
             )  # fmt: skip
             self._push_image(app.split(":")[0], number, commit)
 
