@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.pipeline.app_registry import ARTIFACT_FILES
+from orchestrator.pipeline.app_registry import ARTIFACT_FILES, BUILDSPEC_ARTIFACTS
 
 PACK_VERSION = "0.38.2"
 BUILDER = "heroku/builder:24"
@@ -171,7 +171,7 @@ def buildspec() -> dict[str, Any]:
         "version": "0.2",
         # What AppPack's upload-artifacts/deploy actions read (`artifacts.files`) and CodeBuild uploads under
         # the project's <app>/ path, named by the build number.
-        "artifacts": {"files": list(ARTIFACT_FILES), "name": "$CODEBUILD_BUILD_NUMBER"},
+        "artifacts": dict(BUILDSPEC_ARTIFACTS),
         "env": {
             "shell": "bash",
             "variables": {"PACK_VERSION": PACK_VERSION, "BUILDER": BUILDER},

@@ -29,6 +29,7 @@ RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "revie
 # Build artifacts under s3://<artifacts>/<app>/<build number>/, the buildspec's `artifacts.files`: AppPack's
 # actions upload (upload-artifacts-action) and copy (deploy-action) exactly these names.
 ARTIFACT_FILES = ("build.log", "test.log", "apppack.toml", "commit.txt", "metadata.toml")
+BUILDSPEC_ARTIFACTS = {"files": list(ARTIFACT_FILES), "name": "$CODEBUILD_BUILD_NUMBER"}
 
 
 # The names of an app's own resources: the AppStack creates them, the emulator uses the same.
@@ -106,6 +107,11 @@ def stack_name(name: str, kind: AppKind) -> str:
     return f"apppack-{kind}-{name}"
 
 
+# What `shell` runs (settings' `shell.command`); the `<app>-shell` family registered with every release runs
+# it too when started without an override (AppPack's CLI always overrides the command).
+SHELL_COMMAND = "bash -l"
+
+
 def shell_task_family(name: str) -> str:
     return f"{name}-shell"
 
@@ -117,7 +123,7 @@ def settings_value(app: AppDeclaration) -> dict[str, Any]:
         "codebuild_project": {"name": app.codebuild_project},
         "log_group": {"name": app.ecs.log_group},
         "domains": list(app.domains),
-        "shell": {"command": "bash -l", "task_family": shell_task_family(app.name)},
+        "shell": {"command": SHELL_COMMAND, "task_family": shell_task_family(app.name)},
         "load_balancer": {"arn": "", "suffix": ""},
         "target_group": {"arn": "", "suffix": ""},
         "stack_id": app.stack_id,

@@ -24,10 +24,11 @@ from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChang
 from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.app_registry import SHELL_COMMAND, EcsConfig
 from orchestrator.pipeline.apppack_toml import (
     APPPACK_TOML,
     DEFAULT_HEALTHCHECK_PATH,
+    SHELL_PROCESS,
     AppPackTomlError,
     parse_apppack_toml,
     split_command,
@@ -115,6 +116,10 @@ def plan_release(
     commands = {name: service.command for name, service in manifest.services.items()}
     registered = register_task_definitions(
         ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
+    )
+    # `<app>-shell` (`<pipeline>-pr<N>-shell`): what AppPack's `shell` and `ps exec` start; never a service.
+    register_task_definitions(
+        ref, number, {SHELL_PROCESS: SHELL_COMMAND}, scope=keys.build_scope(number), deps=deps, inputs=inputs
     )
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None

@@ -63,7 +63,8 @@ def test_buildspec_pushes_one_immutable_tag_and_uploads_artifacts_in_post_build(
     assert ":latest" not in BUILD_SCRIPT
     upload = spec["phases"]["post_build"]["commands"][0]
     assert "build.log test.log apppack.toml commit.txt metadata.toml" in upload
-    assert "apppack-test-start" in upload and upload.rstrip().endswith('exit "$TESTS"')
+    assert "apppack-test-start" in upload
+    assert upload.rstrip().endswith('exit "$TESTS"')
 
 
 def test_build_script_is_valid_bash(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import Ecs
-from orchestrator.pipeline import keys
 from orchestrator.adapters.store import Store
+from orchestrator.pipeline import keys
 from orchestrator.pipeline.deploy import write_scaled_deploy_status
 from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.pipeline.taskdefs import ProcessSize
