@@ -36,6 +36,7 @@ from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline.app_registry import ecr_repository_name
+from orchestrator.pipeline.apps import app_from_tags
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
 
@@ -314,7 +315,7 @@ class EcsTaskSimulator:
 
     def _run(self, cluster: str, task: dict[str, Any]) -> None:
         tags = _tags(task.get("tags"))
-        app = tags.get("apppack:appName")
+        app = app_from_tags(tags)
         process = tags.get("apppack:processType")
         build = int(tags["apppack:buildNumber"]) if tags.get("apppack:buildNumber", "").isdigit() else None
         if not task.get("containers"):
@@ -389,7 +390,7 @@ class EcsDeploymentSimulator:
 
     def _identify(self, service: dict[str, Any]) -> tuple[str | None, int | None, str | None]:
         tags = _tags(service.get("tags"))
-        app, process = tags.get("apppack:appName"), tags.get("apppack:processType")
+        app, process = app_from_tags(tags), tags.get("apppack:processType")
         if app is None or process is None:
             name = service["serviceName"]
             owners = [str(a["name"]) for a in local_apps.registered_apps() if name.startswith(f"{a['name']}-")]

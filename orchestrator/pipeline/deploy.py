@@ -41,7 +41,7 @@ from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploystatus import (
     DeployStatus,
@@ -173,7 +173,7 @@ def create_service_input(
         "propagateTags": "TASK_DEFINITION",
         "enableECSManagedTags": True,
         "tags": [
-            {"key": "apppack:appName", "value": ref.name},
+            *({"key": key, "value": value} for key, value in app_tags(ref).items()),
             {"key": "apppack:processType", "value": process},
         ],
         "clientToken": client_token,

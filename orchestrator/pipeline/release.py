@@ -33,7 +33,7 @@ from orchestrator.pipeline.apppack_toml import (
     parse_apppack_toml,
     split_command,
 )
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_from_tags
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploy import (
@@ -280,7 +280,8 @@ def find_task(event: TaskStateChangeEvent, deps: PipelineDeps) -> tuple[str, int
     lookup = deps.store.get(keys.task_pk(event.detail.task_arn), keys.LOOKUP_SK)
     if lookup is not None:
         return str(lookup["app"]), int(lookup["build_number"]), str(lookup["step"])
-    app, number, step = (_tag(event, f"apppack:{k}") for k in ("appName", "buildNumber", "processType"))
+    app = app_from_tags({t.key: t.value for t in event.detail.tags})
+    number, step = (_tag(event, f"apppack:{k}") for k in ("buildNumber", "processType"))
     if not app or not number or not number.isdigit() or step not in TASK_STEPS:
         return None
     record = load_record(deps.store, app, int(number))

@@ -292,7 +292,9 @@ def test_review_app_first_deploy_runs_postdeploy(aws: None, api_calls: CallRecor
         {"name": "DATABASE_URL", "valueFrom": "/apppack/pipelines/pipe/review-apps/pr/12/config/DATABASE_URL"},
         {"name": "SHARED", "valueFrom": "/apppack/pipelines/pipe/config/SHARED"},
     ]
-    assert {"key": "apppack:appName", "value": "pipe:12"} in td["tags"]
+    # AppPack's form: the pipeline as appName, the review app as reviewApp=pr/<N>.
+    assert {"key": "apppack:appName", "value": "pipe"} in td["tags"]
+    assert {"key": "apppack:reviewApp", "value": "pr/12"} in td["tags"]
     deliver(stopped(step_task("pipe:12", 1, "release")))
     assert ops(api_calls) == ["RegisterTaskDefinition", "RunTask", "RunTask"]
     postdeploy = ecs_writes(api_calls)[2][1]
