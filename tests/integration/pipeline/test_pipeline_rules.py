@@ -301,7 +301,7 @@ def test_transient_items_expire_and_records_do_not(aws: None) -> None:
     ]
     claims = [(keys.app_pk("demo"), c["secondary_id"]) for c in store.query(keys.app_pk("demo"), "CLAIM#BUILD#")]
     assert len(lookups) == 3
-    assert len(claims) == 5  # 2 task definitions, the release RunTask, 2 services
+    assert len(claims) == 6  # 3 task definitions (web, worker, shell), the release RunTask, 2 services
     for pk, sk in [*lookups, *claims]:
         found = store.get(pk, sk)
         assert found is not None
