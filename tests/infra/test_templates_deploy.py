@@ -48,10 +48,16 @@ def deployed(synth: Synth) -> Iterator[dict[str, dict[str, str]]]:
         reset_process_state()
 
 
+def stack_names(synth: Synth) -> list[str]:
+    """The names CloudFormation knows the stacks by: an app stack is `apppack-app-<name>` / `apppack-pipeline-<name>`."""
+    stacks = synth.stacks
+    return [stacks.network.stack_name, stacks.orchestrator.stack_name, *(a.stack_name for a in stacks.apps.values())]
+
+
 def test_every_stack_is_created(deployed: dict[str, dict[str, str]], synth: Synth) -> None:
     assert sorted(deployed) == sorted(synth.templates)
     stacks = client("cloudformation").describe_stacks()["Stacks"]
-    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(stack_names(synth), "CREATE_COMPLETE")
 
 
 def test_the_handlers_exist_with_the_published_asset(deployed: dict[str, dict[str, str]]) -> None:
@@ -178,4 +184,4 @@ def test_demo_deploys_the_stacks_and_runs_on_them(
     assert result["build"]["codebuild_project"] == "shop"
     assert result["build"]["build_number"] == 1  # a fresh account: the happy path's build above is gone
     stacks = client("cloudformation").describe_stacks()["Stacks"]
-    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(stack_names(synth), "CREATE_COMPLETE")
