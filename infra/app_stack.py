@@ -153,21 +153,19 @@ class AppStack(Stack):
                     name, spec.kind, self.repository.repository_uri, self.artifacts_bucket.bucket_name
                 ).items()
             },
-            # AppPack's actions read the bucket from `artifacts.location`; CodeBuild puts the buildspec's
-            # `artifacts.files` under <app>/<build number>/ (the name the buildspec gives), unzipped.
-            artifacts=codebuild.Artifacts.s3(
-                bucket=self.artifacts_bucket,
-                path=name,
-                name="build",  # replaced by the buildspec's `artifacts.name` ($CODEBUILD_BUILD_NUMBER)
-                include_build_id=False,
-                package_zip=False,
-            ),
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=build_logs)),
             timeout=Duration.minutes(60),
         )
         project_resource = self.project.node.default_child
         assert isinstance(project_resource, codebuild.CfnProject)
-        project_resource.add_property_override("Artifacts.OverrideArtifactName", True)
+        # AppPack's actions read the bucket from `artifacts.location`; CodeBuild puts the buildspec's
+        # `artifacts.files` under <app>/<build number>/ (the name the buildspec gives), unzipped. Set on the
+        # L1 resource: the L2 `Artifacts.s3` would grant read-write on the whole bucket, where the role
+        # below may only put objects under <app>/.
+        project_resource.add_property_override("Artifacts", {
+            "Type": "S3", "Location": self.artifacts_bucket.bucket_name, "Path": name, "Name": "build",
+            "Packaging": "NONE", "NamespaceType": "NONE", "OverrideArtifactName": True, "EncryptionDisabled": False,
+        })  # fmt: skip
         self.repository.grant_pull_push(self.project)
         assert self.project.role is not None
         self.project.role.add_to_principal_policy(
