@@ -26,7 +26,7 @@ PROCESSES = ("web", "worker")
 CONFIG_VARS = ("DATABASE_URL", "SECRET_KEY")
 APPPACK_TOML = """
 [build]
-system = "buildpacks"
+system = "buildpack"
 
 [services.web]
 command = "gunicorn app.wsgi --bind 0.0.0.0:$PORT"

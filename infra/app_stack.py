@@ -31,6 +31,7 @@ from orchestrator.pipeline.app_registry import (
     AppDeclaration,
     EcsConfig,
     app_items,
+    build_variables,
     codebuild_project_name,
     ecr_repository_name,
     task_log_group_name,
@@ -147,13 +148,24 @@ class AppStack(Stack):
                 privileged=True,  # docker daemon for `docker build` and `pack build`
             ),
             environment_variables={
-                "APP_NAME": codebuild.BuildEnvironmentVariable(value=name),
-                "REPOSITORY_URI": codebuild.BuildEnvironmentVariable(value=self.repository.repository_uri),
-                "ARTIFACTS_BUCKET": codebuild.BuildEnvironmentVariable(value=self.artifacts_bucket.bucket_name),
+                variable: codebuild.BuildEnvironmentVariable(value=value)
+                for variable, value in build_variables(
+                    name, spec.kind, self.repository.repository_uri, self.artifacts_bucket.bucket_name
+                ).items()
             },
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=build_logs)),
             timeout=Duration.minutes(60),
         )
+        project_resource = self.project.node.default_child
+        assert isinstance(project_resource, codebuild.CfnProject)
+        # AppPack's actions read the bucket from `artifacts.location`; CodeBuild puts the buildspec's
+        # `artifacts.files` under <app>/<build number>/ (the name the buildspec gives), unzipped. Set on the
+        # L1 resource: the L2 `Artifacts.s3` would grant read-write on the whole bucket, where the role
+        # below may only put objects under <app>/.
+        project_resource.add_property_override("Artifacts", {
+            "Type": "S3", "Location": self.artifacts_bucket.bucket_name, "Path": name, "Name": "build",
+            "Packaging": "NONE", "NamespaceType": "NONE", "OverrideArtifactName": True, "EncryptionDisabled": False,
+        })  # fmt: skip
         self.repository.grant_pull_push(self.project)
         assert self.project.role is not None
         self.project.role.add_to_principal_policy(

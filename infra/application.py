@@ -11,6 +11,7 @@ from infra.app_stack import AppStack
 from infra.config import CONTEXT_KEYS, InfraConfig, load_config
 from infra.network_stack import NetworkStack
 from infra.orchestrator_stack import OrchestratorStack
+from orchestrator.pipeline.app_registry import stack_name
 
 NETWORK_STACK = "OrchestratorNetwork"
 ORCHESTRATOR_STACK = "Orchestrator"
@@ -44,6 +45,8 @@ def build(app: App, *, base: Path | None = None) -> Stacks:
         spec.name: AppStack(
             app,
             f"{APP_STACK_PREFIX}{spec.name}",
+            # AppPack's CLI tells a pipeline by `/apppack-pipeline-<name>/` in settings' `stack_id`.
+            stack_name=stack_name(spec.name, spec.kind),
             spec=spec,
             orchestrator=orchestrator,
             env=env,

@@ -36,8 +36,10 @@ def _toml_string(value: str) -> str:
     return json.dumps(value)  # a JSON string with only these escapes is a valid TOML basic string
 
 
-def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None) -> str:
-    lines = ["[build]", 'system = "buildpacks"', ""]
+def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None, test_command: str | None = None) -> str:
+    lines = ["[build]", 'system = "buildpack"', ""]  # AppPack's keyword
+    if test_command:
+        lines += ["[test]", f"command = {_toml_string(test_command)}", ""]
     for name, command in procfile.items():
         if name in SPECIAL:
             continue
@@ -53,14 +55,19 @@ def apppack_toml(procfile: dict[str, str], initialize_command: str | None = None
 
 
 def metadata_toml(
-    *, app: str, build_number: int, commit: str, source_version: str, image: str, digest: str, build_id: str
+    *, app: str, build_number: int, commit: str, source_version: str, image: str, digest: str, build_id: str,
+    processes: dict[str, str] | None = None,
 ) -> str:
-    """The keys the buildspec writes (infra/buildspec.py; tests/reality compares the two)."""
+    """The keys the buildspec writes (infra/buildspec.py; tests/reality compares the two), then `processes`
+    (type → command) as the buildpack lifecycle's `[[processes]]` that AppPack's builder archives."""
     values: dict[str, str | int] = {
         "app": app, "build_number": build_number, "commit": commit, "source_version": source_version,
         "image": image, "digest": digest, "built_with": "pack heroku/builder:24", "build_id": build_id,
     }  # fmt: skip
     text = "".join(f"{k} = {v if isinstance(v, int) else _toml_string(v)}\n" for k, v in values.items())
+    for name, command in (processes or {}).items():
+        text += (f"\n[[processes]]\ntype = {_toml_string(name)}\ncommand = [{_toml_string(command)}]\n"
+                 'args = []\nbuildpack_id = ""\n')  # fmt: skip
     tomllib.loads(text)
     return text
 

@@ -3,6 +3,7 @@ the stack would create for it (CodeBuild project, ECR repository, log group)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,10 +12,12 @@ from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import (
+    BUILDSPEC_ARTIFACTS,
     AppDeclaration,
     AppKind,
     EcsConfig,
     app_items,
+    build_variables,
     codebuild_project_name,
     ecr_repository_name,
     stack_name,
@@ -61,13 +64,24 @@ def register_app(app: AppDeclaration, store: Store | None = None) -> None:
     try:
         client("codebuild").create_project(
             name=app.codebuild_project,
-            source={"type": "GITHUB", "location": f"https://github.com/example/{app.name}.git"},
-            artifacts={"type": "S3", "location": get_settings().artifacts_bucket},
+            # The emulator simulates builds (orchestrator/local/simulate.py) rather than running the stack's
+            # buildspec; the project still holds what AppPack's actions read: the buildspec's `artifacts`,
+            # `artifacts.location` and the environment (as the AppStack declares them).
+            source={"type": "GITHUB", "location": f"https://github.com/example/{app.name}.git",
+                    "buildspec": json.dumps({"version": "0.2", "artifacts": BUILDSPEC_ARTIFACTS})},
+            artifacts={"type": "S3", "location": get_settings().artifacts_bucket, "path": app.name, "name": "build",
+                       "packaging": "NONE", "namespaceType": "NONE", "overrideArtifactName": True},
             environment={
                 "type": "LINUX_CONTAINER",
                 "image": "aws/codebuild/standard:7.0",
                 "computeType": "BUILD_GENERAL1_SMALL",
                 "privilegedMode": True,
+                "environmentVariables": [
+                    {"name": k, "value": v, "type": "PLAINTEXT"}
+                    for k, v in build_variables(
+                        app.name, app.kind, app.ecs.image_repository_uri, get_settings().artifacts_bucket
+                    ).items()
+                ],
             },
             serviceRole=f"arn:aws:iam::{ACCOUNT}:role/{app.name}-build",
         )

@@ -122,13 +122,18 @@ def docker(argv: Sequence[str]) -> int:
         return 0
     images = _images()
     if command == "run":
-        flags = 0
-        while flags < len(rest) and rest[flags] in ("--rm", "-i", "-t", "-it"):
+        flags, environment = 0, dict(os.environ)
+        while flags < len(rest) and (rest[flags] in ("--rm", "-i", "-t", "-it", "-e", "--env")):
+            if rest[flags] in ("-e", "--env") and flags + 1 < len(rest):
+                name, _, value = rest[flags + 1].partition("=")
+                environment[name] = value
+                flags += 1
             flags += 1
         image, container_command = (rest[flags], rest[flags + 1 :]) if flags < len(rest) else ("", [])
         if image not in images or not container_command:
             raise ShimError(f"docker run: no local image {image!r}, or no command")
-        return subprocess.run(container_command, cwd=images[image]["directory"], check=False).returncode
+        return subprocess.run(container_command, cwd=images[image]["directory"], env=environment,
+                              check=False).returncode  # fmt: skip
     if command == "push":
         if len(rest) != 1 or rest[0] not in images:
             raise ShimError(f"docker push: no local image {rest}")

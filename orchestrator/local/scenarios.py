@@ -53,6 +53,7 @@ class AppSpec(Strict):
     initialize_command: str | None = None  # [review_app] initialize_command (postdeploy)
     # A local source: a sample's name (orchestrator/local/samples) or a folder. Its processes run for real.
     source: str | None = None
+    test_command: str | None = None  # [test] command: the simulated build runs it; failing, it fails the build
 
 
 class ProcessScalingSpec(Strict):
@@ -241,7 +242,7 @@ class ScenarioRunner:
         emulator.behaviour.tasks[:] = scenario.behaviour.tasks
         emulator.behaviour.deployments[:] = scenario.behaviour.deployments
         emulator.behaviour.builds.update(scenario.behaviour.builds)
-        source = AppSource(initialize_command=scenario.app.initialize_command)
+        source = AppSource(initialize_command=scenario.app.initialize_command, test_command=scenario.app.test_command)
         if scenario.app.procfile:
             source.procfile = scenario.app.procfile
         if scenario.app.source:
@@ -411,14 +412,14 @@ class ScenarioRunner:
     def leftovers(self, app: str) -> list[str]:
         """What of review app `app` still exists in ECS, ELB, EventBridge, Application Auto Scaling and SSM."""
         from orchestrator.parameters.names import Target, target_root
-        from orchestrator.pipeline.apps import AppRef
+        from orchestrator.pipeline.apps import AppRef, app_from_tags
 
         base = AppRef(app).resource_name
         found = [f"service {name}" for name in self.services() if name.startswith(f"{base}-")]
         elbv2 = client("elbv2")
         for group in elbv2.describe_target_groups().get("TargetGroups", []):
             tags = elbv2.describe_tags(ResourceArns=[group["TargetGroupArn"]])["TagDescriptions"][0].get("Tags", [])
-            if {"Key": "apppack:appName", "Value": app} in tags:
+            if app_from_tags({t["Key"]: t["Value"] for t in tags}) == app:
                 found.append(f"target group {group['TargetGroupName']}")
         listener = get_settings().listener_arn
         for rule in elbv2.describe_rules(ListenerArn=listener).get("Rules", []) if listener else []:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +43,7 @@ from orchestrator.local.processes import LocalProcess, ProcessSupervisor
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.local.task_runtime import LaunchError, LocalImages, container_launch
 from orchestrator.pipeline.app_registry import ecr_repository_name
+from orchestrator.pipeline.apps import app_from_tags
 from orchestrator.pipeline.builds import InvalidSourceVersionError, resolve_app
 from orchestrator.settings import get_settings
 
@@ -130,6 +133,31 @@ class AppSource:
     initialize_command: str | None = None
     directory: Path | None = None
     changes: dict[int, dict[str, str]] = field(default_factory=dict)
+    test_command: str | None = None  # apppack.toml `[test] command`, run in POST_BUILD (see _run_tests)
+
+
+TEST_TIMEOUT_SECONDS = 300
+
+
+def _processes(procfile: dict[str, str]) -> dict[str, str]:
+    """metadata.toml's processes: the services and the release command (a review app's postdeploy is not one)."""
+    return {name: command for name, command in procfile.items() if name != "postdeploy"}
+
+
+def _run_tests(command: str | None, workdir: Path | None = None) -> tuple[bool, str] | None:
+    """Run an app's `[test] command` as the buildspec does in POST_BUILD (`/bin/sh -c`, CI=true), on this
+    machine, in the build's code when it has some (`workdir`): (passed, test.log). None without a command."""
+    if not command:
+        return None
+    try:
+        done = subprocess.run(["/bin/sh", "-c", command], env={**os.environ, "CI": "true"}, cwd=workdir, capture_output=True,
+                              text=True, timeout=TEST_TIMEOUT_SECONDS, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return False, f"+ {command}\ntest script timed out after {TEST_TIMEOUT_SECONDS} s\n"
+    log = f"+ {command}\n{done.stdout}{done.stderr}"
+    if done.returncode != 0:
+        log += f"test script failed with exit code {done.returncode}\n"
+    return done.returncode == 0, log
 
 
 class CodeBuildSimulator:
@@ -173,6 +201,15 @@ class CodeBuildSimulator:
         except InvalidSourceVersionError:
             app = owner  # the events still go out; the handler refuses them, as it would in AWS
         behaviour = self.behaviour.build(number)
+        source = self.sources.get(app) or self.sources.get(owner) or AppSource()
+        folder = self.local_sources.folder(app) or self.local_sources.folder(owner)
+        workdir = None
+        if folder is not None and behaviour.fail_phase is None:
+            source, workdir = self._snapshot(app, number, commit, source_version, build_id, folder, source)
+        fail_phase = behaviour.fail_phase
+        test_log = _run_tests(source.test_command, workdir) if fail_phase is None else None
+        if test_log is not None and not test_log[0]:
+            fail_phase = "POST_BUILD"  # the buildspec's post_build ends with the tests' status
         events = codebuild_build_events(
             project=project,
             build_uuid=build_id.split(":", 1)[1],
@@ -181,31 +218,33 @@ class CodeBuildSimulator:
             start=self.clock.now(),
             region=get_settings().region,
             source_version=source_version,
-            fail_phase=behaviour.fail_phase,
+            fail_phase=fail_phase,
             phase_seconds=SECONDS_PER_TICK,
         )
         self.started.append((app, number))
-        source = self.sources.get(app) or self.sources.get(owner) or AppSource()
-        folder = self.local_sources.folder(app) or self.local_sources.folder(owner)
-        if folder is not None and behaviour.fail_phase is None:
-            source = self._snapshot(app, number, commit, source_version, build_id, folder, source)
+        log = test_log[1] if test_log is not None else "no tests defined in apppack.toml\n"
         delay = 0
         for event in events:
             phase = event["detail"].get("completed-phase")
             if phase is not None and phase == behaviour.slow_phase:
                 delay += behaviour.slow_ticks
             # The buildspec uploads in POST_BUILD, so the artifacts are there when that phase reports.
-            if phase == "POST_BUILD" and event["detail"]["completed-phase-status"] == "SUCCEEDED":
-                self.scheduler.at(delay, self._artifacts_action(app, number, commit, source, source_version, build_id))
-            if event["detail"].get("build-status") == "FAILED":
-                self.scheduler.at(delay, self._failure_log_action(app, number, commit, behaviour.fail_phase))
+            # A failing test still uploads (the upload runs before post_build exits with the tests' status).
+            tests_failed = fail_phase == "POST_BUILD" and test_log is not None
+            if phase == "POST_BUILD" and (event["detail"]["completed-phase-status"] == "SUCCEEDED" or tests_failed):
+                self.scheduler.at(
+                    delay, self._artifacts_action(app, number, commit, source, source_version, build_id, log)
+                )
+            if event["detail"].get("build-status") == "FAILED" and not tests_failed:
+                self.scheduler.at(delay, self._failure_log_action(app, number, commit, fail_phase))
             self.scheduler.at(delay, self._emit_action(event, project, build_id.split(":", 1)[1]))
             delay += 1
 
     def _snapshot(
         self, app: str, number: int, commit: str, source_version: str, build_id: str, folder: Path, source: AppSource
-    ) -> AppSource:
-        """The build of a local folder: the code as it is now becomes the image of build `number`."""
+    ) -> tuple[AppSource, Path]:
+        """The build of a local folder: the code as it is now becomes the image of build `number` (returned
+        with the folder it is in, where the build's tests run)."""
         repository = ecr_repository_name(app.split(":")[0])
         image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/{repository}"
         metadata = metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
@@ -213,10 +252,12 @@ class CodeBuildSimulator:
                                  build_id=build_id)  # fmt: skip
         snapshot = self.images.build(repository, number, folder, metadata, source.changes.get(number))
         procfile = snapshot / "Procfile"
-        return AppSource(
+        built = AppSource(
             procfile=procfile.read_text() if procfile.is_file() else source.procfile,
             initialize_command=source.initialize_command,
+            test_command=source.test_command,
         )
+        return built, snapshot
 
     def _emit_action(self, event: dict[str, Any], project: str, build_uuid: str) -> Action:
         def emit() -> None:
@@ -226,7 +267,7 @@ class CodeBuildSimulator:
         return emit
 
     def _artifacts_action(
-        self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str
+        self, app: str, number: int, commit: str, source: AppSource, source_version: str, build_id: str, test_log: str
     ) -> Action:
         def write() -> None:
             artifacts = Artifacts()
@@ -238,15 +279,16 @@ class CodeBuildSimulator:
                 artifact_key(app, number, "build.log"),
                 f"===> DETECTING\n===> BUILDING {app} at {commit}\n===> EXPORTING {image}:build-{number}\n",
             )
-            artifacts.write_text(artifact_key(app, number, "test.log"), "tests passed\n")
+            artifacts.write_text(artifact_key(app, number, "test.log"), test_log)
             artifacts.write_text(
-                artifact_key(app, number, "apppack.toml"), apppack_toml(procfile, source.initialize_command)
+                artifact_key(app, number, "apppack.toml"),
+                apppack_toml(procfile, source.initialize_command, source.test_command),
             )
             artifacts.write_text(
                 artifact_key(app, number, "metadata.toml"),
                 metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
                               image=f"{image}:build-{number}", digest=f"{image}@{_image_digest(commit)}",
-                              build_id=build_id),
+                              build_id=build_id, processes=_processes(procfile)),
             )  # fmt: skip
             self._push_image(app.split(":")[0], number, commit)
 
@@ -363,7 +405,7 @@ class EcsTaskSimulator:
 
     def _run(self, cluster: str, task: dict[str, Any]) -> None:
         tags = _tags(task.get("tags"))
-        app = tags.get("apppack:appName")
+        app = app_from_tags(tags)
         process = tags.get("apppack:processType")
         build = int(tags["apppack:buildNumber"]) if tags.get("apppack:buildNumber", "").isdigit() else None
         definition = client("ecs").describe_task_definition(taskDefinition=task["taskDefinitionArn"])
@@ -459,7 +501,7 @@ class EcsDeploymentSimulator:
 
     def _identify(self, service: dict[str, Any]) -> tuple[str | None, int | None, str | None]:
         tags = _tags(service.get("tags"))
-        app, process = tags.get("apppack:appName"), tags.get("apppack:processType")
+        app, process = app_from_tags(tags), tags.get("apppack:processType")
         if app is None or process is None:
             name = service["serviceName"]
             owners = [str(a["name"]) for a in local_apps.registered_apps() if name.startswith(f"{a['name']}-")]

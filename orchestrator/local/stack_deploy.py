@@ -350,7 +350,10 @@ def deploy_cloud_assembly(cdk_out: Path, account: str, region: str) -> dict[str,
     publish_assets(cdk_out, account, region)
     supported = moto_resource_types()
     deployed = {}
+    artifacts = json.loads((cdk_out / "manifest.json").read_text())["artifacts"]
     for name in stack_order(cdk_out):
         template = json.loads((cdk_out / f"{name}.template.json").read_text())
-        deployed[name] = deploy_stack(name, template, supported)
+        # The stack's own name where the app sets one (AppPack's `apppack-app-<name>`), as `cdk deploy` uses it.
+        stack = str(artifacts[name].get("properties", {}).get("stackName") or name)
+        deployed[name] = deploy_stack(stack, template, supported)
     return deployed

@@ -24,6 +24,7 @@ from orchestrator.parameters.names import ParameterKind, Target
 from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error, parse_json
 from orchestrator.parameters.state import ParameterStates
 from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.apps import AppRef, app_tags
 
 RULE_PREFIX = "orchestrator-"
 MAX_COMMANDS_PER_SCHEDULE = 5
@@ -191,7 +192,7 @@ def build_target(template: TaskTemplate, argv: tuple[str, ...]) -> RuleTarget:
             "NetworkConfiguration": {"awsvpcConfiguration": network},
             "PropagateTags": "TASK_DEFINITION",
             "Tags": [
-                {"Key": "apppack:appName", "Value": template.app},
+                *({"Key": key, "Value": value} for key, value in app_tags(AppRef(template.app)).items()),
                 {"Key": "apppack:processType", "Value": PROCESS_TYPE_TAG},
             ],
         },

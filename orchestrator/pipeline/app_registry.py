@@ -26,9 +26,27 @@ AppKind = Literal["app", "pipeline"]
 RESERVED_APP_NAMES = frozenset({"config", "account", "apps", "pipelines", "review-apps"})
 
 
+# Build artifacts under s3://<artifacts>/<app>/<build number>/, the buildspec's `artifacts.files`: AppPack's
+# actions upload (upload-artifacts-action) and copy (deploy-action) exactly these names.
+ARTIFACT_FILES = ("build.log", "test.log", "apppack.toml", "commit.txt", "metadata.toml")
+BUILDSPEC_ARTIFACTS = {"files": list(ARTIFACT_FILES), "name": "$CODEBUILD_BUILD_NUMBER"}
+
+
 # The names of an app's own resources: the AppStack creates them, the emulator uses the same.
 def codebuild_project_name(app: str) -> str:
-    return f"orchestrator-{app}"
+    """The app's name itself: AppPack's GitHub actions call BatchGetProjects(names=[<appname>])."""
+    return app
+
+
+def build_variables(app: str, kind: AppKind, repository_uri: str, artifacts_bucket: str) -> dict[str, str]:
+    """The CodeBuild project's environment, in the names AppPack's builder and actions read: `DOCKER_REPO`
+    (metadata/deploy/build actions), `APPNAME`, `ARTIFACT_BUCKET` and `PIPELINE` ("1" for a pipeline)."""
+    return {
+        "APPNAME": app,
+        "DOCKER_REPO": repository_uri,
+        "ARTIFACT_BUCKET": artifacts_bucket,
+        "PIPELINE": "1" if kind == "pipeline" else "0",
+    }
 
 
 def ecr_repository_name(app: str) -> str:
@@ -89,6 +107,11 @@ def stack_name(name: str, kind: AppKind) -> str:
     return f"apppack-{kind}-{name}"
 
 
+# What `shell` runs (settings' `shell.command`); the `<app>-shell` family registered with every release runs
+# it too when started without an override (AppPack's CLI always overrides the command).
+SHELL_COMMAND = "bash -l"
+
+
 def shell_task_family(name: str) -> str:
     return f"{name}-shell"
 
@@ -100,7 +123,7 @@ def settings_value(app: AppDeclaration) -> dict[str, Any]:
         "codebuild_project": {"name": app.codebuild_project},
         "log_group": {"name": app.ecs.log_group},
         "domains": list(app.domains),
-        "shell": {"command": "bash -l", "task_family": shell_task_family(app.name)},
+        "shell": {"command": SHELL_COMMAND, "task_family": shell_task_family(app.name)},
         "load_balancer": {"arn": "", "suffix": ""},
         "target_group": {"arn": "", "suffix": ""},
         "stack_id": app.stack_id,

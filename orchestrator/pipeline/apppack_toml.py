@@ -8,10 +8,12 @@
     [review_app]
     initialize_command = "python manage.py loaddata demo"
 
-Other tables (`[build]`, ...) are the build's business and are ignored. AppPack's own schema
-(apppack-codebuild-image, `AppPackTomlServices`) has only `command` per service and keeps the health check
-path in the app's settings; its parser ignores unknown keys, so `healthcheck_path` is an orchestrator
-extension an AppPack build accepts. Commands are split with shlex
+AppPack's schema (apppack-codebuild-image `build/apppacktoml.go`) is read whole: `[build] system`
+("buildpack", the default, or "dockerfile"), `buildpacks`, `builder`, `dockerfile`; `[test] command` and
+`env` (KEY=VALUE; the buildspec runs it in POST_BUILD); `[review_app] pre_destroy_command`. AppPack has only
+`command` per service and keeps the health check path in the app's settings; its parser ignores unknown
+keys, so `healthcheck_path` is an orchestrator extension an AppPack build accepts. The service name `shell`
+is refused: `<app>-shell` is the family of AppPack's `shell` / `ps exec`. Commands are split with shlex
 into an argument vector; ECS runs them without a shell.
 """
 
@@ -20,12 +22,14 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from orchestrator.pipeline.names import process_name_error
 
 APPPACK_TOML = "apppack.toml"
+SHELL_PROCESS = "shell"  # the `<app>-shell` family registered with every release
 
 
 class AppPackTomlError(ValueError):
@@ -85,14 +89,46 @@ class DeploySpec(_Table):
 
 class ReviewAppSpec(_Table):
     initialize_command: str | None = None
+    pre_destroy_command: str | None = None
 
-    @field_validator("initialize_command")
+    @field_validator("initialize_command", "pre_destroy_command")
     @classmethod
     def _valid(cls, value: str | None) -> str | None:
         return _command(value)
 
 
+class BuildSpec(_Table):
+    """AppPack's `[build]`: `system` is "buildpack" (also when empty) or "dockerfile"."""
+
+    system: Literal["", "buildpack", "dockerfile"] = ""
+    buildpacks: list[str] = Field(default_factory=list)
+    builder: str = ""
+    dockerfile: str = ""
+
+
+class TestPhaseSpec(_Table):
+    """AppPack's `[test]`: run in the built image in POST_BUILD with CI=true and `env` (KEY=VALUE)."""
+
+    command: str | None = None
+    env: list[str] = Field(default_factory=list)
+
+    @field_validator("command")
+    @classmethod
+    def _valid(cls, value: str | None) -> str | None:
+        return _command(value)
+
+    @field_validator("env")
+    @classmethod
+    def _pairs(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if "=" not in entry:
+                raise ValueError(f"{entry} is not in KEY=VALUE format")
+        return value
+
+
 class AppPackToml(_Table):
+    build: BuildSpec = Field(default_factory=BuildSpec)
+    test: TestPhaseSpec = Field(default_factory=TestPhaseSpec)
     services: dict[str, ServiceSpec] = Field(min_length=1)
     deploy: DeploySpec = Field(default_factory=DeploySpec)
     review_app: ReviewAppSpec = Field(default_factory=ReviewAppSpec)
@@ -104,6 +140,8 @@ class AppPackToml(_Table):
             error = process_name_error(name)
             if error is not None:
                 raise ValueError(error)
+            if name == SHELL_PROCESS:
+                raise ValueError(f"{name!r} is reserved: <app>-shell is the task family of `shell` and `ps exec`")
         return value
 
 

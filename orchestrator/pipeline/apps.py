@@ -8,9 +8,16 @@ pipe:12       review app 12 of pipeline `pipe`: APP#pipe:12 for its builds, the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from orchestrator.pipeline import keys
+
+# AppPack's task tags: `appName` is the app, or the pipeline of a review app, which also carries
+# `reviewApp=pr/<N>` (what AppPack's `ps` filters a review app's tasks by).
+APP_TAG = "apppack:appName"
+REVIEW_APP_TAG = "apppack:reviewApp"
+REVIEW_APP_PREFIX = "pr/"
 
 
 @dataclass(frozen=True)
@@ -62,3 +69,20 @@ class AppRef:
         if self.is_review_app:
             return keys.app_pk(self.declared_name), keys.deploystatus_sk(self.pr)
         return keys.app_pk(self.name), keys.deploystatus_sk()
+
+
+def app_tags(app: AppRef) -> dict[str, str]:
+    """The tags that name `app` on an ECS resource (task definition, service, task, target group)."""
+    tags = {APP_TAG: app.declared_name}
+    if app.is_review_app:
+        tags[REVIEW_APP_TAG] = f"{REVIEW_APP_PREFIX}{app.pr}"
+    return tags
+
+
+def app_from_tags(tags: Mapping[str, str]) -> str | None:
+    """The app a resource's tags name (`pipe:12` for a review app), or None when they name none."""
+    app = tags.get(APP_TAG)
+    review = tags.get(REVIEW_APP_TAG, "")
+    if app and review.startswith(REVIEW_APP_PREFIX) and review[len(REVIEW_APP_PREFIX):]:
+        return f"{app}:{review[len(REVIEW_APP_PREFIX):]}"
+    return app or None

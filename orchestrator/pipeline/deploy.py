@@ -42,7 +42,7 @@ from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploystatus import (
     DeployStatus,
@@ -181,7 +181,7 @@ def create_service_input(
         "propagateTags": "TASK_DEFINITION",
         "enableECSManagedTags": True,
         "tags": [
-            {"key": "apppack:appName", "value": ref.name},
+            *({"key": key, "value": value} for key, value in app_tags(ref).items()),
             {"key": "apppack:processType", "value": process},
         ],
         "clientToken": client_token,
@@ -545,11 +545,13 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
 
 
 def write_deploy_status(store: Store, record: BuildRecord) -> bool:
-    """Write DEPLOYSTATUS for this build unless a newer build's is there: one conditional write, no read.
-    This build's own status may be rewritten (its services' states move on). True when written."""
+    """Write DEPLOYSTATUS once for this build's ended deploy, unless this build's or a newer one's is there:
+    one conditional write, no read. Strictly newer: a late duplicate of the event that ended the deploy must
+    not rewrite the planned sizes over a `ps scale` applied since (`write_scaled_deploy_status`). Called
+    only when the deploy has ended, so the first write is already final. True when written."""
     pk, sk = AppRef(record.app).deploystatus_key
     fields = deploystatus_fields(deploy_status(record))
-    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=True)
+    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=False)
 
 
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from orchestrator.adapters.ecs import ServiceInfo
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import APP_TAG, AppRef, app_from_tags
 
-APP_TAG = "apppack:appName"
+__all__ = ["APP_TAG", "ForeignResourceError", "check_family", "check_services", "owner_error"]
 
 
 class ForeignResourceError(ValueError):
@@ -22,7 +22,7 @@ class ForeignResourceError(ValueError):
 
 def owner_error(app: AppRef, kind: str, name: str, tags: Mapping[str, str]) -> str | None:
     """Why `app` may not act on the existing `kind` (service, task-definition family) `name`, or None."""
-    owner = tags.get(APP_TAG)
+    owner = app_from_tags(tags)  # a review app's: `<pipeline>` plus `apppack:reviewApp=pr/<N>`
     if owner == app.name:
         return None
     whose = f"belongs to app {owner!r}" if owner else f"has no {APP_TAG} tag (not created for an app)"

@@ -25,15 +25,16 @@ from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import EcsConfig
+from orchestrator.pipeline.app_registry import SHELL_COMMAND, EcsConfig
 from orchestrator.pipeline.apppack_toml import (
     APPPACK_TOML,
     DEFAULT_HEALTHCHECK_PATH,
+    SHELL_PROCESS,
     AppPackTomlError,
     parse_apppack_toml,
     split_command,
 )
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_from_tags
 from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploy import (
@@ -119,6 +120,10 @@ def plan_release(
     commands = {name: service.command for name, service in manifest.services.items()}
     registered = register_task_definitions(
         ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
+    )
+    # `<app>-shell` (`<pipeline>-pr<N>-shell`): what AppPack's `shell` and `ps exec` start; never a service.
+    register_task_definitions(
+        ref, number, {SHELL_PROCESS: SHELL_COMMAND}, scope=keys.build_scope(number), deps=deps, inputs=inputs
     )
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None
@@ -293,7 +298,8 @@ def find_task(event: TaskStateChangeEvent, deps: PipelineDeps) -> tuple[str, int
     lookup = deps.store.get(keys.task_pk(event.detail.task_arn), keys.LOOKUP_SK)
     if lookup is not None:
         return str(lookup["app"]), int(lookup["build_number"]), str(lookup["step"])
-    app, number, step = (_tag(event, f"apppack:{k}") for k in ("appName", "buildNumber", "processType"))
+    app = app_from_tags({t.key: t.value for t in event.detail.tags})
+    number, step = (_tag(event, f"apppack:{k}") for k in ("buildNumber", "processType"))
     if not app or not number or not number.isdigit() or step not in TASK_STEPS:
         return None
     record = load_record(deps.store, app, int(number))

@@ -33,7 +33,7 @@ from orchestrator.observability import logger
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig, EcsConfigError, ecs_config_from_value
 from orchestrator.pipeline.apppack_toml import split_command
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_family
@@ -127,7 +127,7 @@ def image_uri(ecs: EcsConfig, build_number: int) -> str:
 
 def task_tags(app: AppRef, process: str, build_number: int) -> list[dict[str, str]]:
     return [
-        {"key": "apppack:appName", "value": app.name},
+        *({"key": key, "value": value} for key, value in app_tags(app).items()),
         {"key": "apppack:processType", "value": process},
         {"key": "apppack:buildNumber", "value": str(build_number)},
     ]

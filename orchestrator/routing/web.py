@@ -25,7 +25,7 @@ from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.load_balancing import ListenerRule, LoadBalancing
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.routing.hosts import app_host, target_group_name
 from orchestrator.routing.priorities import claim_priority, release_priority
 from orchestrator.settings import get_settings
@@ -107,7 +107,7 @@ def ensure_web_route(
     name = target_group_name(ref, WEB_PROCESS)
     group = lb.find_target_group(name)
     if group is None:
-        tags = {"apppack:appName": ref.name, "apppack:processType": WEB_PROCESS}
+        tags = {**app_tags(ref), "apppack:processType": WEB_PROCESS}
         group = lb.create_target_group(
             name, vpc_id=settings.vpc_id, port=container_port, health_check_path=healthcheck_path, tags=tags
         )

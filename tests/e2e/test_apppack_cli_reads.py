@@ -137,3 +137,42 @@ def test_log_pointers_and_commit_txt_are_where_the_cli_reads_them(deployed: dict
     assert _s3_text(deployed, commit_url).splitlines()[0] == f"commit {build.commit}"
     if build.release.state:
         assert build.release.logs.startswith("cloudwatch://")
+
+
+def test_the_shell_family_is_registered_with_the_release(deployed: dict[str, str]) -> None:
+    """Item 5: `shell`/`ps exec` call `TaskDefinition("shell")`: DescribeTaskDefinition of `<app>-shell` (with
+    tags), then RunTask with CONFIG#ecs `run_task_args`; settings' `shell.task_family` names the same family."""
+    ecs = boto3.client("ecs", endpoint_url=deployed["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    settings = _decoded(deployed, "APP#shop", "settings", SettingsItem).settings
+    found = ecs.describe_task_definition(taskDefinition=settings.shell.task_family, include=["TAGS"])
+    assert found["taskDefinition"]["family"] == "shop-shell"
+    tags = {t["key"]: t["value"] for t in found["tags"]}
+    assert tags["apppack:appName"] == "shop"
+    assert tags["apppack:buildNumber"] == deployed["build_number"]
+    services = ecs.list_services(cluster=get_settings().cluster_name)["serviceArns"]
+    assert not [s for s in services if s.endswith("/shop-shell")]  # a task family, never a service
+
+
+def test_settings_stack_id_names_the_stack_as_apppack_does(deployed: dict[str, str]) -> None:
+    """Item 6: `app.Pipeline = strings.Contains(StackID, "/apppack-pipeline-<name>/")`; an app is not one."""
+    stack_id = _decoded(deployed, "APP#shop", "settings", SettingsItem).settings.stack_id
+    assert "/apppack-app-shop/" in stack_id
+    assert "/apppack-pipeline-shop/" not in stack_id
+
+
+def test_the_build_project_is_what_apppacks_actions_read(deployed: dict[str, str]) -> None:
+    """Item 7: metadata/upload-artifacts/deploy/build actions: BatchGetProjects(names=[<appname>]), then
+    `DOCKER_REPO`, `PIPELINE`, `artifacts.location` and the buildspec's `artifacts.files`."""
+    import json
+
+    codebuild = boto3.client("codebuild", endpoint_url=deployed["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    (project,) = codebuild.batch_get_projects(names=["shop"])["projects"]
+    env = {v["name"]: v["value"] for v in project["environment"]["environmentVariables"]}
+    config = _decoded(deployed, "APP#shop", "CONFIG#ecs", ECSConfigItem).ecs_config
+    assert env["DOCKER_REPO"] == config.task_definition_args.container_definitions[0].image
+    assert (env["APPNAME"], env["PIPELINE"], env["ARTIFACT_BUCKET"]) == ("shop", "0", get_settings().artifacts_bucket)
+    assert project["artifacts"]["location"] == get_settings().artifacts_bucket
+    files = json.loads(project["source"]["buildspec"])["artifacts"]["files"]  # js-yaml `load` reads JSON too
+    number = int(deployed["build_number"])
+    for name in files:  # every file the actions upload is one the builds leave, under <app>/<N>/
+        assert _s3_text(deployed, f"s3://{get_settings().artifacts_bucket}/shop/{number}/{name}") is not None

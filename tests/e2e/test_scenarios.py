@@ -13,6 +13,7 @@ from tests.e2e.conftest import cli
 REQUIRED = {
     "happy-path", "build-failed", "release-failed", "deploy-rollback", "overlapping-builds", "review-app",
     "review-app-lifecycle", "scaling", "config-change", "scheduled-tasks", "rollback", "one-off-run",
+    "test-failed", "tests-pass",
 }  # fmt: skip
 
 

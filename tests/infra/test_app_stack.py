@@ -50,11 +50,21 @@ def test_repository_scans_on_push(synth: Synth) -> None:
 def test_codebuild_project(synth: Synth) -> None:
     (project,) = synth.resources(STACK, "AWS::CodeBuild::Project").values()
     props = project["Properties"]
-    assert props["Name"] == "orchestrator-shop"
+    assert props["Name"] == "shop"  # AppPack's actions: BatchGetProjects(names=[<appname>])
     assert props["Environment"]["PrivilegedMode"] is True
     env = {v["Name"]: v["Value"] for v in props["Environment"]["EnvironmentVariables"]}
-    assert env["APP_NAME"] == "shop"
-    assert render(env["ARTIFACTS_BUCKET"]) == "orchestrator-artifacts-<AWS::AccountId>-<AWS::Region>"
+    assert (env["APPNAME"], env["PIPELINE"]) == ("shop", "0")
+    assert render(env["ARTIFACT_BUCKET"]) == "orchestrator-artifacts-<AWS::AccountId>-<AWS::Region>"
+    assert "Fn::GetAtt" in json.dumps(env["DOCKER_REPO"]) or "Fn::Join" in json.dumps(env["DOCKER_REPO"])
+    # metadata/upload-artifacts/deploy actions read `artifacts.location` and the buildspec's `artifacts.files`.
+    artifacts = props["Artifacts"]
+    assert (artifacts["Type"], artifacts["Path"], artifacts["Packaging"]) == ("S3", "shop", "NONE")
+    assert artifacts["OverrideArtifactName"] is True
+    assert render(artifacts["Location"]) == render(env["ARTIFACT_BUCKET"])
+    assert json.loads(props["Source"]["BuildSpec"])["artifacts"] == {
+        "files": ["build.log", "test.log", "apppack.toml", "commit.txt", "metadata.toml"],
+        "name": "$CODEBUILD_BUILD_NUMBER",
+    }
     assert props["Source"]["Type"] == "GITHUB"
     assert props["Source"]["Location"] == "https://github.com/acme/shop.git"
     assert json.loads(props["Source"]["BuildSpec"]) == buildspec()
@@ -64,8 +74,8 @@ def test_codebuild_project(synth: Synth) -> None:
         "heroku/builder:24",
         "docker build",
         "build-$CODEBUILD_BUILD_NUMBER",
-        "build.log commit.txt apppack.toml metadata.toml test.log",
-        "s3://$ARTIFACTS_BUCKET/$APP_NAME/$CODEBUILD_BUILD_NUMBER",
+        "build.log test.log apppack.toml commit.txt metadata.toml",
+        "s3://$ARTIFACT_BUCKET/$APPNAME/$CODEBUILD_BUILD_NUMBER",
         "release_command",
     ):
         assert needle in spec, needle
@@ -98,7 +108,7 @@ def test_items_are_written_with_put_item_in_dynamodb_json(synth: Synth) -> None:
     assert set(expected) == {
         (keys.app_pk("shop"), keys.SETTINGS_SK),
         (keys.app_pk("shop"), keys.CONFIG_ECS_SK),
-        (keys.codebuild_project_pk("orchestrator-shop"), keys.LOOKUP_SK),
+        (keys.codebuild_project_pk("shop"), keys.LOOKUP_SK),
         (keys.APPS_PK, keys.app_index_sk("shop")),
     }
     resources = synth.resources(STACK, "Custom::AWS")
@@ -153,7 +163,7 @@ def test_lookup_item_maps_the_project_to_the_app(synth: Synth) -> None:
     ]
     (lookup,) = [i for i in items if i["secondary_id"]["S"] == keys.LOOKUP_SK]
     assert lookup == {
-        "primary_id": {"S": "CODEBUILD#orchestrator-review"},
+        "primary_id": {"S": "CODEBUILD#review"},
         "secondary_id": {"S": "lookup"},
         "app": {"S": "review"},
         "kind": {"S": "pipeline"},
@@ -168,3 +178,15 @@ def test_app_grants_are_attached_to_the_orchestrator_roles(synth: Synth) -> None
     ]
     assert any("ContainerHandlerRole" in r for r in attached)
     assert any("ScheduledTaskRole" in r for r in attached)
+
+
+def test_stacks_are_named_as_apppack_names_them_and_settings_carry_the_stack_id(synth: Synth) -> None:
+    """AppPack's CLI tells a pipeline by `/apppack-pipeline-<name>/` in settings' `stack_id` (app/app.go)."""
+    assert synth.stacks.apps["shop"].stack_name == "apppack-app-shop"
+    assert synth.stacks.apps["review"].stack_name == "apppack-pipeline-review"
+    review = synth.stacks.apps["review"]
+    settings = next(i for i in review.items if i["secondary_id"] == "settings")
+    assert settings["value"]["stack_id"] == review.stack_id  # AWS::StackId: arn:...:stack/<stack name>/<uuid>
+    (project,) = synth.resources("OrchestratorApp-review", "AWS::CodeBuild::Project").values()
+    env = {v["Name"]: v["Value"] for v in project["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert env["PIPELINE"] == "1"  # the builder's `Pipeline: os.Getenv("PIPELINE") == "1"`

@@ -28,7 +28,7 @@ def test_release_line_becomes_release_command_and_the_rest_services(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     toml = tomllib.loads((tmp_path / "apppack.toml").read_text())
     assert toml == {
-        "build": {"system": "buildpacks"},
+        "build": {"system": "buildpack"},
         "deploy": {"release_command": "python manage.py migrate"},
         "services": {
             "web": {"command": "gunicorn app:app --bind 0.0.0.0:$PORT"},
@@ -40,7 +40,7 @@ def test_release_line_becomes_release_command_and_the_rest_services(tmp_path: Pa
 def test_no_release_line_no_deploy_section(tmp_path: Path) -> None:
     assert convert(tmp_path, "web: ./run\n").returncode == 0
     assert tomllib.loads((tmp_path / "apppack.toml").read_text()) == {
-        "build": {"system": "buildpacks"},
+        "build": {"system": "buildpack"},
         "services": {"web": {"command": "./run"}},
     }
 
@@ -58,11 +58,13 @@ def test_buildspec_pushes_one_immutable_tag_and_uploads_artifacts_in_post_build(
     assert spec["version"] == "0.2"
     assert spec["env"]["shell"] == "bash"
     assert PROCFILE_TO_APPPACK_TOML in BUILD_SCRIPT
-    assert 'IMAGE="$REPOSITORY_URI:build-$CODEBUILD_BUILD_NUMBER"' in BUILD_SCRIPT
+    assert 'IMAGE="$DOCKER_REPO:build-$CODEBUILD_BUILD_NUMBER"' in BUILD_SCRIPT
     assert BUILD_SCRIPT.count("docker push") == 1
     assert ":latest" not in BUILD_SCRIPT
     upload = spec["phases"]["post_build"]["commands"][0]
-    assert "build.log commit.txt apppack.toml metadata.toml test.log" in upload
+    assert "build.log test.log apppack.toml commit.txt metadata.toml" in upload
+    assert "apppack-test-start" in upload
+    assert upload.rstrip().endswith('exit "$TESTS"')
 
 
 def test_build_script_is_valid_bash(tmp_path: Path) -> None:

@@ -48,10 +48,16 @@ def deployed(synth: Synth) -> Iterator[dict[str, dict[str, str]]]:
         reset_process_state()
 
 
+def stack_names(synth: Synth) -> list[str]:
+    """The names CloudFormation knows the stacks by: an app stack is `apppack-app-<name>` / `apppack-pipeline-<name>`."""
+    stacks = synth.stacks
+    return [stacks.network.stack_name, stacks.orchestrator.stack_name, *(a.stack_name for a in stacks.apps.values())]
+
+
 def test_every_stack_is_created(deployed: dict[str, dict[str, str]], synth: Synth) -> None:
     assert sorted(deployed) == sorted(synth.templates)
     stacks = client("cloudformation").describe_stacks()["Stacks"]
-    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(stack_names(synth), "CREATE_COMPLETE")
 
 
 def test_the_handlers_exist_with_the_published_asset(deployed: dict[str, dict[str, str]]) -> None:
@@ -67,7 +73,7 @@ def test_the_stand_ins_did_what_the_custom_resources_do(deployed: dict[str, dict
             TableName=table, Key={"primary_id": {"S": f"APP#{app['name']}"}, "secondary_id": {"S": "settings"}}
         )
         assert "Item" in item, app  # written by the app stack's Custom::AWS PutItem
-    project = client("codebuild").batch_get_projects(names=["orchestrator-shop"])["projects"][0]
+    project = client("codebuild").batch_get_projects(names=["shop"])["projects"][0]
     assert json.loads(project["source"]["buildspec"]) == buildspec()
     # EventBridge delivery is on: an upload reaches a rule (moto's GetBucketNotification does not show it).
     bucket = deployed["Orchestrator"]["BundleBucket"]
@@ -129,8 +135,8 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
         outputs["TableName"], outputs["ArtifactsBucket"], outputs["BundleBucket"], outputs["ClusterName"],
         outputs["DeadLetterQueueUrl"], SSM_PREFIX)  # fmt: skip
     assert runner.declaration is not None
-    assert runner.declaration.codebuild_project == "orchestrator-shop"
-    assert result.builds[0]["codebuild_project"] == "orchestrator-shop"
+    assert runner.declaration.codebuild_project == "shop"
+    assert result.builds[0]["codebuild_project"] == "shop"
     # The events went through the stacks' own rules (CloudFormation named them), now aimed at the queues.
     stack_rules = {name: arns for name, arns in routed.items() if name.startswith("Orchestrator-")}
     # ... and the orchestrator's own events into the log group `events tail` reads (infra/constructs/notifications.py)
@@ -178,7 +184,7 @@ def test_demo_deploys_the_stacks_and_runs_on_them(
     result = json.loads(output.out)
     assert result["outcome"] == "deployed"
     assert result["dead_letters"] == []
-    assert result["build"]["codebuild_project"] == "orchestrator-shop"
+    assert result["build"]["codebuild_project"] == "shop"
     assert result["build"]["build_number"] == 1  # a fresh account: the happy path's build above is gone
     stacks = client("cloudformation").describe_stacks()["Stacks"]
-    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(synth.templates, "CREATE_COMPLETE")
+    assert {s["StackName"]: s["StackStatus"] for s in stacks} == dict.fromkeys(stack_names(synth), "CREATE_COMPLETE")

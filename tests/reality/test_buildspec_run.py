@@ -20,6 +20,7 @@ from orchestrator.local.buildspec_runner import BuildRun, build_environment, run
 from orchestrator.local.emulator import Emulator
 from orchestrator.local.server import FAKE_CREDENTIALS
 from orchestrator.local.simulate import AppSource
+from orchestrator.pipeline.app_registry import build_variables
 from orchestrator.pipeline.apppack_toml import parse_apppack_toml
 from orchestrator.settings import get_settings
 
@@ -44,8 +45,8 @@ def run_build(app: str, number: int, source: dict[str, str], tmp_path: Path) -> 
     for name, text in source.items():
         (tmp_path / "source" / name).write_text(text)
     repository = client("ecr").describe_repositories(repositoryNames=[f"orchestrator/{app}"])["repositories"][0]
-    project = {"APP_NAME": app, "REPOSITORY_URI": repository["repositoryUri"],
-               "ARTIFACTS_BUCKET": settings.artifacts_bucket}  # the app stack's variables (infra/app_stack.py)
+    # The app stack's variables (infra/app_stack.py), in AppPack's names.
+    project = build_variables(app, "app", repository["repositoryUri"], settings.artifacts_bucket)
     spec = buildspec()
     variables = build_environment(
         spec, project, build_number=number, build_id=f"orchestrator-{app}:{number:08d}", source_version="main",
@@ -108,16 +109,22 @@ def test_each_kind_of_app_leaves_every_artifact_the_orchestrator_reads(
         assert sorted(manifest.services) == ["web", "worker"]
 
 
-def test_a_failing_test_command_fails_the_build_and_pushes_nothing(emulator: Emulator, tmp_path: Path) -> None:
-    source = {"apppack.toml": '[services.web]\ncommand = "./serve"\n[test]\ncommand = "echo 2 failed; exit 3"\n'}
-    run = run_build("tested-app", 1, source, tmp_path)
+def test_a_failing_test_command_fails_the_build_in_post_build(emulator: Emulator, tmp_path: Path) -> None:
+    """As AppPack's `apppack-builder postbuild`: the tests run in the pushed image with CI=true and `[test] env`;
+    their failure fails POST_BUILD, so CodeBuild reports FAILED and the orchestrator deploys nothing; the
+    artifacts, test.log included, are uploaded anyway."""
+    toml = ('[services.web]\ncommand = "./serve"\n[test]\ncommand = "echo CI=$CI MODE=$MODE; echo 2 failed; exit 3"\n'
+            'env = ["MODE=strict"]\n')
+    run = run_build("tested-app", 1, {"apppack.toml": toml}, tmp_path)
     assert run.status == "FAILED"
-    assert [(p.name, p.status) for p in run.phases][-2:] == [("build", "FAILED"), ("post_build", "SUCCEEDED")]
-    assert image_tags("tested-app") == []
+    assert [(p.name, p.status) for p in run.phases][-2:] == [("build", "SUCCEEDED"), ("post_build", "FAILED")]
     found = artifacts("tested-app", 1)
-    assert "2 failed" in found["test.log"]
-    assert "2 failed" in found["build.log"]
-    assert "metadata.toml" not in found
+    assert "CI=true MODE=strict" in found["test.log"]
+    assert "test script failed with exit code 3" in found["test.log"]
+    assert "2 failed" not in found["build.log"]  # the test phase has its own log
+    assert tomllib.loads(found["metadata.toml"])["processes"] == [
+        {"type": "web", "command": ["./serve"], "args": [], "buildpack_id": ""}
+    ]
 
 
 def test_a_build_tag_cannot_be_pushed_twice(emulator: Emulator, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from orchestrator.local.ssm_events import Operation, config_change, parameter_st
 from orchestrator.parameters.names import ParameterKind, Target, kind_name
 from orchestrator.parameters.state import state_sk
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.deploy import Deployed, DeployedProcess
 from orchestrator.pipeline.deploystatus import DeployStatus, DeployStatusProcess, deploystatus_fields
 from orchestrator.pipeline.taskdefs import load_runtime_inputs, register_task_definitions
@@ -60,7 +60,7 @@ def deploy(app: str = "demo", build_number: int = 1, processes: dict[str, str] |
         else:
             ecs.create_service(
                 cluster=cluster, serviceName=service, taskDefinition=reg.arn, desiredCount=reg.resources.min_processes,
-                launchType="FARGATE", tags=[{"key": "apppack:appName", "value": app}],
+                launchType="FARGATE", tags=[{"key": k, "value": v} for k, v in app_tags(ref).items()],
             )  # fmt: skip
     status = DeployStatus(
         phase="complete",

@@ -74,7 +74,7 @@ def test_a_service_tagged_for_another_app_is_never_updated(aws: None, api_calls:
     deploy = record(number=2)["deploy"]
     assert deploy["state"] == "failed"
     assert "ECS service demo-web belongs to app 'victim', not to 'demo'; it was not touched" in deploy["error"]
-    assert [op for op, _ in ecs_writes(api_calls)[writes:]] == ["RegisterTaskDefinition"]
+    assert [op for op, _ in ecs_writes(api_calls)[writes:]] == ["RegisterTaskDefinition"] * 2  # web, shell
     assert service("demo-web")["taskDefinition"] == before["taskDefinition"]
 
 

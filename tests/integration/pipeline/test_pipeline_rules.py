@@ -15,8 +15,11 @@ from botocore.exceptions import ClientError
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.deploy import write_scaled_deploy_status
 from orchestrator.pipeline.deploystatus import deploystatus_value
+from orchestrator.pipeline.taskdefs import ProcessSize
 from tests.conftest import CallRecorder
 from tests.integration.pipeline.world import (
     TOML_WEB_ONLY,
@@ -299,9 +302,9 @@ def test_transient_items_expire_and_records_do_not(aws: None) -> None:
     ]
     claims = [(keys.app_pk("demo"), c["secondary_id"]) for c in store.query(keys.app_pk("demo"), "CLAIM#BUILD#")]
     assert len(lookups) == 3
-    # 2 task definitions, the release RunTask, 2 services; + 6 published state changes (started and
-    # succeeded of build, release and deploy: orchestrator/notifications/publish.py)
-    assert len(claims) == 5 + 6
+    # 3 task definitions (web, worker, shell), the release RunTask, 2 services; + 6 published state changes
+    # (started and succeeded of build, release and deploy: orchestrator/notifications/publish.py)
+    assert len(claims) == 6 + 6
     for pk, sk in [*lookups, *claims]:
         found = store.get(pk, sk)
         assert found is not None
@@ -330,3 +333,23 @@ def test_a_claim_still_being_made_does_not_expire(aws: None) -> None:
     done = store.get(keys.app_pk("demo"), keys.claim_sk("BUILD#0000000001", "run-task", "release"))
     assert done is not None
     assert EXPIRATION_ATTR in done
+
+
+def test_a_late_deployment_complete_event_keeps_an_applied_scaling_in_deploystatus(aws: None) -> None:
+    """Regression: build 1 deployed, then `ps scale web 1-3` applied to its DEPLOYSTATUS; ECS delivers the
+    deployment-complete events again. DEPLOYSTATUS keeps the scaled sizes (it was rewritten with the plan's)."""
+    declare()
+    events = deploy_fully(1)
+    pk, sk = keys.app_pk("demo"), keys.DEPLOYSTATUS_SK
+    status = deploystatus_value(item(pk, sk))
+    assert status is not None
+    size = ProcessSize(cpu=1024, memory=2048, min_processes=1, max_processes=3)
+    assert write_scaled_deploy_status(Store(), "demo", 1, status["processes"], {"web": size})
+
+    deliver(*(redelivered(e) for e in events if e.get("source") == "aws.ecs"))
+
+    after = deploystatus_value(item(pk, sk))
+    assert after is not None
+    web = next(p for p in after["processes"] if p["name"] == "web")
+    assert (web["cpu"], web["memory"], web["min_processes"], web["max_processes"]) == ("1024", "2048", 1, 3)
+    assert (after["phase"], after["build_number"]) == ("complete", 1)

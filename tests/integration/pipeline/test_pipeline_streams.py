@@ -41,10 +41,11 @@ REVIEW_TOML = TOML_WEB_WORKER_RELEASE + '\n[review_app]\ninitialize_command = ".
 STEP_SECONDS = {"release": 120, "postdeploy": 200}
 SCENARIOS = {
     # name: (app, pipeline?, apppack.toml, expected RegisterTaskDefinition, RunTask, CreateService, UpdateService)
-    "release": ("demo", False, TOML_WEB_WORKER_RELEASE, 2, 1, 2, 0),
-    "no-release": ("demo", False, TOML_WEB_ONLY, 1, 0, 1, 0),
-    "review-postdeploy": ("pipe:7", True, REVIEW_TOML, 2, 2, 2, 0),
-    "update-and-scale-to-zero": ("demo", False, TOML_WEB_ONLY, 1, 0, 0, 2),
+    # RegisterTaskDefinition: one per process type plus the `<app>-shell` family.
+    "release": ("demo", False, TOML_WEB_WORKER_RELEASE, 3, 1, 2, 0),
+    "no-release": ("demo", False, TOML_WEB_ONLY, 2, 0, 1, 0),
+    "review-postdeploy": ("pipe:7", True, REVIEW_TOML, 3, 2, 2, 0),
+    "update-and-scale-to-zero": ("demo", False, TOML_WEB_ONLY, 2, 0, 0, 2),
 }
 
 Choose = Callable[[int], int]

@@ -68,8 +68,14 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
 
     deliver(*build())
     started = record()
-    assert ops(api_calls) == ["RegisterTaskDefinition", "RegisterTaskDefinition", "RunTask"]
-    web_td, worker_td, run = (params for _, params in ecs_writes(api_calls))
+    assert ops(api_calls) == [
+        "RegisterTaskDefinition",
+        "RegisterTaskDefinition",
+        "RegisterTaskDefinition",
+        "RunTask",
+    ]  # web, worker, shell
+    web_td, worker_td, shell_td, run = (params for _, params in ecs_writes(api_calls))
+    assert shell_td["family"] == "demo-shell"  # AppPack's `shell` / `ps exec` family
     container = web_td["containerDefinitions"][0]
     assert web_td["family"] == "demo-web"
     assert (web_td["cpu"], web_td["memory"]) == ("512", "1024")
@@ -114,8 +120,8 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
     after_release = record()
     assert after_release["release"]["state"] == "succeeded"
     assert after_release["tasks"]["release"]["exit_code"] == 0
-    creates = [p for op, p in ecs_writes(api_calls)[3:]]
-    assert [op for op, _ in ecs_writes(api_calls)[3:]] == ["CreateService", "CreateService"]
+    creates = [p for op, p in ecs_writes(api_calls)[4:]]
+    assert [op for op, _ in ecs_writes(api_calls)[4:]] == ["CreateService", "CreateService"]
     web = next(p for p in creates if p["serviceName"] == "demo-web")
     assert web["taskDefinition"] == WEB_TD
     assert web["desiredCount"] == 2
@@ -169,7 +175,7 @@ def test_success_without_release_command_goes_straight_to_deploy(aws: None, api_
     upload_toml("demo", 1, TOML_WEB_ONLY)
     deliver(*build())
     final = record()
-    assert ops(api_calls) == ["RegisterTaskDefinition", "CreateService"]
+    assert ops(api_calls) == ["RegisterTaskDefinition", "RegisterTaskDefinition", "CreateService"]  # web, shell
     assert final["release"] == {
         "arns": [],
         "logs": "",
@@ -194,8 +200,13 @@ def test_next_build_updates_services_and_scales_removed_process_to_zero(aws: Non
 
     deliver(*build(number=2))
     second = ecs_writes(api_calls)[first:]
-    assert [op for op, _ in second] == ["RegisterTaskDefinition", "UpdateService", "UpdateService"]
-    update_web, scale_worker = second[1][1], second[2][1]
+    assert [op for op, _ in second] == [
+        "RegisterTaskDefinition",
+        "RegisterTaskDefinition",
+        "UpdateService",
+        "UpdateService",
+    ]
+    update_web, scale_worker = second[2][1], second[3][1]
     assert update_web == {
         "cluster": "orchestrator", "service": "demo-web",
         "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-web:2",
@@ -239,7 +250,12 @@ def test_release_failure_deploys_nothing(
     assert final["tasks"]["release"]["stop_code"] == stop_code
     assert final["tasks"]["release"]["stopped_reason"]
     assert "deploy" not in final
-    assert ops(api_calls) == ["RegisterTaskDefinition", "RegisterTaskDefinition", "RunTask"]
+    assert ops(api_calls) == [
+        "RegisterTaskDefinition",
+        "RegisterTaskDefinition",
+        "RegisterTaskDefinition",
+        "RunTask",
+    ]  # web, worker, shell
     assert item(keys.app_pk("demo"), keys.DEPLOY_CLAIM_SK) is None
 
 
@@ -293,10 +309,15 @@ def test_review_app_first_deploy_runs_postdeploy(aws: None, api_calls: CallRecor
         {"name": "DATABASE_URL", "valueFrom": "/apppack/pipelines/pipe/review-apps/pr/12/config/DATABASE_URL"},
         {"name": "SHARED", "valueFrom": "/apppack/pipelines/pipe/config/SHARED"},
     ]
-    assert {"key": "apppack:appName", "value": "pipe:12"} in td["tags"]
+    # AppPack's form: the pipeline as appName, the review app as reviewApp=pr/<N>.
+    assert {"key": "apppack:appName", "value": "pipe"} in td["tags"]
+    assert {"key": "apppack:reviewApp", "value": "pr/12"} in td["tags"]
+    shell = ecs_writes(api_calls)[1][1]  # what AppPack's `shell` runs for the review app: ServiceName("shell")
+    assert shell["family"] == "pipe-pr12-shell"
+    assert {"key": "apppack:reviewApp", "value": "pr/12"} in shell["tags"]
     deliver(stopped(step_task("pipe:12", 1, "release")))
-    assert ops(api_calls) == ["RegisterTaskDefinition", "RunTask", "RunTask"]
-    postdeploy = ecs_writes(api_calls)[2][1]
+    assert ops(api_calls) == ["RegisterTaskDefinition", "RegisterTaskDefinition", "RunTask", "RunTask"]
+    postdeploy = ecs_writes(api_calls)[3][1]
     assert postdeploy["overrides"]["containerOverrides"][0]["command"] == ["./seed", "--demo"]
     assert {"key": "apppack:processType", "value": "postdeploy"} in postdeploy["tags"]
     assert record("pipe:12")["postdeploy"]["state"] == "started"
@@ -455,4 +476,3 @@ def test_events_explain_says_what_the_ecs_handlers_would_do(aws: None) -> None:
     assert done.startswith("ecs-deployment → records service demo-web COMPLETED on build 1 of app 'demo'")
     stranger = deployment_completed(web["service_arn"], "ecs-svc/42", START)
     assert "not managed: ECS deployment ecs-svc/42" in explain_event(stranger).summary
-

@@ -22,7 +22,7 @@ HANDLERS = (codebuild.handler, ecs_task.handler, ecs_deployment.handler)
 
 TOML_WEB_WORKER_RELEASE = """
 [build]
-system = "buildpacks"
+system = "buildpack"
 
 [services.web]
 command = "gunicorn app.wsgi --bind 0.0.0.0:8000"

@@ -52,3 +52,16 @@ def test_every_valid_app_and_process_pair_has_its_own_ecs_name() -> None:
     refs = [AppRef(a) for a in APPS + REVIEW_APPS]
     names = [(ref.ecs_name(p), (ref.name, p)) for ref, p in itertools.product(refs, PROCESSES)]
     assert len({n for n, _ in names}) == len(names)
+
+
+def test_review_app_tags_are_apppacks_and_read_back_to_the_app_key() -> None:
+    """Issue 11 item 4: a review app's resources carry appName=<pipeline> and reviewApp=pr/<N>; every reader
+    rebuilds the app key `<pipeline>:<N>` from both, and an app's tags stay one tag."""
+    from orchestrator.pipeline.apps import AppRef, app_from_tags, app_tags
+
+    assert app_tags(AppRef("pipe:12")) == {"apppack:appName": "pipe", "apppack:reviewApp": "pr/12"}
+    assert app_tags(AppRef("shop")) == {"apppack:appName": "shop"}
+    assert app_from_tags(app_tags(AppRef("pipe:12"))) == "pipe:12"
+    assert app_from_tags({"apppack:appName": "shop"}) == "shop"
+    assert app_from_tags({"apppack:reviewApp": "pr/3"}) is None
+    assert app_from_tags({"apppack:appName": "pipe", "apppack:reviewApp": "pr/"}) == "pipe"

@@ -48,7 +48,7 @@ TASK = {
 
 def test_apppack_toml_reads_services_release_and_initialize_commands() -> None:
     parsed = parse_apppack_toml(
-        '[build]\nsystem = "buildpacks"\n[services.web]\ncommand = "gunicorn x"\n[services.worker]\ncommand = "celery"\n'
+        '[build]\nsystem = "buildpack"\n[services.web]\ncommand = "gunicorn x"\n[services.worker]\ncommand = "celery"\n'
         '[deploy]\nrelease_command = "migrate"\n[review_app]\ninitialize_command = "seed"\n'
     )
     assert {n: s.command for n, s in parsed.services.items()} == {"web": "gunicorn x", "worker": "celery"}
