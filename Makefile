@@ -46,7 +46,7 @@ typecheck: venv
 PYTEST_WORKERS ?= auto
 
 test: lint typecheck
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # A venv built by `make test` (.[dev]) already holds `local`; only a stale or missing one installs it.
 demo: $(DEMO_STAMP)

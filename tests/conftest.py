@@ -108,8 +108,12 @@ def api_calls() -> Iterator[CallRecorder]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under `pytest -n N --dist loadgroup` (make test), a module's tests stay on one worker, so its
     fixtures are built once; the infra and reality suites share session fixtures (one synthesis, one
-    Lambda environment), so each runs whole on one worker."""
+    Lambda environment), so each runs whole on one worker. A module marked `spread` (long, independent tests
+    such as the scenarios) lets each test go to any worker."""
     for item in items:
         parts = item.path.relative_to(TESTS).parts
         suite_wide = parts[0] in ("infra", "reality")
-        item.add_marker(pytest.mark.xdist_group(parts[0] if suite_wide else "/".join(parts)))
+        group = parts[0] if suite_wide else "/".join(parts)
+        if item.get_closest_marker("spread") is not None:
+            group = item.nodeid
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from orchestrator.cli.main import app
 from tests.e2e.conftest import cli
 
+pytestmark = pytest.mark.spread  # each scenario starts its own emulator: any worker may run it
+
 REQUIRED = {
     "happy-path", "build-failed", "release-failed", "deploy-rollback", "overlapping-builds", "review-app",
     "review-app-lifecycle", "scaling", "config-change", "scheduled-tasks", "rollback", "one-off-run",
