@@ -16,6 +16,7 @@ from tests.conftest import CallRecorder
 from tests.integration.pipeline.world import TOML_WEB_ONLY, build, completed, declare, deliver, upload_toml
 
 WEB_TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-web:1"
+SHELL_TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-shell:1"  # registered with every release
 
 
 def deployed_app() -> None:
@@ -37,7 +38,7 @@ def test_a_command_runs_in_the_current_release_with_the_release_tasks_tags(aws: 
     deployed_app()
     task = start_one_off("demo", one_off_argv(["python", "manage.py", "migrate"], shell=False))
     (request,) = run_task_requests(api_calls)
-    assert request["taskDefinition"] == WEB_TD
+    assert request["taskDefinition"] == SHELL_TD
     assert request["overrides"] == {
         "containerOverrides": [{"name": "app", "command": ["python", "manage.py", "migrate"]}]
     }
@@ -47,7 +48,7 @@ def test_a_command_runs_in_the_current_release_with_the_release_tasks_tags(aws: 
         {"key": "apppack:buildNumber", "value": "1"},
     ]
     assert request["clientToken"]
-    assert (task.log_group, task.log_stream) == ("/orchestrator/apps/demo", f"demo-web/app/{task.task_id}")
+    assert (task.log_group, task.log_stream) == ("/orchestrator/apps/demo", f"demo-shell/app/{task.task_id}")
 
 
 def test_apppacks_shell_family_is_preferred_when_it_exists(aws: None, api_calls: CallRecorder) -> None:
