@@ -31,7 +31,14 @@ from orchestrator.adapters.store import Store
 from orchestrator.events.matching import matches
 from orchestrator.events.patterns import event_routes
 from orchestrator.local import apps as local_apps
-from orchestrator.local.apppack import apppack_toml, commit_txt, metadata_toml, parse_procfile, sample_procfile
+from orchestrator.local.apppack import (
+    ProcfileError,
+    apppack_toml,
+    commit_txt,
+    metadata_toml,
+    parse_procfile,
+    sample_procfile,
+)
 from orchestrator.local.aws_events import ACCOUNT, codebuild_build_events
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.ecs_events import ecs_deployment_state_change, ecs_task_state_change, task_stopped
@@ -247,13 +254,23 @@ class CodeBuildSimulator:
         with the folder it is in, where the build's tests run)."""
         repository = ecr_repository_name(app.split(":")[0])
         image = f"{ACCOUNT}.dkr.ecr.{get_settings().region}.amazonaws.com/{repository}"
-        metadata = metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
+
+        def procfile_of(snapshot: Path) -> str:
+            procfile = snapshot / "Procfile"
+            return procfile.read_text() if procfile.is_file() else source.procfile
+
+        def metadata(snapshot: Path) -> str:  # the processes as the artifacts' metadata.toml lists them
+            try:
+                processes = _processes(parse_procfile(procfile_of(snapshot)))
+            except ProcfileError:
+                processes = {}  # left to the artifacts step, which fails on it as before
+            return metadata_toml(app=app, build_number=number, commit=commit, source_version=source_version,
                                  image=f"{image}:build-{number}", digest=f"{image}@{_image_digest(commit)}",
-                                 build_id=build_id)  # fmt: skip
+                                 build_id=build_id, processes=processes)  # fmt: skip
+
         snapshot = self.images.build(repository, number, folder, metadata, source.changes.get(number))
-        procfile = snapshot / "Procfile"
         built = AppSource(
-            procfile=procfile.read_text() if procfile.is_file() else source.procfile,
+            procfile=procfile_of(snapshot),
             initialize_command=source.initialize_command,
             test_command=source.test_command,
         )

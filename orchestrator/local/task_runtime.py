@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,11 @@ class LocalImages:
         return self.root / repository / f"build-{number}"
 
     def build(
-        self, repository: str, number: int, source: Path, metadata: str, changes: dict[str, str] | None = None
+        self, repository: str, number: int, source: Path, metadata: Callable[[Path], str],
+        changes: dict[str, str] | None = None,
     ) -> Path:
-        """Snapshot `source` as build `number` (again: replaced); `changes` are files the commit changed."""
+        """Snapshot `source` as build `number` (again: replaced); `changes` are files the commit changed.
+        `metadata` makes the image's metadata.toml from the snapshot (its `[[processes]]` are its Procfile's)."""  # fmt: skip
         target = self.folder(repository, number)
         if target.exists():
             shutil.rmtree(target)
@@ -55,7 +58,7 @@ class LocalImages:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
         (target / METADATA_IN_IMAGE).parent.mkdir(exist_ok=True)
-        (target / METADATA_IN_IMAGE).write_text(metadata)
+        (target / METADATA_IN_IMAGE).write_text(metadata(target))
         return target
 
     def for_image(self, image: str) -> Path | None:

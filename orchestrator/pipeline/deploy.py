@@ -343,7 +343,9 @@ def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: Pip
     inputs = load_runtime_inputs(ref, deps)
     commands = {name: p.command for name, p in plan.processes.items()}
     scope = f"{keys.build_scope(number)}#config-{digest}"
-    registered = register_task_definitions(ref, number, commands, scope=scope, deps=deps, inputs=inputs)
+    registered = register_task_definitions(
+        ref, number, commands, scope=scope, deps=deps, inputs=inputs, build_system=plan.build_system
+    )
     fields = planned_task_definitions(registered, inputs)
     logger.info(
         "config changed since the release; task definitions registered again",

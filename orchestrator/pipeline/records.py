@@ -8,7 +8,7 @@ So a duplicated, late or reordered event can never reopen a finished phase or lo
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,6 +117,8 @@ class ReleasePlan(RecordModel):
     # The config names (and parameter ARNs) the task definitions were registered with, as a digest: the
     # deploy re-registers when the config changed between the release and the rollout.
     config_digest: str | None = None
+    # apppack.toml `[build] system`: a re-registration (config change) tags the revisions as the release did.
+    build_system: Literal["", "buildpack", "dockerfile"] = ""
 
 
 class TaskOutcome(RecordModel):

@@ -118,13 +118,15 @@ def plan_release(
     manifest = parse_apppack_toml(deps.artifacts.read_text(artifact_key(ref.name, number, APPPACK_TOML)), where)
     inputs = load_runtime_inputs(ref, deps)
     commands = {name: service.command for name, service in manifest.services.items()}
+    system = manifest.build.system
     registered = register_task_definitions(
-        ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs
+        ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs, build_system=system
     )
     # `<app>-shell` (`<pipeline>-pr<N>-shell`): what AppPack's `shell` and `ps exec` start; never a service.
     register_task_definitions(
-        ref, number, {SHELL_PROCESS: SHELL_COMMAND}, scope=keys.build_scope(number), deps=deps, inputs=inputs
-    )
+        ref, number, {SHELL_PROCESS: SHELL_COMMAND}, scope=keys.build_scope(number), deps=deps, inputs=inputs,
+        build_system=system,
+    )  # fmt: skip
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None
     initialize = manifest.review_app.initialize_command
@@ -133,6 +135,7 @@ def plan_release(
         release_command=manifest.deploy.release_command,
         healthcheck_path=(web.healthcheck_path or DEFAULT_HEALTHCHECK_PATH) if web else None,
         postdeploy_command=initialize if ref.is_review_app and first_deploy else None,
+        build_system=system,
         **planned_task_definitions(registered, inputs),
     )
     return plan, inputs.ecs

@@ -125,6 +125,15 @@ def image_uri(ecs: EcsConfig, build_number: int) -> str:
     return f"{ecs.image_repository_uri}:build-{build_number}"
 
 
+# AppPack's `IsBuildpack` reads this tag from the `<app>-shell` task definition ("" counts as buildpacks).
+BUILD_SYSTEM_TAG = "apppack:buildSystem"
+
+
+def build_system_tag_value(system: str) -> str:
+    """apppack.toml `[build] system` ("buildpack", "" or "dockerfile") as AppPack tags it."""
+    return "dockerfile" if system == "dockerfile" else "buildpacks"
+
+
 def task_tags(app: AppRef, process: str, build_number: int) -> list[dict[str, str]]:
     return [
         *({"key": key, "value": value} for key, value in app_tags(app).items()),
@@ -143,8 +152,10 @@ def task_definition_input(
     secrets: Mapping[str, str],
     resources: ProcessResources,
     region: str,
+    build_system: str = "",
 ) -> dict[str, Any]:
-    """The RegisterTaskDefinition request for one process type of one build. Pure."""
+    """The RegisterTaskDefinition request for one process type of one build (`build_system`: apppack.toml's
+    `[build] system`). Pure."""
     ref = app if isinstance(app, AppRef) else AppRef(app)
     argv = split_command(command) if isinstance(command, str) else list(command)
     container: dict[str, Any] = {
@@ -177,7 +188,10 @@ def task_definition_input(
         "cpu": str(resources.cpu),
         "memory": str(resources.memory),
         "containerDefinitions": [container],
-        "tags": task_tags(ref, process, build_number),
+        "tags": [
+            *task_tags(ref, process, build_number),
+            {"key": BUILD_SYSTEM_TAG, "value": build_system_tag_value(build_system)},
+        ],
     }
 
 
@@ -238,9 +252,11 @@ def register_task_definitions(
     scope: str,
     deps: PipelineDeps | None = None,
     inputs: RuntimeInputs | None = None,
+    build_system: str = "",
 ) -> dict[str, RegisteredTaskDefinition]:
     """Register one revision per process type (`commands`: process → command line), each at most once
-    per `scope`. Returns process → what was registered."""
+    per `scope`; `build_system` is the build's apppack.toml `[build] system`. Returns process → what was
+    registered."""
     deps = deps or PipelineDeps()
     ref = app if isinstance(app, AppRef) else AppRef(app)
     inputs = inputs or load_runtime_inputs(ref, deps)
@@ -250,7 +266,7 @@ def register_task_definitions(
         resources = inputs.resources(process)
         request = task_definition_input(
             app=ref, process=process, command=commands[process], build_number=build_number, ecs=inputs.ecs,
-            secrets=inputs.secrets, resources=resources, region=region,
+            secrets=inputs.secrets, resources=resources, region=region, build_system=build_system,
         )  # fmt: skip
 
         family = str(request["family"])

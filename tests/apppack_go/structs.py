@@ -1,10 +1,16 @@
 # ruff: noqa: RUF009  -- `go(tag)` is a dataclasses.field() carrying the Go tag, as immutable as field()
-"""AppPack's Go structs, transcribed from apppackio/apppack (`app/app.go`, `app/builds.go`) and the ECS input
-types of aws-sdk-go-v2 that `CONFIG#ecs` decodes into (`service/ecs`, `service/ecs/types`). Only the ECS fields
-the orchestrator writes are listed: the tests refuse any attribute a struct here has no field for.
+"""AppPack's Go structs, checked against apppackio/apppack v4.8.1 (`app/app.go`, `app/builds.go`), and the
+aws-sdk-go-v2 ECS types `CONFIG#ecs` decodes into (`service/ecs/api_op_RunTask.go`,
+`api_op_RegisterTaskDefinition.go`, `types/types.go`). AppPack's own structs are complete. Of the ECS
+structs, the fields the orchestrator writes are listed, plus the neighbours it could write by mistake
+(environment, secrets, tags): the tests refuse any attribute a struct here has no field for.
 
-Go tag names are given with `go(...)`; the ECS structs have no `locationName` tags in SDK v2, so their keys are
-the Go field names, which the decoder matches case-insensitively (`launchType` → `LaunchType`).
+Go tag names are given with `go(...)`. AppPack decodes `CONFIG#ecs` with `TagKey = "locationName"`; the SDK v2
+types carry no struct tags at all, so their keys are the Go field names, which `attributevalue` matches
+exactly, then case-insensitively (`cachedFields.FieldByName`: `strings.EqualFold`, so `launchType` →
+`LaunchType`). SDK v2 makes optional scalars pointers (`*string`, `*int32`, `*bool`: `T | None` here) except
+where the API has a default (`ContainerDefinition.Cpu int32`); enums (`types.LaunchType`, ...) are strings.
+`ddb/ddb.go`'s `Stack` (`CLUSTERS` items) is not transcribed: the orchestrator writes no `CLUSTERS` items.
 """
 
 from __future__ import annotations
@@ -145,16 +151,38 @@ class RunTaskInput:
 
 
 @dataclass
+class KeyValuePair:
+    name: str | None = go("Name")
+    value: str | None = go("Value")
+
+
+@dataclass
+class Secret:
+    name: str | None = go("Name")
+    value_from: str | None = go("ValueFrom")
+
+
+@dataclass
+class Tag:
+    key: str | None = go("Key")
+    value: str | None = go("Value")
+
+
+@dataclass
 class LogConfiguration:
-    log_driver: str = go("LogDriver")
+    log_driver: str = go("LogDriver")  # types.LogDriver
     options: dict[str, str] | None = go("Options")
+    secret_options: list[Secret] | None = go("SecretOptions")
 
 
 @dataclass
 class PortMapping:
+    app_protocol: str = go("AppProtocol")  # types.ApplicationProtocol
     container_port: int | None = go("ContainerPort")  # *int32
-    host_port: int | None = go("HostPort")
-    protocol: str = go("Protocol")
+    container_port_range: str | None = go("ContainerPortRange")
+    host_port: int | None = go("HostPort")  # *int32
+    name: str | None = go("Name")
+    protocol: str = go("Protocol")  # types.TransportProtocol
 
 
 @dataclass
@@ -164,7 +192,11 @@ class ContainerDefinition:
     essential: bool | None = go("Essential")
     cpu: int = go("Cpu")  # int32
     memory: int | None = go("Memory")  # *int32
+    memory_reservation: int | None = go("MemoryReservation")  # *int32
     command: list[str] | None = go("Command")
+    entry_point: list[str] | None = go("EntryPoint")
+    environment: list[KeyValuePair] | None = go("Environment")
+    secrets: list[Secret] | None = go("Secrets")
     log_configuration: LogConfiguration | None = go("LogConfiguration")
     port_mappings: list[PortMapping] | None = go("PortMappings")
 
@@ -174,11 +206,12 @@ class RegisterTaskDefinitionInput:
     family: str | None = go("Family")
     container_definitions: list[ContainerDefinition] | None = go("ContainerDefinitions")
     cpu: str | None = go("Cpu")  # *string: "256"
-    memory: str | None = go("Memory")
+    memory: str | None = go("Memory")  # *string: "512"
     execution_role_arn: str | None = go("ExecutionRoleArn")
     task_role_arn: str | None = go("TaskRoleArn")
-    network_mode: str = go("NetworkMode")
-    requires_compatibilities: list[str] | None = go("RequiresCompatibilities")
+    network_mode: str = go("NetworkMode")  # types.NetworkMode
+    requires_compatibilities: list[str] | None = go("RequiresCompatibilities")  # []types.Compatibility
+    tags: list[Tag] | None = go("Tags")
 
 
 @dataclass

@@ -149,6 +149,7 @@ def test_the_shell_family_is_registered_with_the_release(deployed: dict[str, str
     tags = {t["key"]: t["value"] for t in found["tags"]}
     assert tags["apppack:appName"] == "shop"
     assert tags["apppack:buildNumber"] == deployed["build_number"]
+    assert tags["apppack:buildSystem"] == "buildpacks"  # IsBuildpack; the demo app has no `[build] system`
     services = ecs.list_services(cluster=get_settings().cluster_name)["serviceArns"]
     assert not [s for s in services if s.endswith("/shop-shell")]  # a task family, never a service
 

@@ -101,6 +101,21 @@ def test_the_deployed_web_process_answers_through_the_router_with_its_build_and_
     assert unknown_status == 404
 
 
+def test_the_image_metadata_lists_the_builds_processes_as_the_archived_artifact_does(hello: Emulator) -> None:
+    """The local build's snapshot (`.build/metadata.toml`) and the S3 artifact both carry `[[processes]]`."""
+    import tomllib
+
+    from orchestrator.adapters.artifacts import Artifacts, artifact_key
+    from orchestrator.local.task_runtime import METADATA_IN_IMAGE
+    from orchestrator.pipeline.app_registry import ecr_repository_name
+
+    image = tomllib.loads((hello.images.folder(ecr_repository_name("hello"), 1) / METADATA_IN_IMAGE).read_text())
+    archived = tomllib.loads(Artifacts().read_text(artifact_key("hello", 1, "metadata.toml")) or "")
+    wanted = {"web": ["python app.py"], "release": ["python release.py"]}  # the sample's Procfile
+    assert {p["type"]: p["command"] for p in image["processes"]} == wanted
+    assert image["processes"] == archived["processes"]
+
+
 def test_process_output_goes_to_the_apps_log_group_in_awslogs_streams(hello: Emulator) -> None:
     group = task_log_group_name("hello")
     # The release runs on the web task definition with the release command (its stream prefix is the family's).

@@ -41,3 +41,42 @@ def test_a_flat_settings_item_decodes_to_empty_settings() -> None:
     item, ignored = decode_item({"cluster": {"S": "c"}, "codebuild_project": {"S": "p"}}, SettingsItem)
     assert (item.settings.cluster.name, item.settings.codebuild_project.name) == ("", "")
     assert ignored == ["cluster", "codebuild_project"]
+
+
+def test_ecs_pointer_ints_take_numbers_by_their_api_names_and_refuse_strings() -> None:
+    port = {"containerPort": {"N": "8000"}, "protocol": {"S": "tcp"}}
+    task = {"M": {"containerDefinitions": {"L": [{"M": {"portMappings": {"L": [{"M": port}]}}}]}}}
+    item, ignored = decode_item({"value": {"M": {"task_definition_args": task}}}, ECSConfigItem)
+    (mapping,) = item.ecs_config.task_definition_args.container_definitions[0].port_mappings
+    assert (mapping.container_port, mapping.protocol, mapping.host_port) == (8000, "tcp", None)
+    assert ignored == []
+    port["containerPort"] = {"S": "8000"}  # `ContainerPort *int32`: the CLI's decode would fail here
+    with pytest.raises(GoUnmarshalError, match="containerPort"):
+        decode_item({"value": {"M": {"task_definition_args": task}}}, ECSConfigItem)
+
+
+def test_the_pipelines_task_definition_request_is_a_go_register_task_definition_input() -> None:
+    """What `task_definition_input` sends uses the SDK's names and types throughout (environment, secrets,
+    tags included), so `task_definition_args` may carry any of it without the CLI dropping a field."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    from orchestrator.pipeline.app_registry import EcsConfig
+    from orchestrator.pipeline.taskdefs import resources_for, task_definition_input
+    from tests.apppack_go.structs import RegisterTaskDefinitionInput
+
+    ecs = EcsConfig(
+        cluster="c", execution_role_arn="arn:aws:iam::123456789012:role/x", task_role_arn="arn:aws:iam::123456789012:role/t",
+        log_group="/orchestrator/apps/demo", image_repository_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/demo",
+    )  # fmt: skip
+    request = task_definition_input(
+        app="demo", process="web", command="gunicorn app", build_number=2, ecs=ecs, secrets={"A": "/x/A"},
+        resources=resources_for("web", {}, ecs), region="us-east-1", build_system="dockerfile",
+    )  # fmt: skip
+    attributes = TypeSerializer().serialize(request)["M"]
+    decoded, ignored = decode_item(attributes, RegisterTaskDefinitionInput)
+    assert ignored == []
+    (container,) = decoded.container_definitions
+    assert [(e.name, e.value) for e in container.environment] == [("PORT", "8000")]
+    assert [(s.name, s.value_from) for s in container.secrets] == [("A", "/x/A")]
+    assert ("apppack:buildSystem", "dockerfile") in [(t.key, t.value) for t in decoded.tags]
+    assert (decoded.cpu, container.memory, container.port_mappings[0].container_port) == ("256", 512, 8000)

@@ -189,6 +189,20 @@ def test_success_without_release_command_goes_straight_to_deploy(aws: None, api_
     assert record()["deploy"]["state"] == "succeeded"
 
 
+def test_a_dockerfile_build_tags_its_task_definitions_for_apppacks_isbuildpack(aws: None) -> None:
+    """AppPack's `IsBuildpack` reads `apppack:buildSystem` from the `<app>-shell` family (DescribeTaskDefinition)."""
+    import boto3
+
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY + '[build]\nsystem = "dockerfile"\n')
+    deliver(*build())
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    for family in ("demo-shell", "demo-web"):
+        tags = ecs.describe_task_definition(taskDefinition=family, include=["TAGS"])["tags"]
+        assert {"key": "apppack:buildSystem", "value": "dockerfile"} in tags
+    assert record()["plan"]["build_system"] == "dockerfile"  # what a re-registration on config change tags
+
+
 def test_next_build_updates_services_and_scales_removed_process_to_zero(aws: None, api_calls: CallRecorder) -> None:
     declare()
     upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)

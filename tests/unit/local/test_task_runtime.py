@@ -17,17 +17,20 @@ def test_a_snapshot_is_the_image_of_its_build_with_the_commits_changes(tmp_path:
     (source / ".git").mkdir(parents=True)
     (source / "Procfile").write_text("web: python app.py\n")
     images = LocalImages(tmp_path / "images")
-    folder = images.build("orchestrator/shop", 2, source, 'build_number = 2\n', {"Procfile": "web: changed\n"})
+    def metadata(snapshot: Path) -> str:  # made from the snapshot, the commit's changes applied
+        return f"procfile = {(snapshot / 'Procfile').read_text()!r}\n"
+
+    folder = images.build("orchestrator/shop", 2, source, metadata, {"Procfile": "web: changed\n"})
     assert images.for_image(f"{REGISTRY}/orchestrator/shop:build-2") == folder
     assert (folder / "Procfile").read_text() == "web: changed\n"
-    assert (folder / METADATA_IN_IMAGE).read_text() == "build_number = 2\n"
+    assert (folder / METADATA_IN_IMAGE).read_text() == "procfile = 'web: changed\\n'\n"
     assert not (folder / ".git").exists()
     (source / "Procfile").write_text("web: later\n")  # the folder changes; the image does not
     assert (folder / "Procfile").read_text() == "web: changed\n"
     assert images.for_image(f"{REGISTRY}/orchestrator/shop:build-3") is None
     assert images.for_image(f"{REGISTRY}/orchestrator/shop@sha256:00") is None
     with pytest.raises(ValueError, match="outside the source"):
-        images.build("orchestrator/shop", 3, source, "", {"../escape": "x"})
+        images.build("orchestrator/shop", 3, source, lambda _: "", {"../escape": "x"})
 
 
 def test_a_task_definition_without_a_local_image_has_no_launch(tmp_path: Path) -> None:
@@ -39,7 +42,7 @@ def test_a_launch_takes_the_override_command_and_the_awslogs_prefix(tmp_path: Pa
     images = LocalImages(tmp_path)
     source = tmp_path / "src"
     source.mkdir()
-    images.build("orchestrator/shop", 1, source, "")
+    images.build("orchestrator/shop", 1, source, lambda _: "")
     container = {
         "name": "app", "image": f"{REGISTRY}/orchestrator/shop:build-1", "command": ["python", "app.py"],
         "environment": [{"name": "PORT", "value": "8000"}], "portMappings": [{"containerPort": 8000}],

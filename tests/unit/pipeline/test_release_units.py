@@ -102,6 +102,18 @@ def test_task_definition_input_is_fargate_with_secrets_by_reference_and_an_argum
     assert (resources.min_processes, resources.max_processes) == (2, 4)
 
 
+@pytest.mark.parametrize(
+    ("system", "tagged"), [("", "buildpacks"), ("buildpack", "buildpacks"), ("dockerfile", "dockerfile")]
+)
+def test_task_definitions_carry_the_build_system_apppacks_isbuildpack_reads(system: str, tagged: str) -> None:
+    resources = resources_for("shell", {}, ECS)
+    request = task_definition_input(
+        app="demo", process="shell", command="bash -l", build_number=3, ecs=ECS, secrets={}, resources=resources,
+        region="eu-west-1", build_system=system,
+    )  # fmt: skip
+    assert [t["value"] for t in request["tags"] if t["key"] == "apppack:buildSystem"] == [tagged]
+
+
 def test_scaling_defaults_and_errors() -> None:
     assert resources_for("worker", parse_scaling(None), ECS) == resources_for("worker", {}, ECS)
     default = resources_for("worker", {}, ECS)
