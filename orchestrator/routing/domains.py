@@ -159,12 +159,7 @@ def remove_extra_rules(
 def _copy_to_settings(store: Store, app: str, hosts: list[str]) -> None:
     """AppPack keeps an app's domains in its settings item's `value.domains`."""
 
-    def change(item: dict[str, Any] | None) -> dict[str, Any] | None:
-        if item is None or (item.get("value") or {}).get("domains") == hosts:
-            return None
-        return {**item, "value": {**(item.get("value") or {}), "domains": hosts}}
-
-    store.update(keys.app_pk(app), keys.SETTINGS_SK, change)
+    store.set_fields_if(keys.app_pk(app), keys.SETTINGS_SK, {"value.domains": hosts}, Attr("value").exists())
 
 
 def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResult:
