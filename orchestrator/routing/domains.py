@@ -206,3 +206,36 @@ def release_domain(ref: AppRef, host: str, deps: DomainDeps) -> list[str]:
         deps.certificates.delete(arn)
     deps.store.delete_if(domain_pk(host), CLAIM_SK, Attr("owner").eq(ref.name))
     return [f"released {host}"]
+
+
+@dataclass(frozen=True)
+class DomainStatus:
+    """What a person needs to make a custom domain work: the DNS records and how far the certificate got."""
+
+    host: str
+    certificate: str  # ISSUED, PENDING_VALIDATION, ... or "not requested yet"
+    validation: dict[str, str] | None  # the ACM validation record: name, type, value
+    target: str  # where the host's CNAME (or alias) points: the load balancer's DNS name
+
+    def as_json(self) -> dict[str, Any]:
+        return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target}
+
+
+def domain_statuses(hosts: list[str], deps: DomainDeps) -> list[DomainStatus]:
+    """Reads only: each host's certificate (from its claim) and the load balancer's DNS name."""
+    listener = get_settings().listener_arn
+    target = deps.load_balancing.dns_name(listener) if listener else ""
+    statuses = []
+    for host in hosts:
+        arn = str((host_claim(deps.store, host) or {}).get("certificate_arn") or "")
+        certificate = deps.certificates.describe(arn) if arn else None
+        record = certificate.validation if certificate else None
+        statuses.append(
+            DomainStatus(
+                host=host,
+                certificate=certificate.status if certificate else "not requested yet",
+                validation={"name": record.name, "type": record.type, "value": record.value} if record else None,
+                target=target,
+            )
+        )
+    return statuses
