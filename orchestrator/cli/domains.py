@@ -42,11 +42,12 @@ def _checked(target: Target, host: str) -> str:
     from orchestrator.adapters.store import Store
     from orchestrator.parameters.domains import host_refusal
     from orchestrator.pipeline.apps import AppRef
+    from orchestrator.routing.domains import platform_of
     from orchestrator.routing.hosts import normalized_host
-    from orchestrator.settings import get_settings
 
     clean = normalized_host(host)
-    refusal = host_refusal(AppRef(target.key), clean, Store(), get_settings().apps_domain)
+    ref, store = AppRef(target.key), Store()
+    refusal = host_refusal(ref, clean, store, platform_of(ref, store)[0])
     if refusal is not None:
         fail(refusal, 2)
     return clean
@@ -58,10 +59,11 @@ def _write(target: Target, hosts: list[str]) -> None:
     operations.write_json_parameter(target, ParameterKind.DOMAINS, hosts)
 
 
-def _statuses(hosts: list[str]) -> list[dict[str, Any]]:
+def _statuses(target: Target, hosts: list[str]) -> list[dict[str, Any]]:
+    from orchestrator.pipeline.apps import AppRef
     from orchestrator.routing.domains import DomainDeps, domain_statuses
 
-    return [s.as_json() for s in domain_statuses(hosts, DomainDeps())]
+    return [s.as_json() for s in domain_statuses(AppRef(target.key), hosts, DomainDeps())]
 
 
 def _render(statuses: list[dict[str, Any]]) -> None:
@@ -86,7 +88,8 @@ def _render_records(statuses: list[dict[str, Any]]) -> None:
 @app.command("list")
 def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """The app's custom domains, their certificates and the DNS name they point to."""
-    emit(_statuses(_read(_target(app_name))), as_json, _render)
+    target = _target(app_name)
+    emit(_statuses(target, _read(target)), as_json, _render)
 
 
 @app.command()
@@ -97,7 +100,7 @@ def add(host: str = HostArgument, app_name: str = AppOption, as_json: bool = Jso
     current = _read(target)
     if clean not in current:
         _write(target, [*current, clean])
-    emit(_statuses([clean]), as_json, _render_records)
+    emit(_statuses(target, [clean]), as_json, _render_records)
 
 
 @app.command()
@@ -112,4 +115,4 @@ def remove(host: str = HostArgument, app_name: str = AppOption, as_json: bool = 
         fail(f"{clean!r} is not a domain of {target.key}", 1)
     remaining = [h for h in current if h != clean]
     _write(target, remaining)
-    emit(_statuses(remaining), as_json, _render)
+    emit(_statuses(target, remaining), as_json, _render)

@@ -221,9 +221,23 @@ class DomainStatus:
         return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target}
 
 
-def domain_statuses(hosts: list[str], deps: DomainDeps) -> list[DomainStatus]:
+def platform_of(ref: AppRef, store: Store) -> tuple[str, str]:
+    """(apps domain, listener ARN) for a process that is not the orchestrator's (the CLI): its settings when
+    set, else what the app's deploy recorded in its route (its own host is `<app>.<apps domain>`)."""
+    from orchestrator.routing.web import read_route  # web.py calls this module
+
+    settings = get_settings()
+    if settings.listener_arn:
+        return settings.apps_domain, settings.listener_arn
+    route = read_route(store, ref.name)
+    if route is None or not route.hosts:
+        return settings.apps_domain, ""
+    return route.hosts[0].removeprefix(f"{ref.resource_name}."), route.listener_arn
+
+
+def domain_statuses(ref: AppRef, hosts: list[str], deps: DomainDeps) -> list[DomainStatus]:
     """Reads only: each host's certificate (from its claim) and the load balancer's DNS name."""
-    listener = get_settings().listener_arn
+    listener = platform_of(ref, deps.store)[1]
     target = deps.load_balancing.dns_name(listener) if listener else ""
     statuses = []
     for host in hosts:

@@ -40,7 +40,8 @@ def test_a_custom_domain_is_routed_by_the_local_router(tmp_path: Path) -> None:
         bad = cli("domains", "add", "not_a host", "-a", "hello", env=env)
         assert (bad.returncode, bad.stderr.count("\n")) == (2, 1), bad.stderr
         platform = cli("domains", "add", "other.localhost", "-a", "hello", env=env)
-        assert platform.returncode == 2 and "apps domain" in platform.stderr
+        assert platform.returncode == 2
+        assert "apps domain" in platform.stderr
 
         added = cli("domains", "add", "WWW.Hello.Example", "-a", "hello", "--json", env=env)
         assert added.returncode == 0, added.stderr
@@ -53,9 +54,11 @@ def test_a_custom_domain_is_routed_by_the_local_router(tmp_path: Path) -> None:
 
         listed = as_json(cli("domains", "list", "-a", "hello", "--json", env=env))
         assert [d["host"] for d in listed] == ["www.hello.example"]
-        assert listed[0]["validation"] and listed[0]["validation"]["type"] == "CNAME"
+        assert listed[0]["validation"]
+        assert listed[0]["validation"]["type"] == "CNAME"
         taken = cli("domains", "add", "www.hello.example", "-a", "other", env=env)
-        assert taken.returncode == 2 and "already a domain of 'hello'" in taken.stderr
+        assert taken.returncode == 2
+        assert "already a domain of 'hello'" in taken.stderr
 
         removed = cli("domains", "remove", "www.hello.example", "-a", "hello", env=env)
         assert removed.returncode == 0, removed.stderr
