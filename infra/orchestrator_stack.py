@@ -49,7 +49,7 @@ SCHEDULE_RULE_PREFIX = "orchestrator-"  # scheduled-task rules the handlers crea
 BUNDLE_FUNCTION_PATTERN = "*_*_*"  # <appid>_<version>_<function>
 CONTAINER_ROUTES = ("codebuild", "ecs-task", "ecs-deployment", "parameters")
 BUNDLE_ROUTES = ("bundles",)
-NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users")
+NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users", "domains")
 SSM_READ_ACTIONS = ["ssm:GetParameter"]  # the handlers read one non-secret parameter at a time
 SSM_ALL_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
 # `arn:...:alarm:<name>` and `arn:...:log-group:<name>` separate the resource name with a colon.
@@ -381,6 +381,24 @@ class OrchestratorStack(Stack):
                 sid="AppHostRuleChanges",
                 actions=["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"],
                 resources=[listener_rules],
+            ),
+            iam.PolicyStatement(
+                sid="CustomDomainCertificates",  # the listener serves an app's custom domains' certificates (SNI)
+                actions=[
+                    "elasticloadbalancing:AddListenerCertificates",
+                    "elasticloadbalancing:RemoveListenerCertificates",
+                ],
+                resources=[listeners],
+            ),
+            iam.PolicyStatement(
+                sid="CertificateRequests",  # RequestCertificate has no resource type
+                actions=["acm:RequestCertificate"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="Certificates",  # AddTagsToCertificate: RequestCertificate with Tags (the owner app)
+                actions=["acm:AddTagsToCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate"],
+                resources=[self.format_arn(service="acm", resource="certificate", resource_name="*")],
             ),
             iam.PolicyStatement(
                 sid="LoadBalancerReads",  # Describe* have no resource-level permissions
