@@ -361,6 +361,7 @@ class OrchestratorStack(Stack):
         target_groups = self.elb_arn(f"targetgroup/{TARGET_GROUP_PREFIX}*/*")
         listeners = self.elb_arn(f"listener/app/{LOAD_BALANCER_NAME}/*")
         listener_rules = self.elb_arn(f"listener-rule/app/{LOAD_BALANCER_NAME}/*")
+        certificates = self.format_arn(service="acm", resource="certificate", resource_name="*")
         statements = [
             iam.PolicyStatement(
                 sid="AppTargetGroups",  # AddTags: CreateTargetGroup with Tags (the owner app)
@@ -398,7 +399,7 @@ class OrchestratorStack(Stack):
             iam.PolicyStatement(
                 sid="Certificates",  # AddTagsToCertificate: RequestCertificate with Tags (the owner app)
                 actions=["acm:AddTagsToCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate"],
-                resources=[self.format_arn(service="acm", resource="certificate", resource_name="*")],
+                resources=[certificates],
             ),
             iam.PolicyStatement(
                 sid="LoadBalancerReads",  # Describe* have no resource-level permissions
@@ -511,12 +512,14 @@ class OrchestratorStack(Stack):
             "Wildcards are bounded by this platform's naming: objects of the artifacts bucket "
             "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
             "orchestrator-*, target-tracking alarms of the cluster's services, the apps' target groups (orch-*) "
-            "and the host rules of the shared load balancer's listeners, and the non-secret parameters "
-            "(scaling, scheduled-tasks, users of any app or pipeline, account/*), and review apps' parameters "
+            "and the host rules of the shared load balancer's listeners, ACM certificates (the apps' custom domains: "
+            "their IDs are random), and the non-secret parameters "
+            "(scaling, scheduled-tasks, users, domains of any app or pipeline, account/*), and review apps' parameters "
             "(pipelines/<p>/review-apps/pr/<N>..., deleted at teardown); reading config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
             "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
-            "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*.",
+            "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*, "
+            "acm:RequestCertificate.",
             *resource_details(
                 self,
                 objects,
@@ -526,6 +529,7 @@ class OrchestratorStack(Stack):
                 target_groups,
                 listeners,
                 listener_rules,
+                certificates,
                 *parameters,
                 review_app_parameters,
             ),
