@@ -189,7 +189,7 @@ def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResu
     changes += sync_host_rules(ref, deps)
     for host in [h for h in previous if h not in hosts]:
         changes += release_domain(ref, host, deps)
-    _copy_to_settings(store, ref.declared_name if not ref.is_review_app else ref.name, hosts)
+    _copy_to_settings(store, ref.name, hosts)
     return DomainResult(changes, pending)
 
 
