@@ -49,7 +49,7 @@ SCHEDULE_RULE_PREFIX = "orchestrator-"  # scheduled-task rules the handlers crea
 BUNDLE_FUNCTION_PATTERN = "*_*_*"  # <appid>_<version>_<function>
 CONTAINER_ROUTES = ("codebuild", "ecs-task", "ecs-deployment", "parameters")
 BUNDLE_ROUTES = ("bundles",)
-NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users")
+NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users", "domains")
 SSM_READ_ACTIONS = ["ssm:GetParameter"]  # the handlers read one non-secret parameter at a time
 SSM_ALL_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
 # `arn:...:alarm:<name>` and `arn:...:log-group:<name>` separate the resource name with a colon.
@@ -361,6 +361,7 @@ class OrchestratorStack(Stack):
         target_groups = self.elb_arn(f"targetgroup/{TARGET_GROUP_PREFIX}*/*")
         listeners = self.elb_arn(f"listener/app/{LOAD_BALANCER_NAME}/*")
         listener_rules = self.elb_arn(f"listener-rule/app/{LOAD_BALANCER_NAME}/*")
+        certificates = self.format_arn(service="acm", resource="certificate", resource_name="*")
         statements = [
             iam.PolicyStatement(
                 sid="AppTargetGroups",  # AddTags: CreateTargetGroup with Tags (the owner app)
@@ -381,6 +382,24 @@ class OrchestratorStack(Stack):
                 sid="AppHostRuleChanges",
                 actions=["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"],
                 resources=[listener_rules],
+            ),
+            iam.PolicyStatement(
+                sid="CustomDomainCertificates",  # the listener serves an app's custom domains' certificates (SNI)
+                actions=[
+                    "elasticloadbalancing:AddListenerCertificates",
+                    "elasticloadbalancing:RemoveListenerCertificates",
+                ],
+                resources=[listeners],
+            ),
+            iam.PolicyStatement(
+                sid="CertificateRequests",  # RequestCertificate has no resource type
+                actions=["acm:RequestCertificate"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="Certificates",  # AddTagsToCertificate: RequestCertificate with Tags (the owner app)
+                actions=["acm:AddTagsToCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate"],
+                resources=[certificates],
             ),
             iam.PolicyStatement(
                 sid="LoadBalancerReads",  # Describe* have no resource-level permissions
@@ -493,12 +512,14 @@ class OrchestratorStack(Stack):
             "Wildcards are bounded by this platform's naming: objects of the artifacts bucket "
             "(<app>/<build>/...), tasks of the orchestrator cluster (tagged at RunTask only), scheduled-task rules named "
             "orchestrator-*, target-tracking alarms of the cluster's services, the apps' target groups (orch-*) "
-            "and the host rules of the shared load balancer's listeners, and the non-secret parameters "
-            "(scaling, scheduled-tasks, users of any app or pipeline, account/*), and review apps' parameters "
+            "and the host rules of the shared load balancer's listeners, ACM certificates (the apps' custom domains: "
+            "their IDs are random), and the non-secret parameters "
+            "(scaling, scheduled-tasks, users, domains of any app or pipeline, account/*), and review apps' parameters "
             "(pipelines/<p>/review-apps/pr/<N>..., deleted at teardown); reading config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
             "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
-            "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*.",
+            "application-autoscaling, events:ListRules, ssm:DescribeParameters, elasticloadbalancing:Describe*, "
+            "acm:RequestCertificate.",
             *resource_details(
                 self,
                 objects,
@@ -508,6 +529,7 @@ class OrchestratorStack(Stack):
                 target_groups,
                 listeners,
                 listener_rules,
+                certificates,
                 *parameters,
                 review_app_parameters,
             ),

@@ -142,6 +142,31 @@ class LoadBalancing:
         with refusals_are_final():
             client("elbv2").delete_rule(RuleArn=rule_arn)
 
+    def add_certificate(self, listener_arn: str, certificate_arn: str) -> None:
+        """Serve `certificate_arn` on the listener (SNI). Adding one already there changes nothing."""
+        with refusals_are_final():
+            client("elbv2").add_listener_certificates(
+                ListenerArn=listener_arn, Certificates=[{"CertificateArn": certificate_arn}]
+            )
+
+    def remove_certificate(self, listener_arn: str, certificate_arn: str) -> None:
+        """Safe to repeat: a certificate the listener does not serve is not an error."""
+        try:
+            with refusals_are_final():
+                client("elbv2").remove_listener_certificates(
+                    ListenerArn=listener_arn, Certificates=[{"CertificateArn": certificate_arn}]
+                )
+        except RequestRefusedError as error:
+            if error.code != "CertificateNotFound":
+                raise
+
+    def dns_name(self, listener_arn: str) -> str:
+        """The DNS name of the load balancer that holds the listener."""
+        with refusals_are_final():
+            listener = client("elbv2").describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+            balancer = client("elbv2").describe_load_balancers(LoadBalancerArns=[listener["LoadBalancerArn"]])
+        return str(balancer["LoadBalancers"][0]["DNSName"])
+
     def target_health(self, target_group_arn: str) -> list[TargetHealth]:
         with refusals_are_final():
             response = client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)

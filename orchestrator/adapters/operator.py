@@ -126,6 +126,7 @@ _SHAPES: dict[ParameterKind, type] = {
     ParameterKind.SCHEDULED_TASKS: list,
     ParameterKind.USERS: list,
     ParameterKind.ADMINISTRATORS: list,
+    ParameterKind.DOMAINS: list,
 }
 
 

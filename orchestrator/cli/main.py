@@ -17,6 +17,7 @@ from orchestrator.cli import (
     bundle,
     config,
     demo,
+    domains,
     events,
     local,
     logs,
@@ -46,6 +47,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(ps.app, name="ps")
 app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
 app.add_typer(access.app, name="access")
+app.add_typer(domains.app, name="domains")
 app.add_typer(review_apps.app, name="review-apps")
 app.command(name="apps")(apps.apps)
 app.command(name="open")(open_app.open_app)

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from orchestrator.adapters.certificates import Certificates
+from orchestrator.adapters.load_balancing import LoadBalancing
 from orchestrator.adapters.parameters import Parameters
 from orchestrator.adapters.scheduling import Scheduling
 from orchestrator.adapters.store import Store
@@ -26,6 +28,7 @@ from orchestrator.events.ssm import ParameterStoreChangeEvent
 from orchestrator.observability import logger, metrics
 from orchestrator.parameters.access import apply_grants
 from orchestrator.parameters.context import AppContext, declared, load_context, review_apps
+from orchestrator.parameters.domains import domains_refusal, parse_domains
 from orchestrator.parameters.names import (
     ParameterKind,
     ParameterRef,
@@ -51,11 +54,14 @@ from orchestrator.parameters.values import (
     scaling_names,
     scaling_of,
     tasks_of,
+    text_of,
     value_of,
 )
+from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.ownership import ForeignResourceError
 from orchestrator.pipeline.releases import ReleaseKind, record_release
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
+from orchestrator.routing.domains import DomainClaimedError, DomainDeps, apply_domains
 from orchestrator.settings import get_settings
 
 Status = Literal["not managed", "ignored", "applied", "recorded", "deferred", "unchanged", "superseded", "rejected"]
@@ -89,6 +95,8 @@ class ParameterDeps:
     parameters: Parameters = field(default_factory=Parameters)
     scheduling: Scheduling = field(default_factory=Scheduling)
     rollout: Rollout | None = None
+    load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
+    certificates: Certificates = field(default_factory=Certificates)
 
     def __post_init__(self) -> None:
         self.states = ParameterStates(self.store)
@@ -417,6 +425,39 @@ def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutco
     return _outcome(ref, ref.target, status, result.message or result.action, list(result.changes))
 
 
+# -- custom domains -------------------------------------------------------------------------------------------
+
+PENDING = "|certificates pending"  # recorded after the fingerprint: the next delivery tries to attach again
+
+
+def _domains(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    target = ref.target
+    if target.kind == "pipeline":
+        return _outcome(ref, target, "ignored", "a pipeline has no domains; set them per review app")
+    ticket = deps.states.take_ticket(target, ParameterKind.DOMAINS)
+    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    if fingerprint == ticket.applied_fingerprint:
+        return _unchanged(deps, ticket, ref, fingerprint)
+    app = AppRef(target.key)
+    try:
+        hosts = parse_domains(text_of(value, ref.name), ref.name) if value is not None else []
+        domains_refusal(app, hosts, deps.store, get_settings().apps_domain, ref.name)
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer change of this parameter is being applied")
+    try:
+        result = apply_domains(app, hosts, DomainDeps(deps.store, deps.load_balancing, deps.certificates))
+    except DomainClaimedError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"{ref.name}: {error}")
+    recorded = fingerprint + (PENDING if result.pending else "")
+    deps.states.record_applied(ticket, ref.name, recorded, {"hosts": hosts, "pending": result.pending})
+    message = f"{len(hosts)} domain(s)"
+    if result.pending:
+        message += f"; certificate not issued yet for {', '.join(result.pending)} (create the DNS records)"
+    return _outcome(ref, target, "applied", message, result.changes)
+
+
 # -- entry point ----------------------------------------------------------------------------------------------
 
 _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOutcome]] = {
@@ -426,6 +467,7 @@ _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOut
     ParameterKind.USERS: _access,
     ParameterKind.ADMINISTRATORS: _access,
     ParameterKind.REVIEW_APP_STATUS: _review_app_status,
+    ParameterKind.DOMAINS: _domains,
 }
 
 

@@ -10,9 +10,12 @@ from orchestrator.adapters.parameters import Parameters
 from orchestrator.adapters.store import Store
 from orchestrator.parameters.access import parse_access_list
 from orchestrator.parameters.context import load_context
+from orchestrator.parameters.domains import domains_refusal, parse_domains
 from orchestrator.parameters.names import ParameterKind, ParameterRef, Target, kind_name
 from orchestrator.parameters.scaling import InvalidParameterError, ScalingSpec, parse_scaling
 from orchestrator.parameters.schedules import ScheduledTask, parse_scheduled_tasks, scheduled_tasks_refused
+from orchestrator.pipeline.apps import AppRef
+from orchestrator.settings import get_settings
 
 ABSENT = "absent"
 
@@ -87,6 +90,10 @@ def rejection(ref: ParameterRef, store: Store, parameters: Parameters, prefix: s
             if refused is not None:
                 return refused if value is not None else None
             tasks_of(value, ref.name)
+        elif ref.kind is ParameterKind.DOMAINS and target.kind != "pipeline":
+            value, _, _ = value_of(parameters, [ref.name])
+            hosts = parse_domains(text_of(value, ref.name), ref.name) if value is not None else []
+            domains_refusal(AppRef(target.key), hosts, store, get_settings().apps_domain, ref.name)
         elif ref.kind in (ParameterKind.USERS, ParameterKind.ADMINISTRATORS) and target.kind != "review_app":
             emails_of(value_of(parameters, [ref.name])[0], ref)
     except InvalidParameterError as error:

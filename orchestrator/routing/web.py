@@ -26,6 +26,7 @@ from orchestrator.adapters.load_balancing import ListenerRule, LoadBalancing
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef, app_tags
+from orchestrator.routing.domains import DomainDeps, custom_hosts, host_groups, remove_extra_rules, sync_host_rules
 from orchestrator.routing.hosts import app_host, target_group_name
 from orchestrator.routing.priorities import claim_priority, release_priority
 from orchestrator.settings import get_settings
@@ -103,7 +104,8 @@ def ensure_web_route(
         return None
     lb = deps.load_balancing
     priority = _route_priority(deps.store, ref, listener)
-    hosts = [app_host(ref, settings.apps_domain), *(extra_hosts or [])]
+    own = app_host(ref, settings.apps_domain)
+    hosts = [own, *extra_hosts] if extra_hosts is not None else host_groups(own, custom_hosts(deps.store, ref.name))[0]
     name = target_group_name(ref, WEB_PROCESS)
     group = lb.find_target_group(name)
     if group is None:
@@ -135,6 +137,8 @@ def ensure_web_route(
         rule_arn=rule.arn, healthcheck_path=healthcheck_path,
     )  # fmt: skip
     deps.store.set_fields_if(keys.app_pk(ref.name), ROUTE_SK, route.model_dump(), Attr("priority").eq(priority))
+    if extra_hosts is None:  # the custom domains beyond the first four get rules of their own
+        sync_host_rules(ref, DomainDeps(deps.store, deps.load_balancing))
     return route
 
 
@@ -149,6 +153,10 @@ def remove_web_route(ref: AppRef, deps: RoutingDeps) -> bool:
     rule = _rule_at(lb.rules(route.listener_arn), route.priority)
     if rule is not None and (not rule.target_group_arns or route.target_group_arn in rule.target_group_arns):
         lb.delete_rule(rule.arn)
+    remove_extra_rules(
+        ref, DomainDeps(deps.store, lb), keep=0, rules=lb.rules(route.listener_arn), listener_arn=route.listener_arn,
+        target_group_arn=route.target_group_arn,
+    )  # fmt: skip
     group = lb.find_target_group(target_group_name(ref, WEB_PROCESS))
     if group is not None:
         lb.delete_target_group(group.arn)

@@ -62,6 +62,8 @@ OPERATOR_CALLS = {
     # The optional GitHub webhook receiver's own role (context githubWebhook): tests/infra/test_github_webhook.py
     ("ssm", "PutParameter"): "StatusParameters.write: the webhook role (and `review-apps create|destroy`, CLI)",
     ("secretsmanager", "GetSecretValue"): "Secrets.value: the webhook role, on its own secret only",
+    ("elbv2", "DescribeListeners"): "LoadBalancing.dns_name: `orchestrator domains` prints where hosts point (CLI)",
+    ("elbv2", "DescribeLoadBalancers"): "LoadBalancing.dns_name: `orchestrator domains` (CLI)",
 }
 
 
@@ -111,6 +113,8 @@ def _requests() -> list[Request]:
     listener_rule = ARN.format(
         service=elb, resource="listener-rule/app/orchestrator/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee"
     )
+    certificate = ARN.format(service="acm", resource="certificate/0b5ab3c1-4e3a-4b7e-9a3e-1f0d2c3b4a59")
+    domains = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/domains")
     return [
         # --- both handler roles: the table (Store, and the Powertools idempotency records) -------------
         *(Request(role, api, f"dynamodb:{api[1]}", table) for role in ("container", "bundle") for api in dynamodb),
@@ -169,6 +173,14 @@ def _requests() -> list[Request]:
         Request("container", ("elbv2", "CreateRule"), f"{elb}:CreateRule", listener),
         Request("container", ("elbv2", "ModifyRule"), f"{elb}:ModifyRule", listener_rule),
         Request("container", ("elbv2", "DeleteRule"), f"{elb}:DeleteRule", listener_rule),
+        # --- container handlers: custom domains' certificates (routing/domains.py) ----------------------
+        Request("container", ("elbv2", "AddListenerCertificates"), f"{elb}:AddListenerCertificates", listener),
+        Request("container", ("elbv2", "RemoveListenerCertificates"), f"{elb}:RemoveListenerCertificates", listener),
+        Request("container", ("acm", "RequestCertificate"), "acm:RequestCertificate", "*"),
+        Request("container", ("acm", "RequestCertificate"), "acm:AddTagsToCertificate", certificate),  # with Tags
+        Request("container", ("acm", "DescribeCertificate"), "acm:DescribeCertificate", certificate),
+        Request("container", ("acm", "DeleteCertificate"), "acm:DeleteCertificate", certificate),
+        Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", domains),
         # --- container handlers: Parameter Store (names, and non-secret values) -----------------------
         Request("container", ("ssm", "DescribeParameters"), "ssm:DescribeParameters", "*"),
         Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", scaling),

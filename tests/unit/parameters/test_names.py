@@ -15,6 +15,13 @@ from orchestrator.parameters.names import ParameterKind, Target, kind_name, pars
         ("/apppack/apps/demo/scaling", ParameterKind.SCALING, Target("app", "demo"), None),
         ("/apppack/apps/my-app/scheduled-tasks", ParameterKind.SCHEDULED_TASKS, Target("app", "my-app"), None),
         ("/apppack/apps/demo/users", ParameterKind.USERS, Target("app", "demo"), None),
+        ("/apppack/apps/demo/domains", ParameterKind.DOMAINS, Target("app", "demo"), None),
+        (
+            "/apppack/pipelines/pipe/review-apps/pr/3/domains",
+            ParameterKind.DOMAINS,
+            Target("review_app", "pipe", "3"),
+            None,
+        ),
         ("/apppack/account/administrators", ParameterKind.ADMINISTRATORS, Target("account", "account"), None),
         ("/apppack/pipelines/pipe/config/A", ParameterKind.CONFIG, Target("pipeline", "pipe"), "A"),
         ("/apppack/pipelines/pipe/scaling", ParameterKind.SCALING, Target("pipeline", "pipe"), None),
