@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_cdk import ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -23,6 +24,7 @@ from constructs import Construct
 
 from infra.buildspec import buildspec
 from infra.config import AppSpec
+from infra.dashboard_stack import DashboardStack
 from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME
 from infra.orchestrator_stack import APP_ROLE_PATH, OrchestratorStack, bucket_name
@@ -38,6 +40,10 @@ from orchestrator.pipeline.app_registry import (
 )
 
 USERS_ROLE_PATH = "/orchestrator/users/"
+
+
+def users_role_path(app: str) -> str:
+    return f"{USERS_ROLE_PATH}{app}/"
 # The singleton Lambda behind every AwsCustomResource of a stack.
 AWS_CUSTOM_RESOURCE_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 
@@ -59,10 +65,12 @@ class AppStack(Stack):
         *,
         spec: AppSpec,
         orchestrator: OrchestratorStack,
+        dashboard: DashboardStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.spec = spec
+        self.dashboard = dashboard
         name = spec.name
         config = orchestrator.config
         network = orchestrator.network
@@ -238,6 +246,20 @@ class AppStack(Stack):
             report_build_status=spec.webhook,
         )
 
+    def _operators(self) -> iam.IPrincipal:
+        """IAM users and SSO sessions of the account with MFA; dashboard users through the identity pool."""
+        account = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+        if self.dashboard is None:
+            return account
+        dashboard_users = iam.WebIdentityPrincipal(
+            "cognito-identity.amazonaws.com",
+            conditions={
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": self.dashboard.identity_pool.identity_pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        )
+        return iam.CompositePrincipal(account, dashboard_users)
+
     def _users_role(self, orchestrator: OrchestratorStack) -> iam.Role:
         """Operators of this app assume this role (with MFA) to run the CLI against it."""
         name = self.spec.name
@@ -245,11 +267,23 @@ class AppStack(Stack):
         role = iam.Role(
             self,
             "UsersRole",
-            path=USERS_ROLE_PATH,
+            # The app's name is a path segment, so the dashboard tells a role's app from its ARN.
+            path=users_role_path(name),
             description=f"Operators of {name}: config, scaling, scheduled tasks, builds and records of this app",
-            assumed_by=iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+            assumed_by=self._operators(),
             max_session_duration=Duration.hours(4),
         )
+        if self.dashboard is not None:
+            # Membership of this group is what lets a dashboard user act on the app: the ID token then names
+            # this role, and the identity pool hands out no other.
+            cognito.CfnUserPoolGroup(
+                self,
+                "DashboardUsers",
+                user_pool_id=self.dashboard.user_pool.user_pool_id,
+                group_name=name,
+                role_arn=role.role_arn,
+                description=f"Dashboard users who may operate {name}",
+            )
         base = "pipelines" if self.spec.kind == "pipeline" else "apps"
         parameters = orchestrator.parameter_arn(f"{base}/{name}/*")
         ssm_keys = self.format_arn(service="kms", resource="key", resource_name="*")

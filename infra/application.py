@@ -9,12 +9,14 @@ from aws_cdk import App, Environment, Tags
 
 from infra.app_stack import AppStack
 from infra.config import CONTEXT_KEYS, InfraConfig, load_config
+from infra.dashboard_stack import DashboardStack
 from infra.network_stack import NetworkStack
 from infra.orchestrator_stack import OrchestratorStack
 from orchestrator.pipeline.app_registry import stack_name
 
 NETWORK_STACK = "OrchestratorNetwork"
 ORCHESTRATOR_STACK = "Orchestrator"
+DASHBOARD_STACK = "OrchestratorDashboard"
 APP_STACK_PREFIX = "OrchestratorApp-"
 
 
@@ -23,6 +25,7 @@ class Stacks:
     config: InfraConfig
     network: NetworkStack
     orchestrator: OrchestratorStack
+    dashboard: DashboardStack | None
     apps: dict[str, AppStack]
 
 
@@ -41,6 +44,19 @@ def build(app: App, *, base: Path | None = None) -> Stacks:
         env=env,
         description="Orchestrator: event routes, handlers, table, buckets, dead-letter queue",
     )
+    dashboard = (
+        DashboardStack(
+            app,
+            DASHBOARD_STACK,
+            config=config,
+            orchestrator=orchestrator,
+            base=base,
+            env=env,
+            description="Orchestrator: web dashboard (static site, CloudFront, Cognito sign-in)",
+        )
+        if config.dashboard
+        else None
+    )
     apps = {
         spec.name: AppStack(
             app,
@@ -49,10 +65,11 @@ def build(app: App, *, base: Path | None = None) -> Stacks:
             stack_name=stack_name(spec.name, spec.kind),
             spec=spec,
             orchestrator=orchestrator,
+            dashboard=dashboard,
             env=env,
             description=f"Orchestrator app {spec.name}: image repository, build project, task roles, records",
         )
         for spec in config.apps
     }
     Tags.of(app).add("orchestrator:managed", "true")
-    return Stacks(config=config, network=network, orchestrator=orchestrator, apps=apps)
+    return Stacks(config=config, network=network, orchestrator=orchestrator, dashboard=dashboard, apps=apps)

@@ -14,6 +14,9 @@
 | `hostedZoneId` | Route 53 zone of `domain`: a DNS-validated wildcard certificate and a `*.<domain>` alias record | none |
 | `certificateArn` | an issued ACM certificate for `*.<domain>` (DNS records are then yours to create) | none |
 | `githubWebhook` | `true`: a GitHub webhook receiver (Lambda function URL, generated secret in Secrets Manager) that destroys a pull request's review app when the PR is closed | `false` |
+| `dashboard` | `true`: the web dashboard's stack (`OrchestratorDashboard`): a static site in a private bucket behind CloudFront, a Cognito user pool (MFA required) and an identity pool that maps each user to the users roles of their apps | `false` |
+| `dashboardSite` | folder of the built site (`make dashboard` builds it) | `dashboard/dist` |
+| `dashboardAuthDomain` | prefix of the Cognito hosted sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`; unique per region) | `orchestrator-<account>` |
 | `account` / `region` | target environment; otherwise CDK_DEFAULT_ACCOUNT/REGION, else environment-agnostic | |
 """
 
@@ -81,6 +84,9 @@ class InfraConfig(BaseModel):
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
     certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate/[\w-]+$")
     github_webhook: bool = False
+    dashboard: bool = False
+    dashboard_site: str = "dashboard/dist"
+    dashboard_auth_domain: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
     account: str | None = None
     region: str | None = None
 
@@ -97,6 +103,14 @@ class InfraConfig(BaseModel):
         if error:
             raise ValueError(f"domain: {error}")
         return domain
+
+    @field_validator("dashboard_auth_domain")
+    @classmethod
+    def _cognito_prefix(cls, prefix: str | None) -> str | None:
+        reserved = [word for word in ("aws", "amazon", "cognito") if prefix and word in prefix]
+        if reserved:
+            raise ValueError(f"dashboardAuthDomain: Cognito refuses a domain prefix containing {reserved[0]!r}")
+        return prefix
 
     @model_validator(mode="after")
     def _webhook(self) -> InfraConfig:
@@ -186,6 +200,9 @@ def load_config(context: dict[str, Any], *, base: Path | None = None) -> InfraCo
         "github_webhook": None
         if pick("githubWebhook") is None
         else _json_value(pick("githubWebhook"), "githubWebhook"),
+        "dashboard": None if pick("dashboard") is None else _json_value(pick("dashboard"), "dashboard"),
+        "dashboard_site": pick("dashboardSite"),
+        "dashboard_auth_domain": pick("dashboardAuthDomain"),
         "account": pick("account", "CDK_DEFAULT_ACCOUNT"),
         "region": pick("region", "CDK_DEFAULT_REGION"),
     }
@@ -211,6 +228,9 @@ CONTEXT_KEYS = (
     "hostedZoneId",
     "certificateArn",
     "githubWebhook",
+    "dashboard",
+    "dashboardSite",
+    "dashboardAuthDomain",
     "account",
     "region",
 )

@@ -107,12 +107,13 @@ def api_calls() -> Iterator[CallRecorder]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under `pytest -n N --dist loadgroup` (make test), a module's tests stay on one worker, so its
-    fixtures are built once; the infra and reality suites share session fixtures (one synthesis, one
+    fixtures are built once; the infra (top folder) and reality suites share session fixtures (one synthesis, one
     Lambda environment), so each runs whole on one worker. A module marked `spread` (long, independent tests
     such as the scenarios) lets each test go to any worker."""
     for item in items:
         parts = item.path.relative_to(TESTS).parts
-        suite_wide = parts[0] in ("infra", "reality")
+        # A subfolder of infra (the dashboard's stack) synthesizes on its own, beside the shared synthesis.
+        suite_wide = parts[0] in ("infra", "reality") and not (parts[0] == "infra" and len(parts) > 2)
         group = parts[0] if suite_wide else "/".join(parts)
         if item.get_closest_marker("spread") is not None:
             group = item.nodeid

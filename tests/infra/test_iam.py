@@ -262,7 +262,7 @@ def test_pipeline_execution_role_reads_pipeline_and_review_app_config(synth: Syn
 def test_users_role_requires_mfa_from_this_account(synth: Synth) -> None:
     roles = synth.resources("OrchestratorApp-shop", "AWS::IAM::Role")
     (users,) = [r["Properties"] for k, r in roles.items() if k.startswith("UsersRole")]
-    assert users["Path"] == "/orchestrator/users/"
+    assert users["Path"] == "/orchestrator/users/shop/"  # the dashboard reads the app from the role ARN
     (trust,) = users["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     assert render(trust["Principal"]["AWS"]).endswith(":root")
