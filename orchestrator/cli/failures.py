@@ -51,7 +51,11 @@ def describe_failure(error: BaseException) -> Failure | None:
         code = str(info.get("Code"))
         return Failure(f"{code}: {info.get('Message')}", 2 if code in USER_ERROR_CODES else 1, "AWS error:")
     if _is(error, "botocore.exceptions", "NoCredentialsError"):
-        return Failure(f"no AWS credentials found{emulator_hint()}", 1, "AWS error:")
+        hint = emulator_hint() or (
+            "; set AWS_PROFILE (or run `aws configure`), or use the local emulator: "
+            'eval "$(orchestrator local up)"'
+        )
+        return Failure(f"no AWS credentials found{hint}", 1, "AWS error:")
     if _is(error, "botocore.exceptions", "EndpointConnectionError") or _is(
         error, "botocore.exceptions", "ConnectTimeoutError"
     ):

@@ -95,3 +95,14 @@ def test_down_from_elsewhere_then_down_again(home: tuple[Path, Path, dict[str, s
     assert again.returncode == 0
     assert "no emulator was running" in again.stderr
     assert run(here, env, "local", "status").returncode == 1
+
+
+def test_no_credentials_and_no_emulator_says_both_ways_forward(tmp_path: Path) -> None:
+    env = _env(tmp_path / "state")  # a state home where no emulator ever ran
+    apps = run(tmp_path, env, "apps")
+    assert apps.returncode == 1
+    assert "Traceback" not in apps.stderr
+    (line,) = apps.stderr.strip().splitlines()
+    assert "no AWS credentials found" in line
+    assert "AWS_PROFILE" in line
+    assert 'eval "$(orchestrator local up)"' in line
