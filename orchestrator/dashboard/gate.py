@@ -38,8 +38,9 @@ def refusal_of(
     account: Account,
     statements_of: Callable[[str], Sequence[Statement]],
 ) -> Refusal | None:
-    """None when the request may go on to the emulator; else the error AWS would answer with."""
-    found = _CREDENTIAL.search(headers.get("Authorization", ""))
+    """None when the request may go on to the emulator; else the error AWS would answer with. `headers` have
+    lower-case names."""
+    found = _CREDENTIAL.search(headers.get("authorization", ""))
     session = sessions.session_of(found.group(1)) if found else None
     if session is None:
         return Refusal(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
@@ -47,7 +48,7 @@ def refusal_of(
         payload: Any = json.loads(body or b"{}")
         if not isinstance(payload, dict):
             raise ValueError("the body is not a JSON object")
-        request = iam_request(headers.get("X-Amz-Target", ""), payload, account)
+        request = iam_request(headers.get("x-amz-target", ""), payload, account)
     except (ValueError, UnknownTarget) as error:
         return Refusal(400, "ValidationException", f"the local dashboard proxy cannot read this request: {error}")
     resource = refused_resource(statements_of(session.app), request)

@@ -115,12 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, {"__type": "NotAuthorizedException", "message": str(error)})
 
     def _proxy(self, body: bytes) -> None:
-        headers = dict(self.headers.items())
+        headers = {name.lower(): value for name, value in self.headers.items()}  # HTTP names are case-insensitive
         refusal: Refusal | None = refusal_of(
             headers, body, self.server.sessions, self.server.account, self.server.statements_of
         )
         if refusal is not None:
-            print(f"dashboard: refused {headers.get('X-Amz-Target', '?')}: {refusal.message}", file=sys.stderr, flush=True)
+            print(f"dashboard: refused {headers.get('x-amz-target', '?')}: {refusal.message}", file=sys.stderr, flush=True)
             self._send(refusal.status, refusal.body(), "application/x-amz-json-1.1", {"x-amzn-ErrorType": refusal.error_type})
             return
         forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection", "origin", "referer")}

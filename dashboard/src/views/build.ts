@@ -26,10 +26,10 @@ export function buildView(ctx: Context, key: string, number: number): View {
     ];
     if (bars.length) {
       parts.push(ganttChart(bars, `Timeline of build #${build.number}: ${bars.map((b) => `${b.label} ${b.state}`).join(", ")}`));
-      parts.push(table(["Step", "State", "Start", "Duration"], bars.map((b) => {
-        const phase = build.phases.find((p) => p.name === b.label);
-        return [b.label, h("span", { class: `state ${b.state}` }, b.state), when((phase?.start ?? null)), duration(b.end - b.start) + (b.open ? " so far" : "")];
-      }), "Steps of the build"));
+      const origin = Math.min(...build.phases.map((p) => p.start ?? Infinity));
+      parts.push(table(["Step", "State", "Start", "Duration"], bars.map((b) => [
+        b.label, h("span", { class: `state ${b.state}` }, b.state), when(origin + b.start), duration(b.end - b.start) + (b.open ? " so far" : ""),
+      ]), "Steps of the build"));
     }
     if (failed) {
       const failure = h("div", { class: "failure", role: "alert", "data-failed-phase": failed.name },
