@@ -31,6 +31,7 @@ export interface Build {
   phases: Phase[];
   services: ServiceDeploy[];
   error: string | null; // why the build failed, when the record says
+  supersededBy: number | null; // a newer build was deploying: this one deploys nothing
 }
 
 export interface DeployStatus {
@@ -116,14 +117,17 @@ export function decodeBuild(value: unknown): Build {
     phases,
     services,
     error: hasFailure ? buildError(item, phases, services) : null,
+    supersededBy: num(item.superseded_by),
   };
 }
 
-// The build's overall state: failed if a phase failed, running while one is started, else succeeded/deployed.
-export function buildState(build: Build): "failed" | "running" | "deployed" | "succeeded" {
+// The build's overall state. It is under way until a phase fails, its deploy succeeds or a newer build
+// supersedes it: between two phases no phase is "started", and the build is still under way.
+export function buildState(build: Build): "failed" | "running" | "deployed" | "superseded" {
   if (build.phases.some((p) => p.state === "failed")) return "failed";
-  if (build.phases.some((p) => p.state === "started") || build.phases.length === 0) return "running";
-  return build.phases.some((p) => p.name === "deploy" && p.state === "succeeded") ? "deployed" : "succeeded";
+  if (build.phases.some((p) => p.name === "deploy" && p.state === "succeeded")) return "deployed";
+  if (build.supersededBy !== null) return "superseded";
+  return "running";
 }
 
 export function failedPhase(build: Build): Phase | null {

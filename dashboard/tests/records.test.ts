@@ -35,6 +35,13 @@ describe("decodeBuild", () => {
     expect(build.error).toBe("release task exited with code 1 (Essential container in task exited)");
   });
 
+  it("is under way between two phases, until deployed or superseded", () => {
+    const between = decodeBuild({ build: phase("succeeded", 0, 10), test: phase("succeeded", 10, 20) });
+    expect(buildState(between)).toBe("running");
+    expect(buildState(decodeBuild({ build: phase("succeeded", 0, 10), superseded_by: 5 }))).toBe("superseded");
+    expect(buildState(decodeBuild({ build: phase("succeeded", 0, 1), deploy: phase("succeeded", 1, 2) }))).toBe("deployed");
+  });
+
   it("ignores a phase with an unknown state rather than inventing one", () => {
     expect(decodeBuild({ build: { state: "weird", start: 1 } }).phases).toEqual([]);
   });
