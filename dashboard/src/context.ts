@@ -38,8 +38,12 @@ export class Context {
   async readsWithKind(key: string): Promise<AppReads> {
     const name = key.split(":")[0];
     if (!this.kinds.has(name)) {
-      const settings = await this.readsFor(name).settings();
-      this.kinds.set(name, settings.kind);
+      try {
+        this.kinds.set(name, (await this.readsFor(name).settings()).kind);
+      } catch {
+        // Unreadable settings (refused, or no such app): each read below reports its own error, and the
+        // actions still reach AWS, which decides.
+      }
     }
     return this.readsFor(key);
   }
