@@ -41,10 +41,11 @@ def dashboard(
     from orchestrator.cli.emulator import use_emulator
 
     endpoint = use_emulator(state_dir)
+    from orchestrator.cli.urls import router_port
     from orchestrator.dashboard.local_server import local_dashboard
 
     try:
-        server = local_dashboard(port, site, endpoint, local_users)
+        server = local_dashboard(port, site, endpoint, local_users, router_port())
     except OSError as error:
         fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror}", 2)
     line = {"url": server.url + "/", "endpoint": endpoint, "users": server.sessions.user_names}

@@ -26,12 +26,14 @@ def _statements(account: Account, app: str) -> Sequence[Statement]:
     return local_users_role_statements(app, _registered_kinds().get(app, "app"), get_settings(), account)
 
 
-def local_dashboard(port: int, site: Path, endpoint: str, users: Sequence[LocalUser]) -> DashboardServer:
+def local_dashboard(
+    port: int, site: Path, endpoint: str, users: Sequence[LocalUser], apps_port: int | None
+) -> DashboardServer:
     settings = get_settings()
     account_id = operator.caller_identity().split(":")[4]
     account = Account(settings.region, account_id)
     sessions = LocalSessions(users, account_id, lambda: sorted(_registered_kinds()))
     return DashboardServer(
         port, site, endpoint, sessions, account, partial(_statements, account),
-        partial(local_site_config, settings),
+        partial(local_site_config, settings, apps_port),
     )  # fmt: skip

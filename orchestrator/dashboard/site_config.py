@@ -11,7 +11,8 @@ from typing import Any
 from orchestrator.settings import Settings
 
 
-def local_site_config(settings: Settings, server_url: str) -> dict[str, Any]:
+def local_site_config(settings: Settings, apps_port: int | None, server_url: str) -> dict[str, Any]:
+    """`apps_port` (local only, beyond the contract): the emulator's router port, for the apps' URLs."""
     return {
         "region": settings.region,
         "endpoint": f"{server_url}/aws",
@@ -19,4 +20,5 @@ def local_site_config(settings: Settings, server_url: str) -> dict[str, Any]:
         "parameterPrefix": f"/{settings.ssm_prefix}",
         "cluster": settings.cluster_name,
         "auth": {"mode": "local"},
+        "appsPort": apps_port,
     }

@@ -143,7 +143,8 @@ def test_scaling_from_the_page_writes_the_parameter(browser: Any, dashboard: dic
     page.wait_for_selector("#scale-result:has-text('scaling written')")
     _screenshot(page, "app")
     written = json.loads(_ssm(dashboard).get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"])
-    assert written["web"]["min_processes"] == 2 and written["web"]["max_processes"] == 5
+    assert written["web"]["min_processes"] == 2
+    assert written["web"]["max_processes"] == 5
     page.close()
 
 

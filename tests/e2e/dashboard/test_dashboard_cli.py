@@ -26,4 +26,6 @@ def test_a_malformed_user_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_help() -> None:
     result = cli("dashboard", "--help")
-    assert result.returncode == 0 and "--port" in result.stdout and "--json" in result.stdout
+    assert result.returncode == 0
+    assert "--port" in result.stdout
+    assert "--json" in result.stdout

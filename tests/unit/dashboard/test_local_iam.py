@@ -96,7 +96,8 @@ def test_the_refusal_is_awss_error_shape_and_message() -> None:
     }
     body = json.dumps({"Name": "/apppack/apps/shop/scaling", "Value": "{}"}).encode()
     refusal = refusal_of(headers, body, sessions, ACCOUNT, lambda app: statements(app))
-    assert refusal is not None and refusal.error_type == "AccessDeniedException"
+    assert refusal is not None
+    assert refusal.error_type == "AccessDeniedException"
     assert refusal.message == access_denied_message(
         "arn:aws:sts::123456789012:assumed-role/other-users/bob", "ssm:PutParameter",
         "arn:aws:ssm:us-east-1:123456789012:parameter/apppack/apps/shop/scaling",
@@ -105,7 +106,8 @@ def test_the_refusal_is_awss_error_shape_and_message() -> None:
     own = json.dumps({"Name": "/apppack/apps/other/scaling"}).encode()
     assert refusal_of(headers, own, sessions, ACCOUNT, lambda app: statements(app)) is None
     unsigned = refusal_of({"x-amz-target": "AmazonSSM.PutParameter"}, own, sessions, ACCOUNT, lambda app: statements(app))
-    assert unsigned is not None and unsigned.error_type == "UnrecognizedClientException"
+    assert unsigned is not None
+    assert unsigned.error_type == "UnrecognizedClientException"
 
 
 def test_sign_in_and_credentials_are_refused_outside_the_users_roles() -> None:
@@ -122,7 +124,7 @@ def test_sign_in_and_credentials_are_refused_outside_the_users_roles() -> None:
 def test_user_specs_and_role_arns() -> None:
     assert parse_user("alice=shop,blog").apps == ("shop", "blog")
     for bad in ("alice", "=shop", "alice=Shop", "alice=shop-pr3"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"alice|shop"):
             parse_user(bad)
     arn = users_role_arn("123456789012", "shop")
     assert arn == "arn:aws:iam::123456789012:role/orchestrator/users/shop/shop-users"
