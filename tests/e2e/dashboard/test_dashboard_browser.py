@@ -114,6 +114,15 @@ def test_build_gantt_during_and_after_the_build_then_the_app_list(browser: Any, 
     assert "deployed" in row.locator("td.latest-build").inner_text()
     assert row.locator("td.deploy-state").inner_text() == "complete"
     _screenshot(page, "apps")
+    # The account's delivery metrics count the deploy just made.
+    page.click("text=Delivery metrics for all your apps")
+    deploys = page.locator("[data-metric=deploys]")
+    deploys.wait_for()
+    assert int(deploys.inner_text()) >= 1
+    assert page.locator("figure.chart canvas").count() == 4
+    _screenshot(page, "metrics")
+    page.goto(f"{dashboard['url']}#/")
+    page.locator("tr[data-app=shop] td.latest-build", has_text=f"#{number}").wait_for()
     # Keyboard: the app's name is a real link reached with Tab and followed with Enter.
     page.locator("tr[data-app=shop] a").first.focus()
     page.keyboard.press("Enter")
