@@ -17,7 +17,7 @@ export POWERTOOLS_METRICS_NAMESPACE := orchestrator
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(BIN)/uvx --quiet --from checkov==$(CHECKOV_VERSION) checkov
 
-.PHONY: venv test lint lint-templates typecheck unit demo synth bench faults clean
+.PHONY: venv test lint lint-templates typecheck unit demo synth bench faults clean dashboard dashboard-unit chromium
 
 venv: $(STAMP)
 
@@ -45,12 +45,32 @@ typecheck: venv
 # One pytest worker per core; a module (or a suite that shares a session fixture) stays on one worker.
 PYTEST_WORKERS ?= auto
 
-test: lint typecheck
+test: lint typecheck dashboard dashboard-unit chromium
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
+# The web dashboard (dashboard/): npm ci when the lock file changes, vite build when a source changes.
+DASHBOARD_SOURCES := $(wildcard dashboard/src/*.ts dashboard/src/*/*.ts dashboard/src/*.css) dashboard/index.html \
+	dashboard/vite.config.ts dashboard/tsconfig.json
+dashboard: dashboard/dist/index.html
+
+dashboard/node_modules/.installed: dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund
+	touch $@
+
+dashboard/dist/index.html: dashboard/node_modules/.installed $(DASHBOARD_SOURCES)
+	cd dashboard && npm run build
+
+dashboard-unit: dashboard/node_modules/.installed
+	cd dashboard && npx vitest run
+
+# The browser tests drive Debian's chromium (never a downloaded browser); installed here when missing.
+chromium:
+	test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 # A venv built by `make test` (.[dev]) already holds `local`; only a stale or missing one installs it.
-demo: $(DEMO_STAMP)
+demo: $(DEMO_STAMP) dashboard
 	$(BIN)/orchestrator demo
+	@echo "dashboard: eval \"\$$($(BIN)/orchestrator local up)\" && $(BIN)/orchestrator local register demo && $(BIN)/orchestrator dashboard  ->  http://127.0.0.1:8765/"
 
 synth: venv
 	$(BIN)/python -c "import shutil; shutil.rmtree('cdk.out', ignore_errors=True)"

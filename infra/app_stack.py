@@ -28,7 +28,7 @@ from infra.dashboard_stack import DashboardStack
 from infra.nag import acknowledge, resource_details
 from infra.network_stack import CLUSTER_NAME
 from infra.orchestrator_stack import APP_ROLE_PATH, OrchestratorStack, bucket_name
-from orchestrator.pipeline import keys
+from orchestrator.iam.users_role import UsersRoleArns, users_role_statements
 from orchestrator.pipeline.app_registry import (
     AppDeclaration,
     EcsConfig,
@@ -295,75 +295,22 @@ class AppStack(Stack):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         services = orchestrator.ecs_arn("service", f"{CLUSTER_NAME}/{name}-*")
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AppParameters",
-                actions=[
-                    "ssm:GetParameter",
-                    "ssm:GetParameters",
-                    "ssm:GetParametersByPath",
-                    "ssm:PutParameter",
-                    "ssm:DeleteParameter",
-                    "ssm:DeleteParameters",
-                    "ssm:AddTagsToResource",
-                ],
-                resources=[parameters, orchestrator.parameter_arn(f"{base}/{name}")],
-            )
+        arns = UsersRoleArns(
+            app=name,
+            region=self.region,
+            parameters=parameters,
+            parameter_root=orchestrator.parameter_arn(f"{base}/{name}"),
+            ssm_keys=ssm_keys,
+            table=table.table_arn,
+            artifacts=artifacts,
+            build_project=self.project.project_arn,
+            app_log_group=self.log_group.log_group_arn,
+            build_logs=build_logs,
+            services=services,
+            cluster=orchestrator.cluster_arn,
         )
-        role.add_to_policy(
-            iam.PolicyStatement(sid="ParameterNames", actions=["ssm:DescribeParameters"], resources=["*"])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ConfigEncryption",  # SecureString config values use the account's aws/ssm key
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[ssm_keys],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"ssm.{self.region}.amazonaws.com"},
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/aws/ssm"},
-                },
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AppRecords",  # the app's own items only (and its review apps' for a pipeline)
-                actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
-                resources=[table.table_arn],
-                conditions={
-                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [keys.app_pk(name), f"{keys.app_pk(name)}:*"]}
-                },
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="BuildArtifacts",
-                actions=["s3:GetObject"],
-                resources=[artifacts],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Builds",
-                actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:ListBuildsForProject"],
-                resources=[self.project.project_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Logs",
-                actions=["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
-                resources=[self.log_group.log_group_arn, build_logs],
-            )
-        )
-        role.add_to_policy(iam.PolicyStatement(sid="Services", actions=["ecs:DescribeServices"], resources=[services]))
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Tasks",
-                actions=["ecs:ListTasks", "ecs:DescribeTasks"],
-                resources=["*"],
-                conditions={"ArnEquals": {"ecs:cluster": orchestrator.cluster_arn}},
-            )
-        )
+        for statement in users_role_statements(arns):  # shared with the local dashboard's IAM check
+            role.add_to_policy(iam.PolicyStatement.from_json(statement))
         acknowledge(
             role.node.find_child("DefaultPolicy"),
             "IAM5",

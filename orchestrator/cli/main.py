@@ -16,6 +16,7 @@ from orchestrator.cli import (
     build,
     bundle,
     config,
+    dashboard,
     demo,
     domains,
     events,
@@ -41,6 +42,7 @@ app = typer.Typer(
 app.add_typer(events.app, name="events")
 app.add_typer(bundle.app, name="bundle")
 app.command(name="demo")(demo.demo)
+app.command(name="dashboard")(dashboard.dashboard)
 app.add_typer(local.app, name="local")
 app.add_typer(build.app, name="build")
 app.add_typer(config.app, name="config")

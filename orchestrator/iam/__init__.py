@@ -1,0 +1,1 @@
+"""IAM policy documents the stacks attach and the local dashboard server enforces (one definition each)."""

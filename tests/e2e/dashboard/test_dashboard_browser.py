@@ -1,0 +1,187 @@
+"""The web dashboard in a real browser (Debian's headless chromium), served by `orchestrator dashboard` over the
+emulator: the app list, a build's Gantt chart during and after the build, a failed release with its error,
+scaling from the page reaching the SSM parameter, and a user without the app's role refused with AWS's reason.
+
+Screenshots of each view go to $ORCHESTRATOR_DASHBOARD_SCREENSHOTS when it is set (the README's come from here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import ROOT, as_json, cli, emulator_env
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
+
+CHROMIUM = Path("/usr/bin/chromium")
+SITE = ROOT / "dashboard" / "dist" / "index.html"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+TIMEOUT_MS = 60_000  # the emulator on a loaded machine: a build takes seconds to tens of seconds
+FAILING_RELEASE = 'web: python -c "import time; time.sleep(600)"\nrelease: python -c "raise SystemExit(3)"\n'
+
+
+def _screenshot(page: Any, name: str) -> None:
+    target = os.environ.get("ORCHESTRATOR_DASHBOARD_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def dashboard(emulator: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    assert SITE.is_file(), "the dashboard is not built: run `make dashboard`"
+    assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make chromium`"
+    env = emulator_env(emulator)
+    source = tmp_path_factory.mktemp("broken")
+    (source / "Procfile").write_text(FAILING_RELEASE)
+    registered = cli("local", "register", "broken", "--source", str(source), env=env)
+    assert registered.returncode == 0, registered.stderr
+    full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}, **env}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from orchestrator.cli.main import main; main()", "dashboard", "--port", "0", "--json",
+         "--user", "alice=shop,broken", "--user", "bob=other"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        first = json.loads(server.stdout.readline())  # the URL is on the first line
+        yield {**env, "url": first["url"]}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(dashboard: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        # A fresh profile, never a downloaded browser: Debian's chromium with the flags of a sandboxed CI.
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS,
+            headless=True, viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _signed_in(browser: Any, url: str, user: str) -> Any:
+    page = browser.new_page()
+    page.goto(url)
+    page.select_option("#sign-in-user", user)
+    page.click("#sign-in")
+    page.wait_for_selector(f"text=Signed in as {user}")
+    return page
+
+
+def _ssm(env: dict[str, str]) -> Any:
+    return boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+
+
+def test_build_gantt_during_and_after_the_build_then_the_app_list(browser: Any, dashboard: dict[str, str]) -> None:
+    started = as_json(cli("build", "start", "-a", "shop", "--json", env=dashboard))
+    number = started["build_number"]
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/shop/builds/{number}")
+    # During the build: the chart is drawn with the build still under way (the record's phases so far).
+    page.wait_for_selector(".build-state[data-state=running]")
+    page.wait_for_selector("canvas[data-chart=gantt]")
+    _screenshot(page, "build-running")
+    # The page polls: without a reload it reaches the deployed state, with a bar per step and per service.
+    page.wait_for_selector(".build-state[data-state=deployed]")
+    steps = page.locator("table:has(caption:text('Steps of the build')) tbody tr td:first-child").all_inner_texts()
+    assert steps[:4] == ["build", "test", "finalize", "release"]
+    assert {"deploy web", "deploy worker"} <= set(steps)
+    assert page.locator("canvas[data-chart=gantt]").count() == 1
+    _screenshot(page, "build")
+
+    page.goto(f"{dashboard['url']}#/")
+    row = page.locator("tr[data-app=shop]")
+    row.locator("td.latest-build", has_text=f"#{number}").wait_for()
+    assert "deployed" in row.locator("td.latest-build").inner_text()
+    assert row.locator("td.deploy-state").inner_text() == "complete"
+    _screenshot(page, "apps")
+    # The account's delivery metrics count the deploy just made.
+    page.click("text=Delivery metrics for all your apps")
+    deploys = page.locator("[data-metric=deploys]")
+    deploys.wait_for()
+    assert int(deploys.inner_text()) >= 1
+    assert page.locator("figure.chart canvas").count() == 4
+    _screenshot(page, "metrics")
+    page.goto(f"{dashboard['url']}#/")
+    page.locator("tr[data-app=shop] td.latest-build", has_text=f"#{number}").wait_for()
+    # Keyboard: the app's name is a real link reached with Tab and followed with Enter.
+    page.locator("tr[data-app=shop] a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:text-is('shop')")
+    page.close()
+
+
+def test_a_failed_release_shows_its_phase_and_error(browser: Any, dashboard: dict[str, str]) -> None:
+    started = as_json(cli("build", "start", "-a", "broken", "--json", env=dashboard))
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/broken/builds/{started['build_number']}")
+    failure = page.locator("[data-failed-phase=release]")
+    failure.wait_for()
+    assert "release failed" in failure.inner_text()
+    assert "3" in failure.locator("p.error").first.inner_text()  # the release command's exit code
+    assert page.locator(".build-state").get_attribute("data-state") == "failed"
+    _screenshot(page, "build-failed")
+    page.close()
+
+
+def test_scaling_from_the_page_writes_the_parameter(browser: Any, dashboard: dict[str, str]) -> None:
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/shop")
+    page.fill("#scale-process", "web")
+    page.fill("#scale-count", "2-5")
+    page.click("#scale-submit")
+    page.wait_for_selector("#scale-result:has-text('scaling written')")
+    _screenshot(page, "app")
+    written = json.loads(_ssm(dashboard).get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"])
+    assert written["web"]["min_processes"] == 2
+    assert written["web"]["max_processes"] == 5
+    page.close()
+
+
+def test_a_user_without_the_role_is_refused_with_awss_reason(browser: Any, dashboard: dict[str, str]) -> None:
+    ssm = _ssm(dashboard)
+    try:
+        before = ssm.get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        before = None
+    page = _signed_in(browser, dashboard["url"], "bob")
+    assert page.locator("tr[data-app=shop]").count() == 0  # bob holds no role for shop: it is not listed
+    page.goto(f"{dashboard['url']}#/apps/shop")
+    page.fill("#scale-process", "web")
+    page.fill("#scale-count", "7")
+    page.click("#scale-submit")
+    result = page.locator("#scale-result.error")
+    result.wait_for()
+    assert result.inner_text() == (
+        "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/other-users/bob is not authorized to "
+        "perform: ssm:PutParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/apppack/apps/shop/scaling "
+        "because no identity-based policy allows the ssm:PutParameter action"
+    )
+    # Reads are refused the same way, and nothing changed.
+    page.wait_for_selector("#builds [role=alert]:has-text('dynamodb:Query')")
+    _screenshot(page, "refused")
+    try:
+        after = ssm.get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        after = None
+    assert after == before
+    page.close()
