@@ -72,7 +72,8 @@ demo: $(DEMO_STAMP) dashboard
 	$(BIN)/orchestrator demo
 	@echo "dashboard: eval \"\$$($(BIN)/orchestrator local up)\" && $(BIN)/orchestrator local register demo && $(BIN)/orchestrator dashboard  ->  http://127.0.0.1:8765/"
 
-synth: venv
+# cdk.json turns the dashboard's stack on, which deploys the built site.
+synth: venv dashboard
 	$(BIN)/python -c "import shutil; shutil.rmtree('cdk.out', ignore_errors=True)"
 	$(BIN)/python app.py
 
