@@ -156,10 +156,22 @@ def remove_extra_rules(
     return changes
 
 
-def _copy_to_settings(store: Store, app: str, hosts: list[str]) -> None:
-    """AppPack keeps an app's domains in its settings item's `value.domains`."""
+def _copy_to_settings(store: Store, ref: AppRef, hosts: list[str]) -> None:
+    """AppPack keeps an app's domains in its settings item's `value.domains`. An app's item is its stack's
+    (only its `value.domains` is set); a review app's `APP#<pipeline>:<N>` / `settings` is made here, and
+    not for an empty list (a teardown's deleted parameter leaves no item behind)."""
+    if not ref.is_review_app:
+        store.set_fields_if(keys.app_pk(ref.name), keys.SETTINGS_SK, {"value.domains": hosts}, Attr("value").exists())
+        return
 
-    store.set_fields_if(keys.app_pk(app), keys.SETTINGS_SK, {"value.domains": hosts}, Attr("value").exists())
+    def change(item: dict[str, Any] | None) -> dict[str, Any] | None:
+        if item is None and not hosts:
+            return None
+        base = item or {"name": ref.name, "kind": "review_app"}
+        value = base.get("value") if isinstance(base.get("value"), dict) else {}
+        return {**base, "value": {**value, "domains": hosts}}
+
+    store.update(keys.app_pk(ref.name), keys.SETTINGS_SK, change)
 
 
 def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResult:
@@ -189,7 +201,7 @@ def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResu
     changes += sync_host_rules(ref, deps)
     for host in [h for h in previous if h not in hosts]:
         changes += release_domain(ref, host, deps)
-    _copy_to_settings(store, ref.name, hosts)
+    _copy_to_settings(store, ref, hosts)
     return DomainResult(changes, pending)
 
 

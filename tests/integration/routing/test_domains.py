@@ -150,3 +150,22 @@ def test_domains_before_the_first_deploy_reach_its_rules(alb: SharedAlb, https: 
     upload_toml("shop", 1, TOML_WEB_ONLY)
     deliver(*build("shop"))
     assert sorted(len(r) for r in host_rules(https)) == [2, 5]
+
+
+def test_a_review_apps_domains_are_in_its_settings_item(alb: SharedAlb, https: str) -> None:
+    from orchestrator.parameters.names import ParameterKind, Target, kind_name
+    from tests.integration.builders import create_review_app
+
+    declare_in(alb, "pipe", kind="pipeline")
+    create_review_app("pipe", 7)
+    upload_toml("pipe:7", 1, TOML_WEB_ONLY)
+    deliver(*build("pipe", source_version="pr/7"))
+    name = kind_name(Target("review_app", "pipe", "7"), ParameterKind.DOMAINS, "apppack")
+    [added] = deliver_parameter(put(name, ["pr7.shop.example"]))
+    assert added["status"] == "applied", added
+    item = Store().get(keys.app_pk("pipe:7"), keys.SETTINGS_SK) or {}
+    assert item["value"]["domains"] == ["pr7.shop.example"]
+    assert (Store().get(keys.app_pk("pipe"), keys.SETTINGS_SK) or {})["value"]["domains"] == []  # the pipeline's
+    assert host_rules(https) == [sorted([f"pipe-pr7.{DOMAIN}", "pr7.shop.example"])]
+    deliver_parameter(put(name, []))
+    assert (Store().get(keys.app_pk("pipe:7"), keys.SETTINGS_SK) or {})["value"]["domains"] == []
