@@ -19,13 +19,20 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.certificates import Certificate, Certificates
 from orchestrator.adapters.load_balancing import ListenerRule, LoadBalancing
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.routing.hosts import app_host
-from orchestrator.routing.priorities import PRIORITY_PREFIX, claim_priority, listener_pk, release_priority
+from orchestrator.routing.priorities import (
+    PRIORITY_PREFIX,
+    claim_priority,
+    listener_pk,
+    priority_sk,
+    release_priority,
+)
 from orchestrator.settings import get_settings
 
 HOSTS_PER_RULE = 5  # ELBv2: at most five condition values per rule
@@ -122,19 +129,48 @@ def sync_host_rules(ref: AppRef, deps: DomainDeps) -> list[str]:
         lb.set_rule(main.arn, groups[0], route.target_group_arn)
         changes.append(f"rule {route.priority}: {', '.join(groups[0])}")
     for number, hosts in enumerate(groups[1:], start=1):
-        priority = claim_priority(deps.store, route.listener_arn, extra_rule_owner(ref.name, number))
-        rule = _rule_at(rules, priority)
-        if rule is None:
-            lb.create_rule(route.listener_arn, priority, hosts, route.target_group_arn)
-            changes.append(f"rule {priority} created: {', '.join(hosts)}")
-        elif route.target_group_arn not in rule.target_group_arns:
-            raise RuntimeError(f"the listener's rule at priority {priority} forwards elsewhere; left unchanged")
-        elif sorted(rule.hosts) != sorted(hosts):
-            lb.set_rule(rule.arn, hosts, route.target_group_arn)
-            changes.append(f"rule {priority}: {', '.join(hosts)}")
+        changes += _extra_rule(deps, route.listener_arn, extra_rule_owner(ref.name, number), hosts,
+                               route.target_group_arn, rules)  # fmt: skip
     changes += remove_extra_rules(ref, deps, keep=len(groups) - 1, rules=rules, listener_arn=route.listener_arn,
                                   target_group_arn=route.target_group_arn)  # fmt: skip
     return changes
+
+
+FOREIGN_OWNER = "(a rule the orchestrator did not make)"
+EXTRA_RULE_ATTEMPTS = 10
+
+
+def _extra_rule(
+    deps: DomainDeps, listener_arn: str, owner: str, hosts: list[str], target_group_arn: str,
+    rules: list[ListenerRule],
+) -> list[str]:  # fmt: skip
+    """Make (or confirm) one extra host rule at a priority claimed for `owner`. A rule the orchestrator did
+    not make at that number (made outside it, or PriorityInUse on create) keeps it: the number is recorded as
+    that rule's, so no claim takes it again, and the next free one is claimed, as a first deploy does."""
+    store, lb = deps.store, deps.load_balancing
+    for _ in range(EXTRA_RULE_ATTEMPTS):
+        priority = claim_priority(store, listener_arn, owner)
+        rule = _rule_at(rules, priority)
+        if rule is None:
+            try:
+                lb.create_rule(listener_arn, priority, hosts, target_group_arn)
+                return [f"rule {priority} created: {', '.join(hosts)}"]
+            except RequestRefusedError as error:
+                if error.code != "PriorityInUse":
+                    raise
+                rules[:] = lb.rules(listener_arn)
+                rule = _rule_at(rules, priority)
+                if rule is None:
+                    raise
+        if target_group_arn in rule.target_group_arns:
+            if sorted(rule.hosts) == sorted(hosts):
+                return []
+            lb.set_rule(rule.arn, hosts, target_group_arn)
+            return [f"rule {priority}: {', '.join(hosts)}"]
+        release_priority(store, listener_arn, owner, priority)
+        store.put_if_absent({"primary_id": listener_pk(listener_arn), "secondary_id": priority_sk(priority),
+                             "priority": priority, "owner": FOREIGN_OWNER, "rule_arn": rule.arn})  # fmt: skip
+    raise RuntimeError(f"{owner}: no free listener priority after {EXTRA_RULE_ATTEMPTS} rules made elsewhere")
 
 
 def remove_extra_rules(
