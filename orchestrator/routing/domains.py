@@ -25,6 +25,12 @@ from orchestrator.adapters.load_balancing import ListenerRule, LoadBalancing
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef, app_tags
+from orchestrator.routing.certificates import (
+    CertificateDeps,
+    record_retirement,
+    retire_certificate,
+    settle_certificate,
+)
 from orchestrator.routing.hosts import app_host
 from orchestrator.routing.priorities import (
     PRIORITY_PREFIX,
@@ -49,6 +55,10 @@ class DomainDeps:
     store: Store = field(default_factory=Store)
     load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
     certificates: Certificates = field(default_factory=Certificates)
+
+    @property
+    def certificate_deps(self) -> CertificateDeps:
+        return CertificateDeps(self.store, self.load_balancing, self.certificates)
 
 
 @dataclass(frozen=True)
@@ -204,8 +214,8 @@ def _copy_to_settings(store: Store, ref: AppRef, hosts: list[str]) -> None:
         if item is None and not hosts:
             return None
         base = item or {"name": ref.name, "kind": "review_app"}
-        value = base.get("value") if isinstance(base.get("value"), dict) else {}
-        return {**base, "value": {**value, "domains": hosts}}
+        value = base.get("value")
+        return {**base, "value": {**(value if isinstance(value, dict) else {}), "domains": hosts}}
 
     store.update(keys.app_pk(ref.name), keys.SETTINGS_SK, change)
 
@@ -214,7 +224,6 @@ def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResu
     """Make `hosts` the app's custom domains (already validated). Raises DomainClaimedError when another app
     claimed one meanwhile; the hosts claimed by this call are then given back."""
     store = deps.store
-    settings = get_settings()
     claimed_now: list[str] = []
     for host in hosts:
         new = host_owner(store, host) is None
@@ -230,10 +239,8 @@ def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResu
     pending: list[str] = []
     for host in hosts:
         certificate = _certificate(ref, host, deps)
-        if certificate is None or certificate.status != "ISSUED":
+        if certificate is None or settle_certificate(ref.name, host, certificate, deps.certificate_deps):
             pending.append(host)
-        elif settings.listener_arn and settings.apps_https:
-            deps.load_balancing.add_certificate(settings.listener_arn, certificate.arn)
     changes += sync_host_rules(ref, deps)
     for host in [h for h in previous if h not in hosts]:
         changes += release_domain(ref, host, deps)
@@ -247,12 +254,11 @@ def release_domain(ref: AppRef, host: str, deps: DomainDeps) -> list[str]:
     if claim is None or claim.get("owner") != ref.name:
         return []
     arn = str(claim.get("certificate_arn") or "")
-    listener = get_settings().listener_arn
-    if arn:
-        if listener and get_settings().apps_https:
-            deps.load_balancing.remove_certificate(listener, arn)
-        deps.certificates.delete(arn)
+    if arn:  # recorded before the claim goes, so a failure in between leaves the deletion to the next check
+        record_retirement(deps.store, host, arn)
     deps.store.delete_if(domain_pk(host), CLAIM_SK, Attr("owner").eq(ref.name))
+    if arn and not retire_certificate(host, arn, deps.certificate_deps):
+        return [f"released {host} (its certificate is deleted once ACM no longer counts it in use)"]
     return [f"released {host}"]
 
 
@@ -264,9 +270,11 @@ class DomainStatus:
     certificate: str  # ISSUED, PENDING_VALIDATION, ... or "not requested yet"
     validation: dict[str, str] | None  # the ACM validation record: name, type, value
     target: str  # where the host's CNAME (or alias) points: the load balancer's DNS name
+    listener: str = ""  # how far the certificate got: pending issuance, attached... (routing/certificates.py)
 
     def as_json(self) -> dict[str, Any]:
-        return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target}
+        return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target,
+                "listener": self.listener}  # fmt: skip
 
 
 def platform_of(ref: AppRef, store: Store) -> tuple[str, str]:
@@ -289,7 +297,8 @@ def domain_statuses(ref: AppRef, hosts: list[str], deps: DomainDeps) -> list[Dom
     target = deps.load_balancing.dns_name(listener) if listener else ""
     statuses = []
     for host in hosts:
-        arn = str((host_claim(deps.store, host) or {}).get("certificate_arn") or "")
+        claim = host_claim(deps.store, host) or {}
+        arn = str(claim.get("certificate_arn") or "")
         certificate = deps.certificates.describe(arn) if arn else None
         record = certificate.validation if certificate else None
         statuses.append(
@@ -298,6 +307,7 @@ def domain_statuses(ref: AppRef, hosts: list[str], deps: DomainDeps) -> list[Dom
                 certificate=certificate.status if certificate else "not requested yet",
                 validation={"name": record.name, "type": record.type, "value": record.value} if record else None,
                 target=target,
+                listener=str(claim.get("certificate_state") or ""),
             )
         )
     return statuses
