@@ -76,9 +76,10 @@ def _statuses(target: Target, hosts: list[str]) -> list[dict[str, Any]]:
 
 
 def _render(statuses: list[dict[str, Any]]) -> None:
-    table = Table("domain", "certificate", "CNAME to")
+    table = Table("domain", "certificate", "on the listener", "CNAME to")
     for status in statuses:
-        table.add_row(plain(status["host"]), plain(status["certificate"]), plain(status["cname"]))
+        table.add_row(plain(status["host"]), plain(status["certificate"]), plain(status["listener"] or "-"),
+                      plain(status["cname"]))  # fmt: skip
     console.print(table)
 
 
@@ -96,7 +97,8 @@ def _render_records(statuses: list[dict[str, Any]]) -> None:
 
 @app.command("list")
 def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
-    """The app's custom domains, their certificates and the DNS name they point to."""
+    """The app's custom domains, their certificates (pending, attached to the listener) and the DNS name
+    they point to."""
     target = _target(app_name)
     emit(_statuses(target, _read(target)), as_json, _render)
 
