@@ -105,12 +105,24 @@ class RouteFunction(Construct):
             "Rule",
             description=route.description[:512],
             event_pattern=event_pattern(route.pattern),
-            targets=[
-                targets.LambdaFunction(
-                    self.function,
-                    dead_letter_queue=dead_letter_queue,
-                    retry_attempts=RULE_TARGET_RETRIES,
-                    max_event_age=RULE_TARGET_MAX_EVENT_AGE,
-                )
-            ],
+            targets=[self._target(dead_letter_queue)],
+        )
+        # A route with a schedule also gets a Scheduled Event on it (EventBridge delivers those to this
+        # rule's targets only; the handler accepts them: EventRoute.accepts).
+        self.schedule_rule: events.Rule | None = None
+        if route.schedule is not None:
+            self.schedule_rule = events.Rule(
+                self,
+                "Schedule",
+                description=f"Schedule: {route.description}"[:512],
+                schedule=events.Schedule.expression(route.schedule),
+                targets=[self._target(dead_letter_queue)],
+            )
+
+    def _target(self, dead_letter_queue: sqs.IQueue) -> targets.LambdaFunction:
+        return targets.LambdaFunction(
+            self.function,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=RULE_TARGET_RETRIES,
+            max_event_age=RULE_TARGET_MAX_EVENT_AGE,
         )

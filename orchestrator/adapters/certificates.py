@@ -52,11 +52,15 @@ class Certificates:
                 break
         return Certificate(arn, str(found.get("DomainName", "")), str(found.get("Status", "")), record)
 
-    def delete(self, arn: str) -> None:
-        """Safe to repeat: a certificate already gone is not an error."""
+    def delete(self, arn: str) -> bool:
+        """True once the certificate is gone (already gone included). False while ACM still counts it in
+        use (ResourceInUseException): a listener that just let it go can keep it in use for a while."""
         try:
             with refusals_are_final():
                 client("acm").delete_certificate(CertificateArn=arn)
         except RequestRefusedError as error:
+            if error.code == "ResourceInUseException":
+                return False
             if error.code != "ResourceNotFoundException":
                 raise
+        return True

@@ -38,14 +38,23 @@ def _read(target: Target) -> list[str]:
     return [str(h) for h in operations.read_json_parameter(target, ParameterKind.DOMAINS) or []]
 
 
-def _checked(target: Target, host: str) -> str:
+def _well_formed(host: str) -> str:
+    """The host, normalized; a malformed name exits 2 here, before anything asks AWS."""
+    from orchestrator.routing.hosts import host_name_error, normalized_host
+
+    clean = normalized_host(host)
+    malformed = host_name_error(clean)
+    if malformed is not None:
+        fail(malformed, 2)
+    return clean
+
+
+def _checked(target: Target, clean: str) -> str:
     from orchestrator.adapters.store import Store
     from orchestrator.parameters.domains import host_refusal
     from orchestrator.pipeline.apps import AppRef
     from orchestrator.routing.domains import platform_of
-    from orchestrator.routing.hosts import normalized_host
 
-    clean = normalized_host(host)
     ref, store = AppRef(target.key), Store()
     refusal = host_refusal(ref, clean, store, platform_of(ref, store)[0])
     if refusal is not None:
@@ -67,9 +76,10 @@ def _statuses(target: Target, hosts: list[str]) -> list[dict[str, Any]]:
 
 
 def _render(statuses: list[dict[str, Any]]) -> None:
-    table = Table("domain", "certificate", "CNAME to")
+    table = Table("domain", "certificate", "on the listener", "CNAME to")
     for status in statuses:
-        table.add_row(plain(status["host"]), plain(status["certificate"]), plain(status["cname"]))
+        table.add_row(plain(status["host"]), plain(status["certificate"]), plain(status["listener"] or "-"),
+                      plain(status["cname"]))  # fmt: skip
     console.print(table)
 
 
@@ -87,7 +97,8 @@ def _render_records(statuses: list[dict[str, Any]]) -> None:
 
 @app.command("list")
 def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
-    """The app's custom domains, their certificates and the DNS name they point to."""
+    """The app's custom domains, their certificates (pending, attached to the listener) and the DNS name
+    they point to."""
     target = _target(app_name)
     emit(_statuses(target, _read(target)), as_json, _render)
 
@@ -95,8 +106,9 @@ def list_(app_name: str = AppOption, as_json: bool = JsonOption) -> None:
 @app.command()
 def add(host: str = HostArgument, app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """Serve the app at HOST too; prints the DNS records to create."""
+    well_formed = _well_formed(host)
     target = _target(app_name)
-    clean = _checked(target, host)
+    clean = _checked(target, well_formed)
     current = _read(target)
     if clean not in current:
         _write(target, [*current, clean])
@@ -106,11 +118,9 @@ def add(host: str = HostArgument, app_name: str = AppOption, as_json: bool = Jso
 @app.command()
 def remove(host: str = HostArgument, app_name: str = AppOption, as_json: bool = JsonOption) -> None:
     """Stop serving the app at HOST (its certificate is deleted)."""
-    from orchestrator.routing.hosts import normalized_host
-
+    clean = _well_formed(host)
     target = _target(app_name)
     current = _read(target)
-    clean = normalized_host(host)
     if clean not in current:
         fail(f"{clean!r} is not a domain of {target.key}", 1)
     remaining = [h for h in current if h != clean]

@@ -21,6 +21,16 @@ class EventRoute:
     handler: str  # dotted path of the Lambda entry point
     description: str
     pattern: EventPattern
+    # A second rule on a schedule (EventBridge's rate/cron expression) sends the handler a Scheduled Event.
+    schedule: str | None = None
+
+    def accepts(self, event: dict[str, Any]) -> bool:
+        """Does this route's handler take `event`: its pattern matches, or it is a tick of its schedule?"""
+        from orchestrator.events.matching import matches
+
+        if matches(self.pattern, event):
+            return True
+        return self.schedule is not None and (event.get("source"), event.get("detail-type")) == SCHEDULED
 
 
 CODEBUILD_HANDLER = "orchestrator.handlers.codebuild.handler"
@@ -28,6 +38,11 @@ ECS_TASK_HANDLER = "orchestrator.handlers.ecs_task.handler"
 ECS_DEPLOYMENT_HANDLER = "orchestrator.handlers.ecs_deployment.handler"
 PARAMETER_HANDLER = "orchestrator.handlers.parameters.handler"
 BUNDLE_HANDLER = "orchestrator.handlers.bundles.handler"
+CERTIFICATE_HANDLER = "orchestrator.handlers.certificates.handler"
+SCHEDULED = ("aws.events", "Scheduled Event")  # what a schedule rule delivers to its targets only
+# How often pending custom-domain certificates are checked again (and deferred deletions retried): ACM's
+# "Certificate Available" event is best effort. One Query when nothing is pending.
+CERTIFICATE_CHECK_SCHEDULE = "rate(15 minutes)"
 
 
 def route_function_name(route_name: str) -> str:
@@ -81,6 +96,13 @@ def event_routes(*, ssm_prefix: str, bundle_bucket: str) -> list[EventRoute]:
                 "detail-type": ["Object Created"],
                 "detail": {"bucket": {"name": [bundle_bucket]}, "object": {"key": [{"prefix": "bundles/"}]}},
             },
+        ),
+        EventRoute(
+            name="certificates",
+            handler=CERTIFICATE_HANDLER,
+            description="Custom domains' ACM certificates: attach issued ones to the listener, retry deferred deletions",
+            pattern={"source": ["aws.acm"], "detail-type": ["ACM Certificate Available"]},
+            schedule=CERTIFICATE_CHECK_SCHEDULE,
         ),
     ]
 

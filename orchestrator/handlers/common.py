@@ -20,7 +20,6 @@ from pydantic import ValidationError
 
 from orchestrator.adapters.idempotency import persistence_layer, reset_persistence_layer
 from orchestrator.bounded_json import JsonBoundsError, check_json_bounds
-from orchestrator.events.matching import matches
 from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.invocation import handling
 from orchestrator.observability import logger, metrics
@@ -60,7 +59,7 @@ def handle(
         metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
         logger.error(f"malformed event: {error}")
         raise MalformedEventError(str(error)) from error
-    if not isinstance(event, dict) or not matches(route.pattern, event):
+    if not isinstance(event, dict) or not route.accepts(event):
         logger.debug("event not for this handler; acknowledged", extra={"route": route.name})
         return {"status": "ignored", "reason": "no rule of this handler matches the event"}
     try:

@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
+from orchestrator.local.acm_issuance import CertificateIssuanceSimulator
 from orchestrator.local.behaviour import Behaviour
 from orchestrator.local.dispatcher import Dispatcher, dead_letters
 from orchestrator.local.local_services import LocalServices
@@ -106,6 +107,7 @@ class Emulator:
         self.tasks = EcsTaskSimulator(self.clock, self.scheduler, self.bus, self.behaviour, self.supervisor, self.images)
         self.deployments = EcsDeploymentSimulator(self.clock, self.scheduler, self.bus, self.behaviour,
                                                   self.local_services)  # fmt: skip
+        self.certificates = CertificateIssuanceSimulator(self.clock, self.scheduler, self.bus)
         self._dispatcher: Dispatcher | None = None
 
     @property
@@ -197,7 +199,7 @@ class Emulator:
             self.clock.tick += 1
         simulated = self.parameters.step() + self.codebuild.step()
         simulated += self.scheduler.run_due()
-        simulated += self.tasks.step() + self.deployments.step()
+        simulated += self.tasks.step() + self.deployments.step() + self.certificates.step()
         simulated += self.local_services.step()
         self.supervisor.flush_logs()
         if self.router is not None:

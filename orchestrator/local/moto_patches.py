@@ -192,3 +192,17 @@ def record_container_exit(region: str, cluster: str, task_arn: str, exit_code: i
     for container in task.containers:
         container.exitCode = exit_code  # type: ignore[assignment]  # moto types it int; AWS omits it
         container.last_status = "STOPPED"
+
+
+def issue_certificate(region: str, arn: str) -> bool:
+    """ACM issues a DNS-validated certificate once its validation record resolves; the emulator has no DNS,
+    so it issues the certificate itself (moto would after a wall-clock wait). True when it is now ISSUED."""
+    from moto.acm.models import acm_backends
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    certificate = acm_backends[DEFAULT_ACCOUNT_ID][region]._certificates.get(arn)
+    if certificate is None:
+        return False
+    if certificate.status == "PENDING_VALIDATION":
+        certificate.status = "ISSUED"
+    return certificate.status == "ISSUED"

@@ -86,6 +86,10 @@ def rule_name(route_name: str) -> str:
     return f"orchestrator-{route_name}"
 
 
+def schedule_rule_name(route_name: str) -> str:
+    return f"orchestrator-{route_name}-schedule"
+
+
 @dataclass(frozen=True)
 class RouteQueue:
     route: EventRoute
@@ -115,6 +119,11 @@ def create_event_routing(settings: Settings) -> Routing:
             Description=route.description,
         )
         events.put_targets(Rule=rule_name(route.name), Targets=[{"Id": "dispatcher", "Arn": arn}])
+        if route.schedule is not None:  # as the stack has it; moto runs no schedule (the emulator's ACM
+            # publishes the issuance events the schedule stands in for: local/acm_issuance.py)
+            events.put_rule(Name=schedule_rule_name(route.name), ScheduleExpression=route.schedule, State="ENABLED",
+                            Description=f"Schedule: {route.description}")  # fmt: skip
+            events.put_targets(Rule=schedule_rule_name(route.name), Targets=[{"Id": "dispatcher", "Arn": arn}])
         queues.append(RouteQueue(route=route, queue_url=url))
     keep_published_events()
     return Routing(queues=queues, dlq_url=dlq_url)

@@ -72,7 +72,9 @@ def _route_rule(route: EventRoute, queue_arn: str) -> tuple[str, dict[str, Any]]
     rules: list[str] = []
     for target_arn in (function_arn, queue_arn):
         paginator = events.get_paginator("list_rule_names_by_target")
-        rules = [n for page in paginator.paginate(TargetArn=target_arn) for n in page.get("RuleNames", [])]
+        named = [n for page in paginator.paginate(TargetArn=target_arn) for n in page.get("RuleNames", [])]
+        # A route's schedule rule targets the function too; the event rule is the one with a pattern.
+        rules = [n for n in named if events.describe_rule(Name=n).get("EventPattern")]
         if rules:
             break
     if len(rules) != 1:

@@ -427,9 +427,6 @@ def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutco
 
 # -- custom domains -------------------------------------------------------------------------------------------
 
-PENDING = "|certificates pending"  # recorded after the fingerprint: the next delivery tries to attach again
-
-
 def _domains(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     if target.kind == "pipeline":
@@ -450,11 +447,13 @@ def _domains(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
         result = apply_domains(app, hosts, DomainDeps(deps.store, deps.load_balancing, deps.certificates))
     except DomainClaimedError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, f"{ref.name}: {error}")
-    recorded = fingerprint + (PENDING if result.pending else "")
-    deps.states.record_applied(ticket, ref.name, recorded, {"hosts": hosts, "pending": result.pending})
+    # Pending certificates are recorded for the certificates route (routing/certificates.py): attached when
+    # ACM issues them, whether or not this parameter changes again.
+    deps.states.record_applied(ticket, ref.name, fingerprint, {"hosts": hosts, "pending": result.pending})
     message = f"{len(hosts)} domain(s)"
     if result.pending:
-        message += f"; certificate not issued yet for {', '.join(result.pending)} (create the DNS records)"
+        message += f"; certificate not issued yet for {', '.join(result.pending)} (create the DNS records; "
+        message += "it is attached once issued)"
     return _outcome(ref, target, "applied", message, result.changes)
 
 

@@ -117,6 +117,7 @@ def destroy_review_app(target: Target, deps: ReviewAppDeps) -> list[str]:
     pk, sk = ref.deploystatus_key
     store.delete(pk, sk)
     store.delete(keys.app_pk(ref.name), keys.DEPLOYED_SK)
+    store.delete(keys.app_pk(ref.name), keys.SETTINGS_SK)  # its `value.domains` (routing/domains.py)
     record: dict[str, Any] = {"app": ref.name, "status": DESTROYED, "destroyed_at": int(time.time())}
     if removed:
         record["removed"] = removed

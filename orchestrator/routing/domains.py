@@ -19,13 +19,26 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
+from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.certificates import Certificate, Certificates
 from orchestrator.adapters.load_balancing import ListenerRule, LoadBalancing
 from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef, app_tags
+from orchestrator.routing.certificates import (
+    CertificateDeps,
+    record_retirement,
+    retire_certificate,
+    settle_certificate,
+)
 from orchestrator.routing.hosts import app_host
-from orchestrator.routing.priorities import PRIORITY_PREFIX, claim_priority, listener_pk, release_priority
+from orchestrator.routing.priorities import (
+    PRIORITY_PREFIX,
+    claim_priority,
+    listener_pk,
+    priority_sk,
+    release_priority,
+)
 from orchestrator.settings import get_settings
 
 HOSTS_PER_RULE = 5  # ELBv2: at most five condition values per rule
@@ -42,6 +55,10 @@ class DomainDeps:
     store: Store = field(default_factory=Store)
     load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
     certificates: Certificates = field(default_factory=Certificates)
+
+    @property
+    def certificate_deps(self) -> CertificateDeps:
+        return CertificateDeps(self.store, self.load_balancing, self.certificates)
 
 
 @dataclass(frozen=True)
@@ -122,19 +139,48 @@ def sync_host_rules(ref: AppRef, deps: DomainDeps) -> list[str]:
         lb.set_rule(main.arn, groups[0], route.target_group_arn)
         changes.append(f"rule {route.priority}: {', '.join(groups[0])}")
     for number, hosts in enumerate(groups[1:], start=1):
-        priority = claim_priority(deps.store, route.listener_arn, extra_rule_owner(ref.name, number))
-        rule = _rule_at(rules, priority)
-        if rule is None:
-            lb.create_rule(route.listener_arn, priority, hosts, route.target_group_arn)
-            changes.append(f"rule {priority} created: {', '.join(hosts)}")
-        elif route.target_group_arn not in rule.target_group_arns:
-            raise RuntimeError(f"the listener's rule at priority {priority} forwards elsewhere; left unchanged")
-        elif sorted(rule.hosts) != sorted(hosts):
-            lb.set_rule(rule.arn, hosts, route.target_group_arn)
-            changes.append(f"rule {priority}: {', '.join(hosts)}")
+        changes += _extra_rule(deps, route.listener_arn, extra_rule_owner(ref.name, number), hosts,
+                               route.target_group_arn, rules)  # fmt: skip
     changes += remove_extra_rules(ref, deps, keep=len(groups) - 1, rules=rules, listener_arn=route.listener_arn,
                                   target_group_arn=route.target_group_arn)  # fmt: skip
     return changes
+
+
+FOREIGN_OWNER = "(a rule the orchestrator did not make)"
+EXTRA_RULE_ATTEMPTS = 10
+
+
+def _extra_rule(
+    deps: DomainDeps, listener_arn: str, owner: str, hosts: list[str], target_group_arn: str,
+    rules: list[ListenerRule],
+) -> list[str]:  # fmt: skip
+    """Make (or confirm) one extra host rule at a priority claimed for `owner`. A rule the orchestrator did
+    not make at that number (made outside it, or PriorityInUse on create) keeps it: the number is recorded as
+    that rule's, so no claim takes it again, and the next free one is claimed, as a first deploy does."""
+    store, lb = deps.store, deps.load_balancing
+    for _ in range(EXTRA_RULE_ATTEMPTS):
+        priority = claim_priority(store, listener_arn, owner)
+        rule = _rule_at(rules, priority)
+        if rule is None:
+            try:
+                lb.create_rule(listener_arn, priority, hosts, target_group_arn)
+                return [f"rule {priority} created: {', '.join(hosts)}"]
+            except RequestRefusedError as error:
+                if error.code != "PriorityInUse":
+                    raise
+                rules[:] = lb.rules(listener_arn)
+                rule = _rule_at(rules, priority)
+                if rule is None:
+                    raise
+        if target_group_arn in rule.target_group_arns:
+            if sorted(rule.hosts) == sorted(hosts):
+                return []
+            lb.set_rule(rule.arn, hosts, target_group_arn)
+            return [f"rule {priority}: {', '.join(hosts)}"]
+        release_priority(store, listener_arn, owner, priority)
+        store.put_if_absent({"primary_id": listener_pk(listener_arn), "secondary_id": priority_sk(priority),
+                             "priority": priority, "owner": FOREIGN_OWNER, "rule_arn": rule.arn})  # fmt: skip
+    raise RuntimeError(f"{owner}: no free listener priority after {EXTRA_RULE_ATTEMPTS} rules made elsewhere")
 
 
 def remove_extra_rules(
@@ -156,17 +202,28 @@ def remove_extra_rules(
     return changes
 
 
-def _copy_to_settings(store: Store, app: str, hosts: list[str]) -> None:
-    """AppPack keeps an app's domains in its settings item's `value.domains`."""
+def _copy_to_settings(store: Store, ref: AppRef, hosts: list[str]) -> None:
+    """AppPack keeps an app's domains in its settings item's `value.domains`. An app's item is its stack's
+    (only its `value.domains` is set); a review app's `APP#<pipeline>:<N>` / `settings` is made here, and
+    not for an empty list (a teardown's deleted parameter leaves no item behind)."""
+    if not ref.is_review_app:
+        store.set_fields_if(keys.app_pk(ref.name), keys.SETTINGS_SK, {"value.domains": hosts}, Attr("value").exists())
+        return
 
-    store.set_fields_if(keys.app_pk(app), keys.SETTINGS_SK, {"value.domains": hosts}, Attr("value").exists())
+    def change(item: dict[str, Any] | None) -> dict[str, Any] | None:
+        if item is None and not hosts:
+            return None
+        base = item or {"name": ref.name, "kind": "review_app"}
+        value = base.get("value")
+        return {**base, "value": {**(value if isinstance(value, dict) else {}), "domains": hosts}}
+
+    store.update(keys.app_pk(ref.name), keys.SETTINGS_SK, change)
 
 
 def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResult:
     """Make `hosts` the app's custom domains (already validated). Raises DomainClaimedError when another app
     claimed one meanwhile; the hosts claimed by this call are then given back."""
     store = deps.store
-    settings = get_settings()
     claimed_now: list[str] = []
     for host in hosts:
         new = host_owner(store, host) is None
@@ -182,14 +239,12 @@ def apply_domains(ref: AppRef, hosts: list[str], deps: DomainDeps) -> DomainResu
     pending: list[str] = []
     for host in hosts:
         certificate = _certificate(ref, host, deps)
-        if certificate is None or certificate.status != "ISSUED":
+        if certificate is None or settle_certificate(ref.name, host, certificate, deps.certificate_deps):
             pending.append(host)
-        elif settings.listener_arn and settings.apps_https:
-            deps.load_balancing.add_certificate(settings.listener_arn, certificate.arn)
     changes += sync_host_rules(ref, deps)
     for host in [h for h in previous if h not in hosts]:
         changes += release_domain(ref, host, deps)
-    _copy_to_settings(store, ref.name, hosts)
+    _copy_to_settings(store, ref, hosts)
     return DomainResult(changes, pending)
 
 
@@ -199,12 +254,11 @@ def release_domain(ref: AppRef, host: str, deps: DomainDeps) -> list[str]:
     if claim is None or claim.get("owner") != ref.name:
         return []
     arn = str(claim.get("certificate_arn") or "")
-    listener = get_settings().listener_arn
-    if arn:
-        if listener and get_settings().apps_https:
-            deps.load_balancing.remove_certificate(listener, arn)
-        deps.certificates.delete(arn)
+    if arn:  # recorded before the claim goes, so a failure in between leaves the deletion to the next check
+        record_retirement(deps.store, host, arn)
     deps.store.delete_if(domain_pk(host), CLAIM_SK, Attr("owner").eq(ref.name))
+    if arn and not retire_certificate(host, arn, deps.certificate_deps):
+        return [f"released {host} (its certificate is deleted once ACM no longer counts it in use)"]
     return [f"released {host}"]
 
 
@@ -216,9 +270,11 @@ class DomainStatus:
     certificate: str  # ISSUED, PENDING_VALIDATION, ... or "not requested yet"
     validation: dict[str, str] | None  # the ACM validation record: name, type, value
     target: str  # where the host's CNAME (or alias) points: the load balancer's DNS name
+    listener: str = ""  # how far the certificate got: pending issuance, attached... (routing/certificates.py)
 
     def as_json(self) -> dict[str, Any]:
-        return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target}
+        return {"host": self.host, "certificate": self.certificate, "validation": self.validation, "cname": self.target,
+                "listener": self.listener}  # fmt: skip
 
 
 def platform_of(ref: AppRef, store: Store) -> tuple[str, str]:
@@ -241,7 +297,8 @@ def domain_statuses(ref: AppRef, hosts: list[str], deps: DomainDeps) -> list[Dom
     target = deps.load_balancing.dns_name(listener) if listener else ""
     statuses = []
     for host in hosts:
-        arn = str((host_claim(deps.store, host) or {}).get("certificate_arn") or "")
+        claim = host_claim(deps.store, host) or {}
+        arn = str(claim.get("certificate_arn") or "")
         certificate = deps.certificates.describe(arn) if arn else None
         record = certificate.validation if certificate else None
         statuses.append(
@@ -250,6 +307,7 @@ def domain_statuses(ref: AppRef, hosts: list[str], deps: DomainDeps) -> list[Dom
                 certificate=certificate.status if certificate else "not requested yet",
                 validation={"name": record.name, "type": record.type, "value": record.value} if record else None,
                 target=target,
+                listener=str(claim.get("certificate_state") or ""),
             )
         )
     return statuses

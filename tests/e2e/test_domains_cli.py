@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.local.http_probe import request
+from orchestrator.routing.certificates import HTTP_ONLY
 from tests.e2e.conftest import ROOT, as_json, cli
 
 pytestmark = pytest.mark.xdist_group("local-web-cli")
@@ -56,6 +57,13 @@ def test_a_custom_domain_is_routed_by_the_local_router(tmp_path: Path) -> None:
         assert [d["host"] for d in listed] == ["www.hello.example"]
         assert listed[0]["validation"]
         assert listed[0]["validation"]["type"] == "CNAME"
+        # The emulator's ACM issues it a simulated minute later and publishes "ACM Certificate Available";
+        # the certificates route records it (the emulator's listener is HTTP: nothing to attach).
+        def certificate() -> tuple[str, str]:
+            [found] = as_json(cli("domains", "list", "-a", "hello", "--json", env=env))
+            return found["certificate"], found["listener"]
+
+        assert _wait_for(lambda: certificate() == ("ISSUED", HTTP_ONLY)), certificate()
         taken = cli("domains", "add", "www.hello.example", "-a", "other", env=env)
         assert taken.returncode == 2
         assert "already a domain of 'hello'" in taken.stderr

@@ -167,7 +167,8 @@ def test_one_rule_per_route_with_the_shared_pattern(synth: Synth) -> None:
     }
     rules = [
         r for r in synth.resources(STACK, "AWS::Events::Rule").values()
-        if r["Properties"]["EventPattern"].get("source") != [ORCHESTRATOR_SOURCE]  # notifications: test_notifications
+        if "EventPattern" in r["Properties"]  # schedules: test_a_scheduled_route_gets_a_schedule_rule
+        and r["Properties"]["EventPattern"].get("source") != [ORCHESTRATOR_SOURCE]  # notifications: test_notifications
     ]  # fmt: skip
     assert len(rules) == len(expected)
     by_handler = {}
@@ -178,6 +179,20 @@ def test_one_rule_per_route_with_the_shared_pattern(synth: Synth) -> None:
         props = by_handler[route.handler]
         assert props["EventPattern"] == route.pattern
         assert props["State"] == "ENABLED"
+
+
+def test_a_scheduled_route_gets_a_schedule_rule(synth: Synth) -> None:
+    functions = {
+        logical_id: f["Properties"]["Handler"]
+        for logical_id, f in synth.resources(STACK, "AWS::Lambda::Function").items()
+    }
+    schedules = {
+        functions[r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]]: r["Properties"]["ScheduleExpression"]
+        for r in synth.resources(STACK, "AWS::Events::Rule").values()
+        if "ScheduleExpression" in r["Properties"]
+    }
+    expected = {r.handler: r.schedule for r in event_routes(ssm_prefix=SSM_PREFIX, bundle_bucket="b") if r.schedule}
+    assert schedules == expected == {"orchestrator.handlers.certificates.handler": "rate(15 minutes)"}
 
 
 def test_rule_targets_and_async_invocations_have_bounded_retries_and_one_dlq(synth: Synth) -> None:

@@ -142,8 +142,11 @@ def test_the_happy_path_runs_on_what_cloudformation_created(
     # ... and the orchestrator's own events into the log group `events tail` reads (infra/constructs/notifications.py)
     archived = {name: stack_rules.pop(name) for name in list(stack_rules) if "Archive" in name}
     assert [arn.split(":log-group:")[-1] for arns in archived.values() for arn in arns] == ["/orchestrator/published-events"]
+    # The certificates route's schedule rule still targets its function: moto runs no schedule.
+    schedules = {name: stack_rules.pop(name) for name in list(stack_rules) if "Schedule" in name}
+    assert [arn.rsplit(":", 1)[-1] for arns in schedules.values() for arn in arns] == ["orchestrator-certificates"]
     queues = {r.queue_url.rsplit("/", 1)[-1] for r in emulator.routing.queues}
-    assert len(stack_rules) == len(queues) == 5
+    assert len(stack_rules) == len(queues) == 6
     assert sorted(arn.rsplit(":", 1)[-1] for arns in stack_rules.values() for arn in arns) == sorted(queues)
     assert {o["Key"].rsplit("/", 1)[-1] for o in artifacts.get("Contents", [])} >= {"apppack.toml", "commit.txt"}
     assert [i["imageTag"] for i in images] == ["build-1"]

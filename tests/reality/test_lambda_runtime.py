@@ -53,6 +53,9 @@ def test_every_handler_runs_on_the_pinned_lambda_environment(
             client("ssm").put_parameter(Name=f"/{settings.ssm_prefix}/apps/shop/scaling", Value=json.dumps(scaling),
                                         Type="String", Overwrite=True)  # fmt: skip
             client("s3").put_object(Bucket=settings.bundle_bucket, Key="bundles/hello.zip", Body=bundle_zip())
+            # A custom domain: its certificate, issued by the emulator's ACM, reaches the certificates route.
+            client("ssm").put_parameter(Name=f"/{settings.ssm_prefix}/apps/shop/domains", Value='["www.shop.example"]',
+                                        Type="String", Overwrite=True)  # fmt: skip
             emulator.run_until_idle()
             web = client("ecs").describe_services(cluster=settings.cluster_name, services=["shop-web"])["services"][0]
             functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]

@@ -150,3 +150,40 @@ def test_domains_before_the_first_deploy_reach_its_rules(alb: SharedAlb, https: 
     upload_toml("shop", 1, TOML_WEB_ONLY)
     deliver(*build("shop"))
     assert sorted(len(r) for r in host_rules(https)) == [2, 5]
+
+
+def test_a_review_apps_domains_are_in_its_settings_item(alb: SharedAlb, https: str) -> None:
+    from orchestrator.parameters.names import ParameterKind, Target, kind_name
+    from tests.integration.builders import create_review_app
+
+    declare_in(alb, "pipe", kind="pipeline")
+    create_review_app("pipe", 7)
+    upload_toml("pipe:7", 1, TOML_WEB_ONLY)
+    deliver(*build("pipe", source_version="pr/7"))
+    name = kind_name(Target("review_app", "pipe", "7"), ParameterKind.DOMAINS, "apppack")
+    [added] = deliver_parameter(put(name, ["pr7.shop.example"]))
+    assert added["status"] == "applied", added
+    item = Store().get(keys.app_pk("pipe:7"), keys.SETTINGS_SK) or {}
+    assert item["value"]["domains"] == ["pr7.shop.example"]
+    assert (Store().get(keys.app_pk("pipe"), keys.SETTINGS_SK) or {})["value"]["domains"] == []  # the pipeline's
+    assert host_rules(https) == [sorted([f"pipe-pr7.{DOMAIN}", "pr7.shop.example"])]
+    deliver_parameter(put(name, []))
+    assert (Store().get(keys.app_pk("pipe:7"), keys.SETTINGS_SK) or {})["value"]["domains"] == []
+
+
+def test_an_extra_host_rule_skips_a_priority_held_by_a_rule_made_elsewhere(alb: SharedAlb, https: str) -> None:
+    deployed(alb, "shop")
+    elbv2 = client("elbv2")
+    group = elbv2.create_target_group(Name="someone-else", Protocol="HTTP", Port=80, VpcId=alb.vpc_id,
+                                      TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]  # fmt: skip
+    elbv2.create_rule(ListenerArn=https, Priority=2, Actions=[{"Type": "forward", "TargetGroupArn": group}],
+                      Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["else.example"]}}])  # fmt: skip
+    hosts = [f"h{i}.shop.example" for i in range(6)]
+    [added] = deliver_parameter(put(name_of("shop", "domains"), hosts))
+    assert added["status"] == "applied", added
+    by_priority = {r["Priority"]: r for r in elbv2.describe_rules(ListenerArn=https)["Rules"]}
+    assert by_priority["2"]["Actions"][0]["TargetGroupArn"] == group  # left alone
+    assert by_priority["2"]["Conditions"][0]["HostHeaderConfig"]["Values"] == ["else.example"]
+    assert sorted(by_priority["3"]["Conditions"][0]["HostHeaderConfig"]["Values"]) == sorted(hosts[4:])
+    deliver_parameter(put(name_of("shop", "domains"), hosts[:4]))  # the extra rule goes, the other stays
+    assert sorted(r["Priority"] for r in elbv2.describe_rules(ListenerArn=https)["Rules"]) == ["1", "2", "default"]
