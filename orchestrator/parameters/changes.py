@@ -20,6 +20,8 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from orchestrator.adapters.certificates import Certificates
+from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.images import Images
 from orchestrator.adapters.load_balancing import LoadBalancing
 from orchestrator.adapters.parameters import Parameters
 from orchestrator.adapters.scheduling import Scheduling
@@ -97,6 +99,8 @@ class ParameterDeps:
     rollout: Rollout | None = None
     load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
     certificates: Certificates = field(default_factory=Certificates)
+    ecs: Ecs = field(default_factory=Ecs)
+    images: Images = field(default_factory=Images)
 
     def __post_init__(self) -> None:
         self.states = ParameterStates(self.store)
@@ -135,6 +139,35 @@ def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterO
     return _outcome(ref, ticket.target, "deferred", message)
 
 
+@dataclass(frozen=True)
+class Current:
+    """A parameter's current value, read under a freshly taken ticket (steps 2 and 3 of every kind)."""
+
+    ticket: Ticket
+    value: str | None
+    fingerprint: str
+    source: str  # the parameter the value came from
+    unchanged: ParameterOutcome | None  # set when this fingerprint is already applied: the kind stops here
+
+
+def _take_current(
+    deps: ParameterDeps, ref: ParameterRef, *, target: Target | None = None, kind: ParameterKind | None = None,
+    read: Callable[[], tuple[str | None, str, str]] | None = None, extend: Callable[[str], str] | None = None,
+    check_unchanged: bool = True,
+) -> Current:  # fmt: skip
+    """Take a ticket, THEN read the current value (so a newer write gets a newer ticket), fingerprint it
+    (`extend` adds what else the applied state depends on), and say whether it is already applied."""
+    target = target or ref.target
+    ticket = deps.states.take_ticket(target, kind or ref.kind)
+    value, fingerprint, source = (read or (lambda: value_of(deps.parameters, [ref.name])))()
+    if extend is not None:
+        fingerprint = extend(fingerprint)
+    unchanged = None
+    if check_unchanged and fingerprint == ticket.applied_fingerprint:
+        unchanged = _unchanged(deps, ticket, ref, fingerprint)
+    return Current(ticket, value, fingerprint, source, unchanged)
+
+
 # -- access lists ---------------------------------------------------------------------------------------------
 
 
@@ -142,12 +175,12 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     if target.kind == "review_app":
         return _outcome(ref, target, "ignored", "review apps have no access list; use the pipeline's users")
-    ticket = deps.states.take_ticket(target, ref.kind)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
     try:
-        emails = emails_of(value, ref)
+        emails = emails_of(current.value, ref)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -176,12 +209,15 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
-    ticket = deps.states.take_ticket(target, ParameterKind.SCALING)
-    value, fingerprint, source = value_of(deps.parameters, scaling_names(target, prefix))
     known = ctx.process_names if ctx.deployed else None
-    fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(
+        deps, ref, target=target, kind=ParameterKind.SCALING,
+        read=lambda: value_of(deps.parameters, scaling_names(target, prefix)),
+        extend=lambda f: f"{f}|processes={','.join(sorted(known or []))}|build={ctx.build_number}",
+    )  # fmt: skip
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, value, fingerprint, source = current.ticket, current.value, current.fingerprint, current.source
     try:
         spec = scaling_of(value, source, known)
     except InvalidParameterError as error:
@@ -221,10 +257,11 @@ def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     if ref.target.kind != "pipeline":
         return apply_scaling(ref.target, ref, deps)
     # A pipeline's scaling is the default of its review apps: validate it here, apply it to each of them.
-    ticket = deps.states.take_ticket(ref.target, ParameterKind.SCALING)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    # Never "unchanged": a review app added since the last change still needs it applied.
+    current = _take_current(deps, ref, check_unchanged=False)
+    ticket, fingerprint = current.ticket, current.fingerprint
     try:
-        spec = scaling_of(value, ref.name)
+        spec = scaling_of(current.value, ref.name)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     deps.states.record_applied(ticket, ref.name, fingerprint, {"scaling": spec.to_json()})
@@ -277,10 +314,17 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
-    ticket = deps.states.take_ticket(target, ParameterKind.CONFIG)
-    secrets, fingerprint = config_secrets(target, deps)
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    secrets: dict[str, str] = {}
+
+    def read() -> tuple[str | None, str, str]:
+        found, fingerprint = config_secrets(target, deps)
+        secrets.update(found)
+        return None, fingerprint, ref.name
+
+    current = _take_current(deps, ref, target=target, kind=ParameterKind.CONFIG, read=read)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
     if not deps.states.is_newest(ticket):
         return _outcome(ref, target, "superseded", "a newer config change is being applied")
     desired = {"variables": sorted(secrets), "secrets": secrets}
@@ -379,8 +423,9 @@ def repoint_schedules(app: str, deps: ParameterDeps | None = None) -> list[str]:
 
 def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
-    ticket = deps.states.take_ticket(target, ParameterKind.SCHEDULED_TASKS)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    # The unchanged check waits for the task definition (part of the fingerprint), after the refusal check.
+    current = _take_current(deps, ref, check_unchanged=False)
+    ticket, value, fingerprint = current.ticket, current.value, current.fingerprint
     refused = refused_tasks_message(target, ref.name)
     if refused is not None:
         if value is None:
@@ -425,6 +470,48 @@ def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutco
     return _outcome(ref, ref.target, status, result.message or result.action, list(result.changes))
 
 
+# -- rollback requests ----------------------------------------------------------------------------------------
+
+UNKNOWN_WRITER = "parameter store change"  # when Parameter Store does not say who wrote it
+
+
+def parameter_writer(deps: ParameterDeps, name: str) -> str:
+    return deps.parameters.last_modified_user(name) or UNKNOWN_WRITER
+
+
+def _rollback(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError
+    from orchestrator.pipeline.rollback_requests import parse_rollback_request, perform_rollback_request
+
+    target = ref.target
+    if target.kind == "pipeline":
+        return _outcome(ref, target, "ignored", "a pipeline has no releases; roll back one of its review apps")
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
+    if current.value is None:
+        deps.states.record_applied(ticket, ref.name, fingerprint, {})
+        return _outcome(ref, target, "ignored", "deleted; a rollback request is never undone by deleting it")
+    try:
+        asked = parse_rollback_request(text_of(current.value, ref.name), ref.name)
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer rollback request is being handled")
+    rollback_deps = RollbackDeps(store=deps.store, ecs=deps.ecs, images=deps.images)
+    try:
+        done = perform_rollback_request(target.key, asked, parameter_writer(deps, ref.name), rollback_deps)
+    except RollbackRefusedError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {error}")
+    if done.status == "refused":
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {done.error}")
+    deps.states.record_applied(ticket, ref.name, fingerprint, {"request": asked.request, "release": done.release})
+    if ctx := load_context(deps.store, target):
+        _repoint_schedules(ctx, deps)
+    return _outcome(ref, target, "applied", f"rollback {asked.request}: v{done.release} returns to v{done.version}")
+
+
 # -- custom domains -------------------------------------------------------------------------------------------
 
 PENDING = "|certificates pending"  # recorded after the fingerprint: the next delivery tries to attach again
@@ -434,10 +521,10 @@ def _domains(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     if target.kind == "pipeline":
         return _outcome(ref, target, "ignored", "a pipeline has no domains; set them per review app")
-    ticket = deps.states.take_ticket(target, ParameterKind.DOMAINS)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, value, fingerprint = current.ticket, current.value, current.fingerprint
     app = AppRef(target.key)
     try:
         hosts = parse_domains(text_of(value, ref.name), ref.name) if value is not None else []
@@ -468,6 +555,7 @@ _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOut
     ParameterKind.ADMINISTRATORS: _access,
     ParameterKind.REVIEW_APP_STATUS: _review_app_status,
     ParameterKind.DOMAINS: _domains,
+    ParameterKind.ROLLBACK: _rollback,
 }
 
 

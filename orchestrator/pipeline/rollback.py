@@ -4,11 +4,13 @@
   rollback may be in flight, and every task definition must still be registered with its image still in
   ECR. Any failed check refuses the rollback (RollbackRefusedError) and nothing is written.
 - **A release of its own.** The rollback is recorded as a new release, "rollback to vN", under the
-  request's scope, so repeating the same request records and updates nothing twice.
+  request's scope (`ROLLBACK#<request id>`, pipeline/rollback_requests.py), so repeating the same request
+  records and updates nothing twice.
 - **Each service once.** UpdateService is claimed per process under `ROLLBACK#<request>` (pipeline/claims.py).
   Its deployment id is mapped to the release (`DEPLOYMENT#<id>`, with `release`), so the ECS deployment
   events end the release as they end a deploy: all COMPLETED → deployed; FAILED or a circuit-breaker
   rollback → failed. DEPLOYSTATUS says so once the release ends.
+- **Only what ran then.** A process type added after the target release is scaled to 0 (its service stays).
 - **What runs now.** DEPLOYED names the release's build and task definitions, so config and scaling changes
   and scheduled tasks build on the rolled-back revisions; the scheduled rules are re-pointed at once.
 """
@@ -63,24 +65,12 @@ def _image_parts(image: str) -> tuple[str, str] | None:
     return (repository, tag) if sep and repository and tag else None
 
 
-@dataclass(frozen=True)
-class RollbackPlan:
-    target: Release  # the release to return to
-    request_id: str  # the rollback's identity: `v<current>-to-v<target>`, the same when the command is rerun
-
-
-def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> RollbackPlan:
-    """The release to return to (default: the newest earlier one that deployed), once every check has passed. A rollback
-    to the same release that was interrupted (still deploying) is resumed under its own request id."""
+def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Release:
+    """The release to return to (default: the newest earlier one that deployed), once every check has passed."""
     releases = list_releases(deps.store, app, 2)
     if not releases:
         raise RollbackRefusedError(f"{app} has no releases yet: nothing to roll back to")
     current = releases[0]
-    resumed = current.kind == "rollback" and current.status == "deploying" and version == current.rollback_of
-    if resumed and version is not None:
-        target = get_release(deps.store, app, version)
-        if target is not None:
-            return RollbackPlan(target, current.scope.removeprefix(ROLLBACK_SCOPE))
     if current.status == "deploying":
         raise RollbackRefusedError(
             f"release v{current.version} ({current.description}) is still deploying; wait for it to end"
@@ -116,7 +106,7 @@ def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Rollba
                 f"v{version}'s image {parts[0]}:{parts[1]} (build {target.build_number}) no longer exists in ECR; "
                 "rollback refused, nothing changed"
             )
-    return RollbackPlan(target, f"v{current.version}-to-v{target.version}")
+    return target
 
 
 def start_rollback(app: str, target: Release, request_id: str, caller: str, deps: RollbackDeps) -> Release:
@@ -159,10 +149,30 @@ def start_rollback(app: str, target: Release, request_id: str, caller: str, deps
         return {**item, "services": {**known, **merged}}
 
     deps.store.update(keys.app_pk(app), release_sk(release.version), remember)
+    _scale_down_added(app, scope, target, ecs.cluster, deps)
     _point_deployed(deps.store, app, target)
     if not services:
         set_status(deps.store, app, release.version, "deployed")
     return get_release(deps.store, app, release.version) or release
+
+
+def _scale_down_added(app: str, scope: str, target: Release, cluster: str, deps: RollbackDeps) -> None:
+    """Process types that run now but did not exist in the target release go to 0 tasks (their services stay,
+    so a later deploy that has them again scales them back up). Once per process, claimed under the scope."""
+    deployed = deps.store.get(keys.app_pk(app), keys.DEPLOYED_SK) or {}
+    ref = AppRef(app)
+    added = sorted(set(deployed.get("processes") or {}) - set(target.task_definitions))
+    found = deps.ecs.describe_services(cluster, [ref.ecs_name(p) for p in added]) if added else {}
+    for process in added:
+        info = found.get(ref.ecs_name(process))
+        if info is None or info.status != "ACTIVE":
+            continue
+
+        def scale_down(name: str = ref.ecs_name(process)) -> dict[str, Any]:
+            deps.ecs.update_service(cluster, name, desired_count=0)
+            return {"desired_count": 0}
+
+        claimed(deps.store, app, scope, "rollback-scale-down", process, scale_down)
 
 
 def _point_deployed(store: Store, app: str, target: Release) -> None:
