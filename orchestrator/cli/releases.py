@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from orchestrator.adapters import store as stores
     from orchestrator.local import views
     from orchestrator.pipeline import releases as release_records
+    from orchestrator.pipeline import rollback_requests
 else:
     operations = lazy_module("orchestrator.adapters.operator")
     stores = lazy_module("orchestrator.adapters.store")
     views = lazy_module("orchestrator.local.views")
     release_records = lazy_module("orchestrator.pipeline.releases")
+    rollback_requests = lazy_module("orchestrator.pipeline.rollback_requests")
 
 _STATUS_STYLE = {"deployed": "green", "failed": "red", "deploying": "yellow"}
 
@@ -52,4 +54,8 @@ def releases(
         console.print(Text(f"{app_name} has no releases yet (a deploy records the first)", style="dim"))
         return
     emit(rows, as_json, lambda r: console.print(_table(r)))
+    if not as_json:  # a refused rollback changed nothing, so it is no release: said under the table
+        for refused in rollback_requests.refused_since(stores.Store(), app_name, rows[0]["at"] if rows else 0):
+            line = f"rollback request {refused.request} refused: {refused.error}"
+            console.print(Text(line, style="red"), highlight=False)
 

@@ -80,6 +80,13 @@ def get_request(store: Store, app: str, request: str) -> RequestRecord | None:
     return RequestRecord.model_validate({k: v for k, v in item.items() if k in RequestRecord.model_fields}) if item else None
 
 
+def refused_since(store: Store, app: str, at: int) -> list[RequestRecord]:
+    """Refused requests made at or after `at` (the newest release's time), newest first: what `releases` adds."""
+    items = store.query(keys.app_pk(app), REQUEST_PREFIX)
+    found = [RequestRecord.model_validate({k: v for k, v in i.items() if k in RequestRecord.model_fields}) for i in items]
+    return sorted((r for r in found if r.status == "refused" and r.at >= at), key=lambda r: r.at, reverse=True)
+
+
 def _put(store: Store, record: RequestRecord) -> RequestRecord:
     """The first record of a request wins (a duplicate's check may have seen a later state)."""
     item = {"primary_id": keys.app_pk(record.app), "secondary_id": request_sk(record.request),

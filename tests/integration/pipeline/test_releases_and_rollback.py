@@ -11,13 +11,12 @@ import pytest
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
+from orchestrator.handlers import parameters as parameter_handler
 from orchestrator.local.ecs_events import deployment_completed, deployment_rolling_back
+from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.deploystatus import deploystatus_value
-from orchestrator.pipeline.releases import list_releases
-from orchestrator.handlers import parameters as parameter_handler
-from orchestrator.local.ssm_events import parameter_store_change
-from orchestrator.pipeline.releases import Release
+from orchestrator.pipeline.releases import Release, list_releases
 from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError, rollback_target
 from orchestrator.pipeline.rollback_requests import RequestRecord, get_request
 from tests.conftest import CallRecorder
@@ -32,9 +31,9 @@ from tests.integration.pipeline.world import (
     deliver,
     ecs_writes,
     item,
+    put_parameter,
     step_task,
     stopped,
-    put_parameter,
     upload_toml,
 )
 
@@ -107,7 +106,8 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     before = len(ecs_writes(api_calls))
     record = ask_rollback(None, "req-1", deliveries=2)  # default: the release before the current; delivered twice
     release = rollback_release(record)
-    assert record is not None and record.version == 1
+    assert record is not None
+    assert record.version == 1
     assert (release.version, release.description, release.status) == (3, "rollback to v1", "deploying")
     writes = ecs_writes(api_calls)[before:]
     assert [op for op, _ in writes] == ["UpdateService", "UpdateService"]
@@ -121,7 +121,8 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     assert len(ecs_writes(api_calls)) == before + 2
     assert [r.version for r in list_releases(Store(), "demo")] == [3, 2, 1]
     refused = ask_rollback(2, "req-2")
-    assert refused is not None and refused.status == "refused"
+    assert refused is not None
+    assert refused.status == "refused"
     assert "still deploying" in (refused.error or "")
     assert len(ecs_writes(api_calls)) == before + 2
 
@@ -174,14 +175,16 @@ def test_rollback_to_a_release_whose_image_is_gone_is_refused_and_changes_nothin
     client("ecr").batch_delete_image(repositoryName="orchestrator/demo", imageIds=[{"imageTag": "build-1"}])
     before = len(ecs_writes(api_calls))
     record = ask_rollback(1, "req-1", deliveries=2)
-    assert record is not None and record.status == "refused"
+    assert record is not None
+    assert record.status == "refused"
     assert "orchestrator/demo:build-1 (build 1) no longer exists in ECR" in (record.error or "")
     assert len(ecs_writes(api_calls)) == before
     assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]
     assert services() == {"demo-web": "demo-web:2", "demo-worker": "demo-worker:2"}
     # The parameter's state record carries the error too (`config`/`parameters` errors show it).
     state = item(keys.app_pk("demo"), "PARAMETERS#rollback")
-    assert state is not None and "no longer exists in ECR" in str(state)
+    assert state is not None
+    assert "no longer exists in ECR" in str(state)
     # The image comes back: the refused request stays refused (not checked again); a new one goes ahead.
     push_image(1)
     assert ask_rollback(1, "req-1") == record
@@ -193,7 +196,8 @@ def test_rollback_to_the_current_or_an_unknown_release_is_refused(
     two_deploys: None, version: int, message: str
 ) -> None:
     record = ask_rollback(version, "req-1")
-    assert record is not None and record.status == "refused"
+    assert record is not None
+    assert record.status == "refused"
     assert message in (record.error or "")
     with pytest.raises(RollbackRefusedError, match=message):
         rollback_target("demo", version, RollbackDeps())
