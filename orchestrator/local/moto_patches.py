@@ -143,7 +143,7 @@ def _parameters_remember_their_writer() -> None:
         stored = ssm_backends[self.current_account][self.region]._parameters
         versions = stored.get(stored.normalize_name(self._get_param("Name"))) or []
         if versions:
-            versions[-1].last_modified_user = arn
+            versions[-1].last_modified_user = arn  # type: ignore[attr-defined]
         return result
 
     def describe_response_object(self: Any, *args: Any, **kwargs: Any) -> Any:
