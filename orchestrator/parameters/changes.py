@@ -168,6 +168,16 @@ def _take_current(
     return Current(ticket, value, fingerprint, source, unchanged)
 
 
+UNKNOWN_WRITER = "parameter store change"  # a deleted parameter, or Parameter Store does not say
+
+
+def parameter_writer(deps: ParameterDeps, name: str) -> str:
+    """Who wrote the parameter (its LastModifiedUser): a release's caller."""
+    if name.endswith("/*"):  # a deferred config change re-applied after a deploy: no one parameter
+        return UNKNOWN_WRITER
+    return deps.parameters.last_modified_user(name) or UNKNOWN_WRITER
+
+
 # -- access lists ---------------------------------------------------------------------------------------------
 
 
@@ -248,7 +258,8 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     if revisions:
         _repoint_schedules(ctx, deps)
         _record_release(ctx, running, revisions, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
-                        "scaling", f"resize {', '.join(sorted(revisions))}")  # fmt: skip
+                        "scaling", f"resize {', '.join(sorted(revisions))}",
+                        parameter_writer(deps, source) if value is not None else UNKNOWN_WRITER)  # fmt: skip
     deps.states.record_applied(ticket, source, fingerprint, desired)
     return _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
 
@@ -348,14 +359,15 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     _repoint_schedules(ctx, deps)
     if revisions:
         _record_release(ctx, running, revisions, deps, scope_for("config", f"{target.key}|{fingerprint}"),
-                        "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}")  # fmt: skip
+                        "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}",
+                        parameter_writer(deps, ref.name))  # fmt: skip
     deps.states.record_applied(ticket, ref.name, fingerprint, desired)
     return _outcome(ref, target, "applied", f"{len(secrets)} config variable(s)", result.changes())
 
 
 def _record_release(
     ctx: AppContext, running: RunningApp, revisions: dict[str, str], deps: ParameterDeps, scope: str,
-    kind: ReleaseKind, description: str,
+    kind: ReleaseKind, description: str, caller: str,
 ) -> None:  # fmt: skip
     """The change is a release: the new revisions, and the current one of every other process type. Its
     ECS deployments are not tracked per release: it is recorded as deployed once the services are updated."""
@@ -363,7 +375,7 @@ def _record_release(
     record_release(
         deps.store, ctx.target.key, scope=scope, kind=kind, description=description[:200],
         build_number=running.build_number, task_definitions={**current, **revisions},
-        caller="parameter store change", status="deployed",
+        caller=caller, status="deployed",
     )  # fmt: skip
 
 
@@ -471,13 +483,6 @@ def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutco
 
 
 # -- rollback requests ----------------------------------------------------------------------------------------
-
-UNKNOWN_WRITER = "parameter store change"  # when Parameter Store does not say who wrote it
-
-
-def parameter_writer(deps: ParameterDeps, name: str) -> str:
-    return deps.parameters.last_modified_user(name) or UNKNOWN_WRITER
-
 
 def _rollback(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError

@@ -301,7 +301,7 @@ def start_deploy(
     record_release(
         deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
         build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
-        caller=f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
+        caller=record.initiator or f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
     )  # fmt: skip
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 

@@ -81,11 +81,19 @@ def test_logs_releases_and_rollback_of_a_deployed_app() -> None:
         assert (newest["version"], newest["description"], newest["status"]) == (4, "rollback to v2", "deployed")
         assert newest["caller"].startswith("arn:aws:"), newest["caller"]
 
+        # Every release names who made it: the build's initiator, a parameter's writer (LastModifiedUser).
+        assert run(emulator, "config", "set", "FEATURE=on", "-a", "shop").exit_code == 0
+        emulator.run_until_idle()
+        history = json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)
+        assert (history[0]["kind"], history[0]["version"]) == ("config", 5)
+        assert history[0]["caller"].startswith("arn:aws:"), history[0]["caller"]
+        assert {r["caller"] for r in history if r["kind"] == "deploy"} == {"orchestrator"}  # the emulator's initiator
+
         # Build 1's image is gone: the handler refuses the rollback and changes nothing; `releases` says why.
         client("ecr").batch_delete_image(repositoryName="orchestrator/shop", imageIds=[{"imageTag": "build-1"}])
         assert run(emulator, "rollback", "1", "-a", "shop", "--detach").exit_code == 0
         emulator.run_until_idle()
-        assert len(json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)) == 4
+        assert len(json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)) == 5
         table = run(emulator, "releases", "-a", "shop")
         assert "refused" in table.stdout
         assert "no longer exists in ECR" in table.stdout
