@@ -39,7 +39,7 @@ from orchestrator.parameters.names import (
     kind_name,
     parse_parameter_name,
 )
-from orchestrator.parameters.rollout import Rollout, RunningApp, scope_for
+from orchestrator.parameters.rollout import Rollout, RolloutResult, RunningApp, scope_for
 from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec
 from orchestrator.parameters.schedules import (
     TaskTemplate,
@@ -61,7 +61,8 @@ from orchestrator.parameters.values import (
 )
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.ownership import ForeignResourceError
-from orchestrator.pipeline.releases import ReleaseKind, record_release
+from orchestrator.pipeline.release_deployments import track_release_deployments
+from orchestrator.pipeline.releases import ReleaseKind, ReleaseService, record_release
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.routing.domains import DomainClaimedError, DomainDeps, apply_domains
 from orchestrator.settings import get_settings
@@ -257,7 +258,7 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
         return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if revisions:
         _repoint_schedules(ctx, deps)
-        _record_release(ctx, running, revisions, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
+        _record_release(ctx, running, revisions, result, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
                         "scaling", f"resize {', '.join(sorted(revisions))}",
                         parameter_writer(deps, source) if value is not None else UNKNOWN_WRITER)  # fmt: skip
     deps.states.record_applied(ticket, source, fingerprint, desired)
@@ -358,7 +359,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     _repoint_schedules(ctx, deps)
     if revisions:
-        _record_release(ctx, running, revisions, deps, scope_for("config", f"{target.key}|{fingerprint}"),
+        _record_release(ctx, running, revisions, result, deps, scope_for("config", f"{target.key}|{fingerprint}"),
                         "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}",
                         parameter_writer(deps, ref.name))  # fmt: skip
     deps.states.record_applied(ticket, ref.name, fingerprint, desired)
@@ -366,17 +367,19 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
 
 
 def _record_release(
-    ctx: AppContext, running: RunningApp, revisions: dict[str, str], deps: ParameterDeps, scope: str,
-    kind: ReleaseKind, description: str, caller: str,
+    ctx: AppContext, running: RunningApp, revisions: dict[str, str], result: RolloutResult, deps: ParameterDeps,
+    scope: str, kind: ReleaseKind, description: str, caller: str,
 ) -> None:  # fmt: skip
-    """The change is a release: the new revisions, and the current one of every other process type. Its
-    ECS deployments are not tracked per release: it is recorded as deployed once the services are updated."""
+    """The change is a release: the new revisions, and the current one of every other process type. It is
+    `deploying` until the ECS deployments its UpdateService calls started have ended (as a deploy's)."""
     current = {p: n.task_definition for p, n in running.processes.items() if n.task_definition}
-    record_release(
+    release, recorded = record_release(
         deps.store, ctx.target.key, scope=scope, kind=kind, description=description[:200],
-        build_number=running.build_number, task_definitions={**current, **revisions},
-        caller=caller, status="deployed",
+        build_number=running.build_number, task_definitions={**current, **revisions}, caller=caller,
     )  # fmt: skip
+    if recorded or release.status == "deploying":
+        services = {p: ReleaseService(service=s, deployment_id=d) for p, (s, d) in result.deployments.items()}
+        track_release_deployments(deps.store, ctx.target.key, release.version, services)
 
 
 def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:

@@ -440,12 +440,12 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
         return DeployOutcome("not managed")
-    if lookup.get("release") is not None:  # a rollback's deployment: tracked on its release
-        from orchestrator.pipeline.rollback import record_rollback_deployment
+    if lookup.get("release") is not None:  # a rollback's, config change's or resize's: tracked on its release
+        from orchestrator.pipeline.release_deployments import record_release_deployment
 
         state, reason = deployment_state(event)
-        record_rollback_deployment(deps.store, lookup, state, reason)
-        return DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        record_release_deployment(deps.store, lookup, state, reason)
+        return DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):

@@ -17,19 +17,17 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
-
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.images import Images
-from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed
+from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.release_deployments import track_release_deployments
 from orchestrator.pipeline.releases import (
     RECENT,
     Release,
@@ -37,8 +35,6 @@ from orchestrator.pipeline.releases import (
     get_release,
     list_releases,
     record_release,
-    release_sk,
-    set_status,
 )
 from orchestrator.pipeline.taskdefs import WEB_PROCESS, load_ecs_config
 
@@ -135,24 +131,9 @@ def start_rollback(app: str, target: Release, request_id: str, caller: str, deps
         result, _ = claimed(deps.store, app, scope, "rollback-service", process, update)
         deployment = str(result.get("deployment_id") or "")
         services[process] = ReleaseService(service=name, deployment_id=deployment)
-        if deployment:
-            deps.store.put({
-                "primary_id": keys.deployment_pk(deployment), "secondary_id": keys.LOOKUP_SK, "app": app,
-                "release": release.version, "process": process, "service": name,
-                **expires_after(TRANSIENT_TTL_SECONDS),
-            })  # fmt: skip
-    def remember(item: Item | None) -> Item | None:
-        if item is None:
-            return None
-        known = dict(item.get("services") or {})  # a deployment event may have come first: its state stays
-        merged = {p: {**s.model_dump(mode="json"), **known.get(p, {})} for p, s in services.items()}
-        return {**item, "services": {**known, **merged}}
-
-    deps.store.update(keys.app_pk(app), release_sk(release.version), remember)
+    track_release_deployments(deps.store, app, release.version, services)
     _scale_down_added(app, scope, target, ecs.cluster, deps)
     _point_deployed(deps.store, app, target)
-    if not services:
-        set_status(deps.store, app, release.version, "deployed")
     return get_release(deps.store, app, release.version) or release
 
 
@@ -197,47 +178,3 @@ def _point_deployed(store: Store, app: str, target: Release) -> None:
     from orchestrator.parameters.rollout import ROLLOUT_SK
 
     store.delete(keys.app_pk(app), ROLLOUT_SK)
-
-
-def record_rollback_deployment(store: Store, lookup: Item, state: str, reason: str | None) -> None:
-    """An ECS deployment event of a rollback: the service's state on the release; when every service has
-    ended, the release's status and DEPLOYSTATUS."""
-    app, version, process = str(lookup["app"]), int(lookup["release"]), str(lookup["process"])
-
-    def change(item: Item | None) -> Item | None:
-        if item is None:
-            return None
-        services = dict(item.get("services") or {})
-        entry = dict(services.get(process) or {"service": lookup.get("service", "")})
-        if entry.get("state") in ("COMPLETED", "FAILED"):
-            return None  # a late or repeated event never reopens a finished service
-        services[process] = {**entry, "state": state, "reason": reason}
-        return {**item, "services": services}
-
-    store.update(keys.app_pk(app), release_sk(version), change)
-    release = get_release(store, app, version)
-    if release is None or release.status != "deploying":
-        return
-    states = [s.state for s in release.services.values()]
-    if "FAILED" in states:
-        failed = [f"{s.service}: {s.reason or 'failed'}" for s in release.services.values() if s.state == "FAILED"]
-        set_status(store, app, version, "failed", "; ".join(failed))
-        _write_status(store, app, release, failed=True)
-    elif states and all(s == "COMPLETED" for s in states):
-        set_status(store, app, version, "deployed")
-        _write_status(store, app, release, failed=False)
-
-
-def _write_status(store: Store, app: str, release: Release, *, failed: bool) -> None:
-    """DEPLOYSTATUS (AppPack's `value` map) says what the rollback left running, where one exists."""
-    pk, sk = AppRef(app).deploystatus_key
-    build = store.get(keys.app_pk(app), keys.build_sk(release.build_number)) or {}
-    fields = {
-        "value.phase": "deploy" if failed else "complete",
-        "value.failed": failed,
-        "value.build_number": release.build_number,
-        "value.build_id": build.get("build_arn") or "",
-        "value.commit": build.get("commit") or "",
-        "value.last_update": int(time.time()),
-    }
-    store.set_fields_if(pk, sk, fields, Attr("value").exists())

@@ -248,3 +248,41 @@ def test_a_rollback_scales_down_the_process_types_added_after_its_target(aws: No
     assert worker["status"] == "ACTIVE"  # kept: a later deploy that has the worker again scales it up
     scale_downs = [call for op, call in ecs_writes(api_calls) if op == "UpdateService" and call.get("desiredCount") == 0]
     assert len(scale_downs) == 1
+
+
+def test_a_config_release_is_deployed_only_when_its_service_deployments_complete(two_deploys: None) -> None:
+    name = "/apppack/apps/demo/config/FEATURE"
+    put_parameter(name, "on")
+    parameter_handler.handler(parameter_store_change(name, "Create"), CONTEXT)  # type: ignore[arg-type]
+    config = list_releases(Store(), "demo", 1)[0]
+    assert (config.version, config.kind, config.status) == (3, "config", "deploying")
+    assert set(config.services) == {"web", "worker"}
+    arns = {
+        s["serviceName"]: s["serviceArn"]
+        for s in client("ecs").describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
+    }
+    events = [
+        deployment_completed(arns[s.service], s.deployment_id, START + timedelta(seconds=900))
+        for s in config.services.values()
+    ]
+    deliver(events[0], events[0])
+    assert list_releases(Store(), "demo", 1)[0].status == "deploying"
+    deliver(events[1])
+    assert list_releases(Store(), "demo", 1)[0].status == "deployed"
+
+
+def test_a_resize_whose_deployment_fails_fails_its_release(two_deploys: None) -> None:
+    scaling = {"web": {"cpu": 1024, "memory": 2048, "min_processes": 1, "max_processes": 1}}
+    put_parameter("/apppack/apps/demo/scaling", json.dumps(scaling), "String")
+    parameter_handler.handler(parameter_store_change("/apppack/apps/demo/scaling"), CONTEXT)  # type: ignore[arg-type]
+    resize = list_releases(Store(), "demo", 1)[0]
+    assert (resize.kind, resize.status, set(resize.services)) == ("scaling", "deploying", {"web"})
+    web = resize.services["web"]
+    arn = client("ecs").describe_services(cluster="orchestrator", services=["demo-web"])["services"][0]["serviceArn"]
+    deliver(deployment_rolling_back(arn, web.deployment_id, START + timedelta(seconds=900)))
+    failed = list_releases(Store(), "demo", 1)[0]
+    assert failed.status == "failed"
+    assert "demo-web" in (failed.error or "")
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert status["failed"] is True
