@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from orchestrator.adapters.certificates import Certificates
 from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.event_bus import EventBus
 from orchestrator.adapters.images import Images
 from orchestrator.adapters.load_balancing import LoadBalancing
 from orchestrator.adapters.parameters import Parameters
@@ -102,6 +103,7 @@ class ParameterDeps:
     certificates: Certificates = field(default_factory=Certificates)
     ecs: Ecs = field(default_factory=Ecs)
     images: Images = field(default_factory=Images)
+    bus: EventBus = field(default_factory=EventBus)
 
     def __post_init__(self) -> None:
         self.states = ParameterStates(self.store)
@@ -380,6 +382,14 @@ def _record_release(
     if recorded or release.status == "deploying":
         services = {p: ReleaseService(service=s, deployment_id=d) for p, (s, d) in result.deployments.items()}
         track_release_deployments(deps.store, ctx.target.key, release.version, services)
+    _publish_rollout(deps, ctx.target.key, release.version)
+
+
+def _publish_rollout(deps: ParameterDeps, app: str, version: int) -> None:
+    from orchestrator.notifications.publish import NotifyDeps
+    from orchestrator.notifications.rollouts import publish_rollout_changes
+
+    publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, version)
 
 
 def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
@@ -514,6 +524,8 @@ def _rollback(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
         return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {error}")
     if done.status == "refused":
         return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {done.error}")
+    if done.release is not None:
+        _publish_rollout(deps, target.key, done.release)
     deps.states.record_applied(ticket, ref.name, fingerprint, {"request": asked.request, "release": done.release})
     if ctx := load_context(deps.store, target):
         _repoint_schedules(ctx, deps)

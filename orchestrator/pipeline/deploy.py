@@ -441,10 +441,12 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
         return DeployOutcome("not managed")
     if lookup.get("release") is not None:  # a rollback's, config change's or resize's: tracked on its release
+        from orchestrator.notifications.rollouts import publish_rollout_changes
         from orchestrator.pipeline.release_deployments import record_release_deployment
 
         state, reason = deployment_state(event)
         record_release_deployment(deps.store, lookup, state, reason)
+        publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(lookup["app"]), int(lookup["release"]))
         return DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)

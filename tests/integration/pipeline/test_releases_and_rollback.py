@@ -286,3 +286,42 @@ def test_a_resize_whose_deployment_fails_fails_its_release(two_deploys: None) ->
     status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["failed"] is True
+
+
+def test_config_changes_and_rollbacks_publish_their_rollouts_once(two_deploys: None) -> None:
+    from orchestrator.adapters.published_events import PublishedEvents
+    from orchestrator.explain import explain_event
+    from orchestrator.local.resources import keep_published_events
+    from orchestrator.notifications.models import OrchestratorEvent
+
+    keep_published_events()
+
+    def rollouts() -> list[OrchestratorEvent]:
+        found = [OrchestratorEvent.model_validate(e.event) for e in PublishedEvents().since(0)]
+        return [e for e in found if e.detail.stage.value == "rollout"]
+
+    name = "/apppack/apps/demo/config/FEATURE"
+    put_parameter(name, "on")
+    for _ in range(2):
+        parameter_handler.handler(parameter_store_change(name, "Create"), CONTEXT)  # type: ignore[arg-type]
+    config = list_releases(Store(), "demo", 1)[0]
+    arns = {
+        s["serviceName"]: s["serviceArn"]
+        for s in client("ecs").describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
+    }
+    done = [deployment_completed(arns[s.service], s.deployment_id, START + timedelta(seconds=900))
+            for s in config.services.values()]  # fmt: skip
+    deliver(*done, *reversed(done))
+    release = rollback_release(ask_rollback(2, "req-1", deliveries=2))
+    web = release.services["web"]
+    deliver(deployment_rolling_back(arns["demo-web"], web.deployment_id, START + timedelta(seconds=950)))
+
+    events = rollouts()
+    assert [(e.detail.release, e.detail.kind, e.detail.state) for e in events] == [
+        (3, "config", "started"), (3, "config", "succeeded"), (4, "rollback", "started"), (4, "rollback", "failed"),
+    ]  # fmt: skip
+    assert {e.detail_type for e in events} == {"Orchestrator Rollout State Change"}
+    assert "demo-web" in (events[-1].detail.error or "")
+    explained = explain_event(events[-1].model_dump(by_alias=True, mode="json"))
+    assert [r.rule for r in explained.routes] == ["published-events", "notify-people"]
+    assert "rollout failed" in explained.routes[1].action
