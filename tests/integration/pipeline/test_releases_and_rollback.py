@@ -325,3 +325,17 @@ def test_config_changes_and_rollbacks_publish_their_rollouts_once(two_deploys: N
     explained = explain_event(events[-1].model_dump(by_alias=True, mode="json"))
     assert [r.rule for r in explained.routes] == ["published-events", "notify-people"]
     assert "rollout failed" in explained.routes[1].action
+
+
+def test_events_explain_knows_rollback_requests(two_deploys: None) -> None:
+    from orchestrator.explain import explain_event
+
+    def action() -> str:
+        routes = explain_event(parameter_store_change(ROLLBACK)).routes
+        return " ".join(r.action for r in routes)
+
+    put_parameter(ROLLBACK, '{"request": "r1", "version": 0}', "String")
+    assert "would be rejected" in action()
+    put_parameter(ROLLBACK, '{"request": "r1", "version": 1}', "String")
+    assert "demo-web, demo-worker" in action()
+    assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]  # explaining changes nothing
