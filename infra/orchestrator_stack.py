@@ -49,7 +49,7 @@ SCHEDULE_RULE_PREFIX = "orchestrator-"  # scheduled-task rules the handlers crea
 BUNDLE_FUNCTION_PATTERN = "*_*_*"  # <appid>_<version>_<function>
 CONTAINER_ROUTES = ("codebuild", "ecs-task", "ecs-deployment", "parameters", "certificates")
 BUNDLE_ROUTES = ("bundles",)
-NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users", "domains")
+NON_SECRET_PARAMETERS = ("scaling", "scheduled-tasks", "users", "domains", "rollback")
 SSM_READ_ACTIONS = ["ssm:GetParameter"]  # the handlers read one non-secret parameter at a time
 SSM_ALL_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
 # `arn:...:alarm:<name>` and `arn:...:log-group:<name>` separate the resource name with a colon.
@@ -358,6 +358,7 @@ class OrchestratorStack(Stack):
             self.parameter_arn("account/*"),
         ]
         review_app_parameters = self.parameter_arn("pipelines/*/review-apps/pr/*")
+        repositories = self.format_arn(service="ecr", resource="repository", resource_name="orchestrator/*")
         target_groups = self.elb_arn(f"targetgroup/{TARGET_GROUP_PREFIX}*/*")
         listeners = self.elb_arn(f"listener/app/{LOAD_BALANCER_NAME}/*")
         listener_rules = self.elb_arn(f"listener-rule/app/{LOAD_BALANCER_NAME}/*")
@@ -503,6 +504,9 @@ class OrchestratorStack(Stack):
                 resources=[review_app_parameters],
             ),
             iam.PolicyStatement(sid="ClusterServices", actions=["ecs:ListServices"], resources=[self.cluster_arn]),
+            iam.PolicyStatement(  # a rollback request is refused when the image it returns to is gone
+                sid="RollbackImages", actions=["ecr:DescribeImages"], resources=[repositories]
+            ),
         ]
         for statement in statements:
             role.add_to_policy(statement)
@@ -514,7 +518,8 @@ class OrchestratorStack(Stack):
             "orchestrator-*, target-tracking alarms of the cluster's services, the apps' target groups (orch-*) "
             "and the host rules of the shared load balancer's listeners, ACM certificates (the apps' custom domains: "
             "their IDs are random), and the non-secret parameters "
-            "(scaling, scheduled-tasks, users, domains of any app or pipeline, account/*), and review apps' parameters "
+            "(scaling, scheduled-tasks, users, domains, rollback of any app or pipeline, account/*), the apps' ECR "
+            "repositories (orchestrator/*: DescribeImages for rollback checks), and review apps' parameters "
             "(pipelines/<p>/review-apps/pr/<N>..., deleted at teardown); reading config/* is an explicit Deny. "
             "Resource::* only for APIs without resource types: ecs:RegisterTaskDefinition, "
             "ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition, "
@@ -532,6 +537,7 @@ class OrchestratorStack(Stack):
                 certificates,
                 *parameters,
                 review_app_parameters,
+                repositories,
             ),
         )
 

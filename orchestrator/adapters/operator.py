@@ -259,14 +259,3 @@ def read_log_pointer(pointer: str) -> list[str] | None:
         text = Artifacts(where).read_text(name)
         return None if text is None else text.splitlines()
     return stream_lines(where, name)
-
-
-# --- releases -------------------------------------------------------------------------------------
-
-
-def caller_identity() -> str:
-    """Who runs the CLI (STS GetCallerIdentity's ARN): recorded on the releases it makes."""
-    try:
-        return str(client("sts").get_caller_identity()["Arn"])
-    except ClientError:
-        return "unknown"

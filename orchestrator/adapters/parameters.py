@@ -81,6 +81,14 @@ class Parameters:
             type=found.get("Type", "String"),
         )
 
+    def last_modified_user(self, name: str) -> str | None:
+        """Who wrote the parameter's current version (DescribeParameters' LastModifiedUser: an IAM ARN), if
+        Parameter Store knows; None when it does not (or says "N/A")."""
+        filters: list[Any] = [{"Key": "Name", "Option": "Equals", "Values": [name]}]
+        found = self._ssm.describe_parameters(ParameterFilters=filters).get("Parameters", [])
+        user = str(found[0].get("LastModifiedUser") or "") if found else ""
+        return user if user and user != "N/A" else None
+
     def list_names(self, path: str) -> list[ParameterMetadata]:
         """Every parameter directly under `path` (one level), sorted by name. Metadata only."""
         paginator = self._ssm.get_paginator("describe_parameters")

@@ -26,6 +26,7 @@ from orchestrator.cli import (
     ps,
     releases,
     review_apps,
+    rollback,
     run,
     scheduled_tasks,
 )
@@ -55,7 +56,7 @@ app.command(name="apps")(apps.apps)
 app.command(name="open")(open_app.open_app)
 app.command(name="logs")(logs.logs)
 app.command(name="releases")(releases.releases)
-app.command(name="rollback")(releases.rollback)
+app.command(name="rollback")(rollback.rollback)
 app.command(name="run")(run.run)
 
 

@@ -123,7 +123,8 @@ class NotificationRule:
 
 def notification_rules() -> list[NotificationRule]:
     """`archive`: everything published, into PUBLISHED_EVENTS_LOG_GROUP (stack and emulator).
-    `people`: what a person is told (the optional email topic and webhook): any failure, and a deploy's end."""
+    `people`: what a person is told (the optional email topic and webhook): any failure, and the end of a deploy
+    or of a rollout (config change, resize, rollback)."""
     return [
         NotificationRule(
             name="published-events",
@@ -132,12 +133,12 @@ def notification_rules() -> list[NotificationRule]:
         ),
         NotificationRule(
             name="notify-people",
-            description="Failed builds, releases and deploys, and finished deploys: to email and the webhook",
+            description="Failed builds, releases, deploys and rollouts, and finished ones: to email and the webhook",
             pattern={
                 "source": [ORCHESTRATOR_SOURCE],
                 "$or": [
                     {"detail": {"state": ["failed"]}},
-                    {"detail": {"stage": ["deploy"], "state": ["succeeded"]}},
+                    {"detail": {"stage": ["deploy", "rollout"], "state": ["succeeded"]}},
                 ],
             },
         ),

@@ -12,6 +12,8 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - Every SDK call to AWS travels over TLS, and the loopback endpoint stands in for AWS's HTTPS ones; moto
   does not know `aws:SecureTransport`, takes the unknown condition as met, and so a bucket policy's SSL-only
   Deny (the stacks' `enforce_ssl`) would refuse every request to the stacks' buckets.
+- DescribeParameters' `LastModifiedUser` is the writer's IAM ARN in AWS; moto says "N/A" (releases and
+  rollbacks record who asked from it).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def apply() -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     _client_token_idempotency()
     _requests_arrive_over_tls()
+    _parameters_remember_their_writer()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
     # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
@@ -123,6 +126,33 @@ def apply() -> None:
 
     state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
     _applied = True
+
+
+def _parameters_remember_their_writer() -> None:
+    from moto.ssm.models import Parameter, ssm_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+    from moto.sts.models import sts_backends
+
+    original_put = SimpleSystemManagerResponse.put_parameter
+    original_describe = Parameter.describe_response_object
+
+    def put_parameter(self: Any) -> Any:
+        result = original_put(self)
+        sts = sts_backends[self.current_account][getattr(self, "partition", "aws")]
+        _, arn, _ = sts.get_caller_identity(self.get_access_key(), self.region)
+        stored = ssm_backends[self.current_account][self.region]._parameters
+        versions = stored.get(stored.normalize_name(self._get_param("Name"))) or []
+        if versions:
+            versions[-1].last_modified_user = arn  # type: ignore[attr-defined]
+        return result
+
+    def describe_response_object(self: Any, *args: Any, **kwargs: Any) -> Any:
+        found = original_describe(self, *args, **kwargs)
+        found["LastModifiedUser"] = getattr(self, "last_modified_user", "N/A")
+        return found
+
+    SimpleSystemManagerResponse.put_parameter = put_parameter  # type: ignore[method-assign]
+    Parameter.describe_response_object = describe_response_object  # type: ignore[method-assign]
 
 
 def _client_token_idempotency() -> None:

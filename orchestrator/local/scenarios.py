@@ -284,21 +284,13 @@ class ScenarioRunner:
                     on_step(report)
         elif step.settle:
             self.emulator.run_until_idle(on_step=on_step)
-        elif step.rollback is not None:
-            from orchestrator.pipeline import rollback
+        elif step.rollback is not None:  # as `orchestrator rollback --detach`: the request parameter, then events
+            import uuid
 
-            app = self._target_app(step)
-            deps = rollback.RollbackDeps()
-            for attempt in range(5):  # as an operator reruns a failed `rollback`: it resumes, each effect once
-                try:
-                    plan = rollback.rollback_target(app, step.rollback.version, deps)
-                    rollback.start_rollback(app, plan.target, plan.request_id, "scenario", deps)
-                    break
-                except rollback.RollbackRefusedError:
-                    raise
-                except Exception:
-                    if attempt == 4:
-                        raise
+            asked = {"request": f"scenario-{uuid.uuid4().hex[:12]}", "version": step.rollback.version}
+            operations.write_json_parameter(
+                operations.target_of(self._target_app(step)), ParameterKind.ROLLBACK, asked
+            )
         elif step.review_app_create is not None or step.review_app_destroy is not None:
             self._review_app_status(step.review_app_create, step.review_app_destroy)
         elif step.run is not None:

@@ -137,6 +137,38 @@ def _security_group_egress(_logical_id: str, properties: Properties) -> None:
     client("ec2").authorize_security_group_egress(GroupId=properties["GroupId"], IpPermissions=[permission])
 
 
+def _secret(logical_id: str, properties: Properties) -> None:
+    """A generated secret (the GitHub webhook's), named as its references expect (see _secret_references)."""
+    generate = properties.get("GenerateSecretString") or {}
+    secrets = client("secretsmanager")
+    value = properties.get("SecretString") or secrets.get_random_password(
+        PasswordLength=int(generate.get("PasswordLength", 32)),
+        ExcludePunctuation=bool(generate.get("ExcludePunctuation", False)),
+    )["RandomPassword"]
+    secrets.create_secret(
+        Name=properties.get("Name") or logical_id, Description=properties.get("Description", ""), SecretString=value
+    )
+
+
+def _function_url(_logical_id: str, properties: Properties) -> None:
+    client("lambda").create_function_url_config(
+        FunctionName=properties["TargetFunctionArn"], AuthType=properties["AuthType"]
+    )
+
+
+def _secret_references(logical_id: str, properties: Properties) -> dict[str, str]:
+    """A partial ARN (no random suffix): Secrets Manager resolves it to the one secret of that name."""
+    name = properties.get("Name") or logical_id
+    arn = f"arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}"
+    return {"Ref": arn, "Id": arn}
+
+
+def _function_url_references(logical_id: str, _properties: Properties) -> dict[str, str]:
+    """Lambda picks the URL's host at random; the stack's output names a stand-in (ListFunctionUrlConfigs has the
+    real one in the emulator)."""
+    return {"FunctionUrl": f"https://{logical_id.lower()}.lambda-url.${{AWS::Region}}.on.aws/"}
+
+
 def _codebuild_references(logical_id: str, properties: Properties) -> dict[str, str]:
     """What `Ref` and `Fn::GetAtt` of a project give, for the resources that point at it (a Sub string)."""
     name = properties.get("Name")
@@ -148,6 +180,8 @@ def _codebuild_references(logical_id: str, properties: Properties) -> dict[str, 
 # What other resources may read of an API-created resource (Ref and GetAtt), as Fn::Sub strings.
 REFERENCES: dict[str, Callable[[str, Properties], dict[str, str]]] = {
     "AWS::CodeBuild::Project": _codebuild_references,
+    "AWS::SecretsManager::Secret": _secret_references,
+    "AWS::Lambda::Url": _function_url_references,
 }
 
 # Custom resources: what their Lambda would do on Create.
@@ -165,6 +199,8 @@ API_CREATED: dict[str, Callable[[str, Properties], None]] = {
     "AWS::Lambda::EventInvokeConfig": _event_invoke_config,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::Lambda::Url": _function_url,
 }
 
 

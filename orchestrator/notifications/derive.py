@@ -48,7 +48,7 @@ def _stage_changes(record: BuildRecord, stage: Stage) -> list[StateChangeDetail]
 def record_state_changes(record: BuildRecord) -> list[StateChangeDetail]:
     """Every state change the record shows, in pipeline order. A phase that exists has started, even
     when the first event seen already ended it, so `started` always precedes its end."""
-    return [change for stage in Stage for change in _stage_changes(record, stage)]
+    return [change for stage in _PHASES for change in _stage_changes(record, stage)]
 
 
 def unpublished(record: BuildRecord) -> list[StateChangeDetail]:

@@ -15,17 +15,20 @@ SOURCE = "orchestrator"
 
 
 class Stage(StrEnum):
-    """The build record's phase each detail-type reports."""
+    """The build record's phase each detail-type reports; `rollout` is a release made without a build
+    (a config change, a resize, a rollback), from its release record."""
 
     BUILD = "build"
     RELEASE = "release"
     DEPLOY = "deploy"
+    ROLLOUT = "rollout"
 
 
 DETAIL_TYPES: dict[Stage, str] = {
     Stage.BUILD: "Orchestrator Build State Change",
     Stage.RELEASE: "Orchestrator Release State Change",
     Stage.DEPLOY: "Orchestrator Deploy State Change",
+    Stage.ROLLOUT: "Orchestrator Rollout State Change",
 }
 
 NotifiedState = Literal["started", "succeeded", "failed"]
@@ -43,11 +46,16 @@ class StateChangeDetail(BaseModel):
     commit: str = ""
     error: str | None = None  # why it failed (the build record's phase error), None otherwise
     at: int | None = None  # when the phase reached this state (unix seconds), as recorded
+    # A rollout only: the release's version, kind (config, scaling, rollback) and description; build_number is
+    # the build whose image runs.
+    release: int | None = None
+    kind: str | None = None
+    description: str | None = None
 
     @property
     def key(self) -> str:
         """Identifies the state change: one event per key, ever."""
-        return f"{self.stage.value}:{self.state}"
+        return f"{self.stage.value}:{self.state}" if self.release is None else f"v{self.release}:{self.state}"
 
 
 class OrchestratorEvent(BaseModel):
@@ -63,5 +71,8 @@ class OrchestratorEvent(BaseModel):
 
     def summary(self) -> str:
         d = self.detail
-        text = f"{d.app} build {d.build_number}: {d.stage.value} {d.state}"
+        if d.stage is Stage.ROLLOUT:
+            text = f"{d.app} v{d.release} ({d.description or d.kind}): rollout {d.state}"
+        else:
+            text = f"{d.app} build {d.build_number}: {d.stage.value} {d.state}"
         return f"{text}: {d.error}" if d.error else text

@@ -38,7 +38,7 @@ def publish_state_changes(deps: NotifyDeps, app: str, build_number: int) -> list
     for change in pending:
 
         def publish(change: StateChangeDetail = change) -> dict[str, object]:
-            detail = change.model_dump(mode="json")
+            detail = change.model_dump(mode="json", exclude={"release", "kind", "description"})  # rollouts' only
             return {"event_id": deps.bus.publish(SOURCE, DETAIL_TYPES[change.stage], detail, resources)}
 
         _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)

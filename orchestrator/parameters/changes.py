@@ -20,6 +20,9 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from orchestrator.adapters.certificates import Certificates
+from orchestrator.adapters.ecs import Ecs
+from orchestrator.adapters.event_bus import EventBus
+from orchestrator.adapters.images import Images
 from orchestrator.adapters.load_balancing import LoadBalancing
 from orchestrator.adapters.parameters import Parameters
 from orchestrator.adapters.scheduling import Scheduling
@@ -37,7 +40,7 @@ from orchestrator.parameters.names import (
     kind_name,
     parse_parameter_name,
 )
-from orchestrator.parameters.rollout import Rollout, RunningApp, scope_for
+from orchestrator.parameters.rollout import Rollout, RolloutResult, RunningApp, scope_for
 from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec
 from orchestrator.parameters.schedules import (
     TaskTemplate,
@@ -59,7 +62,8 @@ from orchestrator.parameters.values import (
 )
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.ownership import ForeignResourceError
-from orchestrator.pipeline.releases import ReleaseKind, record_release
+from orchestrator.pipeline.release_deployments import track_release_deployments
+from orchestrator.pipeline.releases import ReleaseKind, ReleaseService, record_release
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.routing.domains import DomainClaimedError, DomainDeps, apply_domains
 from orchestrator.settings import get_settings
@@ -97,6 +101,9 @@ class ParameterDeps:
     rollout: Rollout | None = None
     load_balancing: LoadBalancing = field(default_factory=LoadBalancing)
     certificates: Certificates = field(default_factory=Certificates)
+    ecs: Ecs = field(default_factory=Ecs)
+    images: Images = field(default_factory=Images)
+    bus: EventBus = field(default_factory=EventBus)
 
     def __post_init__(self) -> None:
         self.states = ParameterStates(self.store)
@@ -135,6 +142,45 @@ def _defer(deps: ParameterDeps, ticket: Ticket, ref: ParameterRef) -> ParameterO
     return _outcome(ref, ticket.target, "deferred", message)
 
 
+@dataclass(frozen=True)
+class Current:
+    """A parameter's current value, read under a freshly taken ticket (steps 2 and 3 of every kind)."""
+
+    ticket: Ticket
+    value: str | None
+    fingerprint: str
+    source: str  # the parameter the value came from
+    unchanged: ParameterOutcome | None  # set when this fingerprint is already applied: the kind stops here
+
+
+def _take_current(
+    deps: ParameterDeps, ref: ParameterRef, *, target: Target | None = None, kind: ParameterKind | None = None,
+    read: Callable[[], tuple[str | None, str, str]] | None = None, extend: Callable[[str], str] | None = None,
+    check_unchanged: bool = True,
+) -> Current:  # fmt: skip
+    """Take a ticket, THEN read the current value (so a newer write gets a newer ticket), fingerprint it
+    (`extend` adds what else the applied state depends on), and say whether it is already applied."""
+    target = target or ref.target
+    ticket = deps.states.take_ticket(target, kind or ref.kind)
+    value, fingerprint, source = (read or (lambda: value_of(deps.parameters, [ref.name])))()
+    if extend is not None:
+        fingerprint = extend(fingerprint)
+    unchanged = None
+    if check_unchanged and fingerprint == ticket.applied_fingerprint:
+        unchanged = _unchanged(deps, ticket, ref, fingerprint)
+    return Current(ticket, value, fingerprint, source, unchanged)
+
+
+UNKNOWN_WRITER = "parameter store change"  # a deleted parameter, or Parameter Store does not say
+
+
+def parameter_writer(deps: ParameterDeps, name: str) -> str:
+    """Who wrote the parameter (its LastModifiedUser): a release's caller."""
+    if name.endswith("/*"):  # a deferred config change re-applied after a deploy: no one parameter
+        return UNKNOWN_WRITER
+    return deps.parameters.last_modified_user(name) or UNKNOWN_WRITER
+
+
 # -- access lists ---------------------------------------------------------------------------------------------
 
 
@@ -142,12 +188,12 @@ def _access(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     if target.kind == "review_app":
         return _outcome(ref, target, "ignored", "review apps have no access list; use the pipeline's users")
-    ticket = deps.states.take_ticket(target, ref.kind)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
     try:
-        emails = emails_of(value, ref)
+        emails = emails_of(current.value, ref)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     if not deps.states.is_newest(ticket):
@@ -176,12 +222,15 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
-    ticket = deps.states.take_ticket(target, ParameterKind.SCALING)
-    value, fingerprint, source = value_of(deps.parameters, scaling_names(target, prefix))
     known = ctx.process_names if ctx.deployed else None
-    fingerprint = f"{fingerprint}|processes={','.join(sorted(known or []))}|build={ctx.build_number}"
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(
+        deps, ref, target=target, kind=ParameterKind.SCALING,
+        read=lambda: value_of(deps.parameters, scaling_names(target, prefix)),
+        extend=lambda f: f"{f}|processes={','.join(sorted(known or []))}|build={ctx.build_number}",
+    )  # fmt: skip
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, value, fingerprint, source = current.ticket, current.value, current.fingerprint, current.source
     try:
         spec = scaling_of(value, source, known)
     except InvalidParameterError as error:
@@ -211,8 +260,9 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
         return _reject(deps, ticket, ref, source, fingerprint, str(error))
     if revisions:
         _repoint_schedules(ctx, deps)
-        _record_release(ctx, running, revisions, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
-                        "scaling", f"resize {', '.join(sorted(revisions))}")  # fmt: skip
+        _record_release(ctx, running, revisions, result, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
+                        "scaling", f"resize {', '.join(sorted(revisions))}",
+                        parameter_writer(deps, source) if value is not None else UNKNOWN_WRITER)  # fmt: skip
     deps.states.record_applied(ticket, source, fingerprint, desired)
     return _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
 
@@ -221,10 +271,11 @@ def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     if ref.target.kind != "pipeline":
         return apply_scaling(ref.target, ref, deps)
     # A pipeline's scaling is the default of its review apps: validate it here, apply it to each of them.
-    ticket = deps.states.take_ticket(ref.target, ParameterKind.SCALING)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    # Never "unchanged": a review app added since the last change still needs it applied.
+    current = _take_current(deps, ref, check_unchanged=False)
+    ticket, fingerprint = current.ticket, current.fingerprint
     try:
-        spec = scaling_of(value, ref.name)
+        spec = scaling_of(current.value, ref.name)
     except InvalidParameterError as error:
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     deps.states.record_applied(ticket, ref.name, fingerprint, {"scaling": spec.to_json()})
@@ -277,10 +328,17 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
     ctx = load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
-    ticket = deps.states.take_ticket(target, ParameterKind.CONFIG)
-    secrets, fingerprint = config_secrets(target, deps)
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    secrets: dict[str, str] = {}
+
+    def read() -> tuple[str | None, str, str]:
+        found, fingerprint = config_secrets(target, deps)
+        secrets.update(found)
+        return None, fingerprint, ref.name
+
+    current = _take_current(deps, ref, target=target, kind=ParameterKind.CONFIG, read=read)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
     if not deps.states.is_newest(ticket):
         return _outcome(ref, target, "superseded", "a newer config change is being applied")
     desired = {"variables": sorted(secrets), "secrets": secrets}
@@ -303,24 +361,35 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
     _repoint_schedules(ctx, deps)
     if revisions:
-        _record_release(ctx, running, revisions, deps, scope_for("config", f"{target.key}|{fingerprint}"),
-                        "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}")  # fmt: skip
+        _record_release(ctx, running, revisions, result, deps, scope_for("config", f"{target.key}|{fingerprint}"),
+                        "config", f"config: {', '.join(sorted(secrets)) or 'no variables'}",
+                        parameter_writer(deps, ref.name))  # fmt: skip
     deps.states.record_applied(ticket, ref.name, fingerprint, desired)
     return _outcome(ref, target, "applied", f"{len(secrets)} config variable(s)", result.changes())
 
 
 def _record_release(
-    ctx: AppContext, running: RunningApp, revisions: dict[str, str], deps: ParameterDeps, scope: str,
-    kind: ReleaseKind, description: str,
+    ctx: AppContext, running: RunningApp, revisions: dict[str, str], result: RolloutResult, deps: ParameterDeps,
+    scope: str, kind: ReleaseKind, description: str, caller: str,
 ) -> None:  # fmt: skip
-    """The change is a release: the new revisions, and the current one of every other process type. Its
-    ECS deployments are not tracked per release: it is recorded as deployed once the services are updated."""
+    """The change is a release: the new revisions, and the current one of every other process type. It is
+    `deploying` until the ECS deployments its UpdateService calls started have ended (as a deploy's)."""
     current = {p: n.task_definition for p, n in running.processes.items() if n.task_definition}
-    record_release(
+    release, recorded = record_release(
         deps.store, ctx.target.key, scope=scope, kind=kind, description=description[:200],
-        build_number=running.build_number, task_definitions={**current, **revisions},
-        caller="parameter store change", status="deployed",
+        build_number=running.build_number, task_definitions={**current, **revisions}, caller=caller,
     )  # fmt: skip
+    if recorded or release.status == "deploying":
+        services = {p: ReleaseService(service=s, deployment_id=d) for p, (s, d) in result.deployments.items()}
+        track_release_deployments(deps.store, ctx.target.key, release.version, services)
+    _publish_rollout(deps, ctx.target.key, release.version)
+
+
+def _publish_rollout(deps: ParameterDeps, app: str, version: int) -> None:
+    from orchestrator.notifications.publish import NotifyDeps
+    from orchestrator.notifications.rollouts import publish_rollout_changes
+
+    publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, version)
 
 
 def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
@@ -379,8 +448,9 @@ def repoint_schedules(app: str, deps: ParameterDeps | None = None) -> list[str]:
 
 def _scheduled_tasks(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
-    ticket = deps.states.take_ticket(target, ParameterKind.SCHEDULED_TASKS)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
+    # The unchanged check waits for the task definition (part of the fingerprint), after the refusal check.
+    current = _take_current(deps, ref, check_unchanged=False)
+    ticket, value, fingerprint = current.ticket, current.value, current.fingerprint
     refused = refused_tasks_message(target, ref.name)
     if refused is not None:
         if value is None:
@@ -425,16 +495,53 @@ def _review_app_status(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutco
     return _outcome(ref, ref.target, status, result.message or result.action, list(result.changes))
 
 
+# -- rollback requests ----------------------------------------------------------------------------------------
+
+def _rollback(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+    from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError
+    from orchestrator.pipeline.rollback_requests import parse_rollback_request, perform_rollback_request
+
+    target = ref.target
+    if target.kind == "pipeline":
+        return _outcome(ref, target, "ignored", "a pipeline has no releases; roll back one of its review apps")
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, fingerprint = current.ticket, current.fingerprint
+    if current.value is None:
+        deps.states.record_applied(ticket, ref.name, fingerprint, {})
+        return _outcome(ref, target, "ignored", "deleted; a rollback request is never undone by deleting it")
+    try:
+        asked = parse_rollback_request(text_of(current.value, ref.name), ref.name)
+    except InvalidParameterError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, str(error))
+    if not deps.states.is_newest(ticket):
+        return _outcome(ref, target, "superseded", "a newer rollback request is being handled")
+    rollback_deps = RollbackDeps(store=deps.store, ecs=deps.ecs, images=deps.images)
+    try:
+        done = perform_rollback_request(target.key, asked, parameter_writer(deps, ref.name), rollback_deps)
+    except RollbackRefusedError as error:
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {error}")
+    if done.status == "refused":
+        return _reject(deps, ticket, ref, ref.name, fingerprint, f"rollback {asked.request} refused: {done.error}")
+    if done.release is not None:
+        _publish_rollout(deps, target.key, done.release)
+    deps.states.record_applied(ticket, ref.name, fingerprint, {"request": asked.request, "release": done.release})
+    if ctx := load_context(deps.store, target):
+        _repoint_schedules(ctx, deps)
+    return _outcome(ref, target, "applied", f"rollback {asked.request}: v{done.release} returns to v{done.version}")
+
+
 # -- custom domains -------------------------------------------------------------------------------------------
 
 def _domains(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
     target = ref.target
     if target.kind == "pipeline":
         return _outcome(ref, target, "ignored", "a pipeline has no domains; set them per review app")
-    ticket = deps.states.take_ticket(target, ParameterKind.DOMAINS)
-    value, fingerprint, _ = value_of(deps.parameters, [ref.name])
-    if fingerprint == ticket.applied_fingerprint:
-        return _unchanged(deps, ticket, ref, fingerprint)
+    current = _take_current(deps, ref)
+    if current.unchanged is not None:
+        return current.unchanged
+    ticket, value, fingerprint = current.ticket, current.value, current.fingerprint
     app = AppRef(target.key)
     try:
         hosts = parse_domains(text_of(value, ref.name), ref.name) if value is not None else []
@@ -467,6 +574,7 @@ _KINDS: dict[ParameterKind, Callable[[ParameterRef, ParameterDeps], ParameterOut
     ParameterKind.ADMINISTRATORS: _access,
     ParameterKind.REVIEW_APP_STATUS: _review_app_status,
     ParameterKind.DOMAINS: _domains,
+    ParameterKind.ROLLBACK: _rollback,
 }
 
 

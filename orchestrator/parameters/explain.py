@@ -24,6 +24,9 @@ _WHAT = {
     "the parameter is gone, delete its services, web rule, target group, scheduled rules, autoscaling targets "
     "and parameters",
     ParameterKind.ADMINISTRATORS: "mark the listed emails as administrators (USER#<email> / ADMIN) and revoke removed ones",
+    ParameterKind.DOMAINS: "attach the listed hosts to the app's web rule (certificates requested where needed)",
+    ParameterKind.ROLLBACK: "check the rollback request (refused: recorded, nothing changed) and, once per request "
+    "id, put the release's task definitions back on {services} (a new release, tracked like a deploy)",
 }
 
 

@@ -1,11 +1,11 @@
 """Parameter names → typed references.
 
     /<prefix>/apps/<app>/config/<VAR>                          config variable of an app
-    /<prefix>/apps/<app>/{scaling,scheduled-tasks,users,domains}
+    /<prefix>/apps/<app>/{scaling,scheduled-tasks,users,domains,rollback}
     /<prefix>/pipelines/<p>/config/<VAR>                       pipeline config (shared by its review apps)
     /<prefix>/pipelines/<p>/{scaling,scheduled-tasks,users}
     /<prefix>/pipelines/<p>/review-apps/pr/<N>/config/<VAR>    a review app's own config
-    /<prefix>/pipelines/<p>/review-apps/pr/<N>/{scaling,scheduled-tasks,domains}
+    /<prefix>/pipelines/<p>/review-apps/pr/<N>/{scaling,scheduled-tasks,domains,rollback}
     /<prefix>/pipelines/<p>/review-apps/pr/<N>                 a review app's status (AppPack's JSON)
     /<prefix>/account/administrators
 
@@ -34,6 +34,7 @@ class ParameterKind(StrEnum):
     USERS = "users"
     DOMAINS = "domains"
     ADMINISTRATORS = "administrators"
+    ROLLBACK = "rollback"  # a rollback request: {"version": N, "request": id}
     REVIEW_APP_STATUS = "review-app-status"  # the parameter named after the review app itself
 
 
@@ -94,7 +95,7 @@ def _target_pattern(prefix: str) -> re.Pattern[str]:
         rf"^/{base}/(?:"
         rf"apps/(?P<app>{_NAME})"
         rf"|pipelines/(?P<pipeline>{_NAME})(?:/review-apps/pr/(?P<pr>[1-9][0-9]{{0,9}}))?"
-        rf")/(?:config/(?P<var>{_VAR})|(?P<kind>scaling|scheduled-tasks|users|domains))$"
+        rf")/(?:config/(?P<var>{_VAR})|(?P<kind>scaling|scheduled-tasks|users|domains|rollback))$"
     )
 
 

@@ -58,6 +58,7 @@ class RolloutResult:
     updated: list[str] = field(default_factory=list)  # services given UpdateService
     autoscaling: dict[str, str] = field(default_factory=dict)  # service → enabled/disabled
     skipped: list[str] = field(default_factory=list)
+    deployments: dict[str, tuple[str, str]] = field(default_factory=dict)  # process → (service, deployment id)
 
     def changes(self) -> list[str]:
         lines = [f"registered {arn}" for arn in self.registered.values()]
@@ -198,8 +199,12 @@ class Rollout:
             if desired is not None and desired == current[now.service].desired_count:
                 desired = None  # already there: an UpdateService would change nothing
             if revision is not None or desired is not None:
-                self.ecs.update_service(ctx.ecs.cluster, now.service, task_definition=revision, desired_count=desired)
+                updated = self.ecs.update_service(
+                    ctx.ecs.cluster, now.service, task_definition=revision, desired_count=desired
+                )
                 result.updated.append(now.service)
+                if revision is not None:  # a new revision is a deployment the release waits for
+                    result.deployments[process] = (now.service, updated.primary_deployment_id or "")
             if size is not None:
                 if size.autoscaling:
                     self.autoscaling.enable(

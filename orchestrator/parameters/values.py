@@ -94,6 +94,12 @@ def rejection(ref: ParameterRef, store: Store, parameters: Parameters, prefix: s
             value, _, _ = value_of(parameters, [ref.name])
             hosts = parse_domains(text_of(value, ref.name), ref.name) if value is not None else []
             domains_refusal(AppRef(target.key), hosts, store, get_settings().apps_domain, ref.name)
+        elif ref.kind is ParameterKind.ROLLBACK and target.kind != "pipeline":
+            from orchestrator.pipeline.rollback_requests import parse_rollback_request
+
+            value = value_of(parameters, [ref.name])[0]
+            if value is not None:
+                parse_rollback_request(text_of(value, ref.name), ref.name)
         elif ref.kind in (ParameterKind.USERS, ParameterKind.ADMINISTRATORS) and target.kind != "review_app":
             emails_of(value_of(parameters, [ref.name])[0], ref)
     except InvalidParameterError as error:

@@ -46,6 +46,7 @@ class BuildObservation:
     logs: str
     status: str | None
     phases: dict[str, CodeBuildPhaseRecord]
+    initiator: str | None = None  # who started the build (CodeBuild's `initiator`: an IAM user, a role session)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         logs=_logs_pointer(event.detail.project_name, event.detail.build_id, info),
         status=status,
         phases=phases,
+        initiator=info.initiator or None,
     )
 
 
@@ -129,6 +131,7 @@ def merge_observation(
     derived = derive_record_phases(codebuild_phases, status, obs.logs, artifacts)
     update: dict[str, object] = {
         "commit": record.commit or obs.commit or "",
+        "initiator": record.initiator or obs.initiator,
         "build_arn": record.build_arn or obs.build_arn,
         "codebuild_project": record.codebuild_project or obs.project,
         "codebuild_status": status,

@@ -301,7 +301,7 @@ def start_deploy(
     record_release(
         deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
         build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
-        caller=f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
+        caller=record.initiator or f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
     )  # fmt: skip
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 
@@ -440,12 +440,14 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
         return DeployOutcome("not managed")
-    if lookup.get("release") is not None:  # a rollback's deployment: tracked on its release
-        from orchestrator.pipeline.rollback import record_rollback_deployment
+    if lookup.get("release") is not None:  # a rollback's, config change's or resize's: tracked on its release
+        from orchestrator.notifications.rollouts import publish_rollout_changes
+        from orchestrator.pipeline.release_deployments import record_release_deployment
 
         state, reason = deployment_state(event)
-        record_rollback_deployment(deps.store, lookup, state, reason)
-        return DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        record_release_deployment(deps.store, lookup, state, reason)
+        publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(lookup["app"]), int(lookup["release"]))
+        return DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):

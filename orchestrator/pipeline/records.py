@@ -162,6 +162,7 @@ class BuildRecord(RecordModel):
     app: str
     build_number: int
     commit: BoundedText = ""
+    initiator: OptionalBoundedText = None  # who started the build, as CodeBuild's events say
     build_arn: str = ""
     codebuild_project: str = ""
     codebuild_status: str | None = None

@@ -4,30 +4,30 @@
   rollback may be in flight, and every task definition must still be registered with its image still in
   ECR. Any failed check refuses the rollback (RollbackRefusedError) and nothing is written.
 - **A release of its own.** The rollback is recorded as a new release, "rollback to vN", under the
-  request's scope, so repeating the same request records and updates nothing twice.
+  request's scope (`ROLLBACK#<request id>`, pipeline/rollback_requests.py), so repeating the same request
+  records and updates nothing twice.
 - **Each service once.** UpdateService is claimed per process under `ROLLBACK#<request>` (pipeline/claims.py).
   Its deployment id is mapped to the release (`DEPLOYMENT#<id>`, with `release`), so the ECS deployment
   events end the release as they end a deploy: all COMPLETED → deployed; FAILED or a circuit-breaker
   rollback → failed. DEPLOYSTATUS says so once the release ends.
+- **Only what ran then.** A process type added after the target release is scaled to 0 (its service stays).
 - **What runs now.** DEPLOYED names the release's build and task definitions, so config and scaling changes
   and scheduled tasks build on the rolled-back revisions; the scheduled rules are re-pointed at once.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
-
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.images import Images
-from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.adapters.store import Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed
+from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.deps import PipelineDeps
+from orchestrator.pipeline.release_deployments import track_release_deployments
 from orchestrator.pipeline.releases import (
     RECENT,
     Release,
@@ -35,8 +35,6 @@ from orchestrator.pipeline.releases import (
     get_release,
     list_releases,
     record_release,
-    release_sk,
-    set_status,
 )
 from orchestrator.pipeline.taskdefs import WEB_PROCESS, load_ecs_config
 
@@ -63,24 +61,12 @@ def _image_parts(image: str) -> tuple[str, str] | None:
     return (repository, tag) if sep and repository and tag else None
 
 
-@dataclass(frozen=True)
-class RollbackPlan:
-    target: Release  # the release to return to
-    request_id: str  # the rollback's identity: `v<current>-to-v<target>`, the same when the command is rerun
-
-
-def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> RollbackPlan:
-    """The release to return to (default: the newest earlier one that deployed), once every check has passed. A rollback
-    to the same release that was interrupted (still deploying) is resumed under its own request id."""
+def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Release:
+    """The release to return to (default: the newest earlier one that deployed), once every check has passed."""
     releases = list_releases(deps.store, app, 2)
     if not releases:
         raise RollbackRefusedError(f"{app} has no releases yet: nothing to roll back to")
     current = releases[0]
-    resumed = current.kind == "rollback" and current.status == "deploying" and version == current.rollback_of
-    if resumed and version is not None:
-        target = get_release(deps.store, app, version)
-        if target is not None:
-            return RollbackPlan(target, current.scope.removeprefix(ROLLBACK_SCOPE))
     if current.status == "deploying":
         raise RollbackRefusedError(
             f"release v{current.version} ({current.description}) is still deploying; wait for it to end"
@@ -116,7 +102,7 @@ def rollback_target(app: str, version: int | None, deps: RollbackDeps) -> Rollba
                 f"v{version}'s image {parts[0]}:{parts[1]} (build {target.build_number}) no longer exists in ECR; "
                 "rollback refused, nothing changed"
             )
-    return RollbackPlan(target, f"v{current.version}-to-v{target.version}")
+    return target
 
 
 def start_rollback(app: str, target: Release, request_id: str, caller: str, deps: RollbackDeps) -> Release:
@@ -145,24 +131,29 @@ def start_rollback(app: str, target: Release, request_id: str, caller: str, deps
         result, _ = claimed(deps.store, app, scope, "rollback-service", process, update)
         deployment = str(result.get("deployment_id") or "")
         services[process] = ReleaseService(service=name, deployment_id=deployment)
-        if deployment:
-            deps.store.put({
-                "primary_id": keys.deployment_pk(deployment), "secondary_id": keys.LOOKUP_SK, "app": app,
-                "release": release.version, "process": process, "service": name,
-                **expires_after(TRANSIENT_TTL_SECONDS),
-            })  # fmt: skip
-    def remember(item: Item | None) -> Item | None:
-        if item is None:
-            return None
-        known = dict(item.get("services") or {})  # a deployment event may have come first: its state stays
-        merged = {p: {**s.model_dump(mode="json"), **known.get(p, {})} for p, s in services.items()}
-        return {**item, "services": {**known, **merged}}
-
-    deps.store.update(keys.app_pk(app), release_sk(release.version), remember)
+    track_release_deployments(deps.store, app, release.version, services)
+    _scale_down_added(app, scope, target, ecs.cluster, deps)
     _point_deployed(deps.store, app, target)
-    if not services:
-        set_status(deps.store, app, release.version, "deployed")
     return get_release(deps.store, app, release.version) or release
+
+
+def _scale_down_added(app: str, scope: str, target: Release, cluster: str, deps: RollbackDeps) -> None:
+    """Process types that run now but did not exist in the target release go to 0 tasks (their services stay,
+    so a later deploy that has them again scales them back up). Once per process, claimed under the scope."""
+    deployed = deps.store.get(keys.app_pk(app), keys.DEPLOYED_SK) or {}
+    ref = AppRef(app)
+    added = sorted(set(deployed.get("processes") or {}) - set(target.task_definitions))
+    found = deps.ecs.describe_services(cluster, [ref.ecs_name(p) for p in added]) if added else {}
+    for process in added:
+        info = found.get(ref.ecs_name(process))
+        if info is None or info.status != "ACTIVE":
+            continue
+
+        def scale_down(name: str = ref.ecs_name(process)) -> dict[str, Any]:
+            deps.ecs.update_service(cluster, name, desired_count=0)
+            return {"desired_count": 0}
+
+        claimed(deps.store, app, scope, "rollback-scale-down", process, scale_down)
 
 
 def _point_deployed(store: Store, app: str, target: Release) -> None:
@@ -187,47 +178,3 @@ def _point_deployed(store: Store, app: str, target: Release) -> None:
     from orchestrator.parameters.rollout import ROLLOUT_SK
 
     store.delete(keys.app_pk(app), ROLLOUT_SK)
-
-
-def record_rollback_deployment(store: Store, lookup: Item, state: str, reason: str | None) -> None:
-    """An ECS deployment event of a rollback: the service's state on the release; when every service has
-    ended, the release's status and DEPLOYSTATUS."""
-    app, version, process = str(lookup["app"]), int(lookup["release"]), str(lookup["process"])
-
-    def change(item: Item | None) -> Item | None:
-        if item is None:
-            return None
-        services = dict(item.get("services") or {})
-        entry = dict(services.get(process) or {"service": lookup.get("service", "")})
-        if entry.get("state") in ("COMPLETED", "FAILED"):
-            return None  # a late or repeated event never reopens a finished service
-        services[process] = {**entry, "state": state, "reason": reason}
-        return {**item, "services": services}
-
-    store.update(keys.app_pk(app), release_sk(version), change)
-    release = get_release(store, app, version)
-    if release is None or release.status != "deploying":
-        return
-    states = [s.state for s in release.services.values()]
-    if "FAILED" in states:
-        failed = [f"{s.service}: {s.reason or 'failed'}" for s in release.services.values() if s.state == "FAILED"]
-        set_status(store, app, version, "failed", "; ".join(failed))
-        _write_status(store, app, release, failed=True)
-    elif states and all(s == "COMPLETED" for s in states):
-        set_status(store, app, version, "deployed")
-        _write_status(store, app, release, failed=False)
-
-
-def _write_status(store: Store, app: str, release: Release, *, failed: bool) -> None:
-    """DEPLOYSTATUS (AppPack's `value` map) says what the rollback left running, where one exists."""
-    pk, sk = AppRef(app).deploystatus_key
-    build = store.get(keys.app_pk(app), keys.build_sk(release.build_number)) or {}
-    fields = {
-        "value.phase": "deploy" if failed else "complete",
-        "value.failed": failed,
-        "value.build_number": release.build_number,
-        "value.build_id": build.get("build_arn") or "",
-        "value.commit": build.get("commit") or "",
-        "value.last_update": int(time.time()),
-    }
-    store.set_fields_if(pk, sk, fields, Attr("value").exists())

@@ -1,8 +1,11 @@
-"""GitHub webhook deliveries: a closed pull request destroys its review app.
+"""GitHub webhook deliveries: an opened pull request creates its review app, a closed one destroys it.
 
 - The signature comes first: `X-Hub-Signature-256` must be `sha256=<HMAC-SHA256 of the raw body>` under the
   webhook's secret (Secrets Manager), compared in constant time. Anything else gets 401 and changes nothing.
-- Only `pull_request` deliveries with action `closed` act: they set the review app's status parameter to
+- `pull_request` with action `opened` or `reopened` writes the review app's status parameter as `review-apps
+  create` does (`created`, with the PR's branch, title and URL); one already `created` is left as it is, and
+  one still being destroyed is refused (409: reopen once the teardown ended).
+- `pull_request` with action `closed` sets the review app's status parameter to
   `deleting` (keeping its other fields). The parameters handler then tears the review app down, exactly as
   after `orchestrator review-apps destroy`. A PR without a review app, a redelivery, or any other event: 2xx,
   nothing changes.
@@ -22,7 +25,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from orchestrator.adapters.review_app_status import Secrets, StatusParameters
 from orchestrator.observability import logger
 from orchestrator.pipeline.names import APP_NAME_PATTERN
-from orchestrator.review_apps.status import DELETING, ReviewAppStatus, parse_status, status_parameter_name
+from orchestrator.review_apps.status import (
+    CREATED,
+    DELETING,
+    ReviewAppStatus,
+    parse_status,
+    status_parameter_name,
+)
 from orchestrator.settings import get_settings
 
 SIGNATURE_PREFIX = "sha256="
@@ -60,6 +69,9 @@ class PullRequestDelivery(BaseModel):
     pull_request: _PullRequest = _PullRequest()
 
 
+OPENING = ("opened", "reopened")
+
+
 @dataclass
 class WebhookDeps:
     statuses: StatusParameters = field(default_factory=StatusParameters)
@@ -93,13 +105,15 @@ def on_github_delivery(
         delivery = PullRequestDelivery.model_validate_json(body)
     except ValidationError as error:
         return WebhookReply(400, {"message": f"not a pull_request payload: {error.errors()[0]['msg']}"})
-    if delivery.action != "closed":
+    if delivery.action not in OPENING and delivery.action != "closed":
         return WebhookReply(202, {"message": f"pull request {delivery.action}: nothing to do"})
     if not 1 <= delivery.number <= MAX_PR_NUMBER:
         return WebhookReply(400, {"message": f"pull request number {delivery.number} is out of range"})
     app = f"{pipeline}:{delivery.number}"
     name = status_parameter_name(pipeline, str(delivery.number), settings.ssm_prefix)
     current = parse_status(deps.statuses.read(name))
+    if delivery.action in OPENING:
+        return _create(app, name, delivery, current, deps)
     if current is None:
         return WebhookReply(200, {"message": f"{app} has no review app: nothing to do"})
     if current.status == DELETING:
@@ -112,3 +126,19 @@ def on_github_delivery(
     deps.statuses.write(name, deleting.to_json())
     logger.info("pull request closed: review app destroy requested", extra={"app": app})
     return WebhookReply(202, {"message": f"review app {app} is being destroyed"})
+
+
+def _create(
+    app: str, name: str, delivery: PullRequestDelivery, current: ReviewAppStatus | None, deps: WebhookDeps
+) -> WebhookReply:
+    if current is not None and current.status == CREATED:
+        return WebhookReply(200, {"message": f"review app {app} already exists"})
+    if current is not None and current.status == DELETING:
+        return WebhookReply(409, {"message": f"review app {app} is being destroyed; reopen the PR once it is gone"})
+    pr = delivery.pull_request
+    created = ReviewAppStatus(
+        pull_request=f"pr/{delivery.number}", status=CREATED, branch=pr.head.ref, title=pr.title, url=pr.html_url
+    )
+    deps.statuses.write(name, created.to_json())
+    logger.info("pull request opened: review app created", extra={"app": app})
+    return WebhookReply(201, {"message": f"review app {app} created; its builds now deploy"})

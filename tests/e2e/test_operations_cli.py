@@ -70,22 +70,32 @@ def test_logs_releases_and_rollback_of_a_deployed_app() -> None:
         table = run(emulator, "releases", "-a", "shop")
         assert "rollback to v1" in table.stdout
 
-        # Back to v2 (build 2) from the CLI: recorded with the caller's identity, tracked to deployed.
-        started = run(emulator, "rollback", "v2", "-a", "shop", "--no-wait", "--json")
+        # Back to v2 (build 2) from the CLI: the request parameter is written, the parameter handler performs it,
+        # recorded with the parameter writer's identity, tracked to deployed.
+        started = run(emulator, "rollback", "v2", "-a", "shop", "--detach", "--json")
         assert started.exit_code == 0, started.error
-        release = json.loads(started.stdout)
-        assert (release["version"], release["description"], release["status"]) == (4, "rollback to v2", "deploying")
-        assert release["caller"].startswith("arn:aws:")
+        asked = json.loads(started.stdout)
+        assert (asked["app"], asked["version"]) == ("shop", 2)
         emulator.run_until_idle()
-        assert (
-            json.loads(run(emulator, "releases", "-a", "shop", "-n", "1", "--json").stdout)[0]["status"] == "deployed"
-        )
+        newest = json.loads(run(emulator, "releases", "-a", "shop", "-n", "1", "--json").stdout)[0]
+        assert (newest["version"], newest["description"], newest["status"]) == (4, "rollback to v2", "deployed")
+        assert newest["caller"].startswith("arn:aws:"), newest["caller"]
 
-        # Build 1's image is gone: the rollback is refused in one line and changes nothing.
+        # Every release names who made it: the build's initiator, a parameter's writer (LastModifiedUser).
+        assert run(emulator, "config", "set", "FEATURE=on", "-a", "shop").exit_code == 0
+        emulator.run_until_idle()
+        history = json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)
+        assert (history[0]["kind"], history[0]["version"]) == ("config", 5)
+        assert history[0]["caller"].startswith("arn:aws:"), history[0]["caller"]
+        assert {r["caller"] for r in history if r["kind"] == "deploy"} == {"orchestrator"}  # the emulator's initiator
+
+        # Build 1's image is gone: the handler refuses the rollback and changes nothing; `releases` says why.
         client("ecr").batch_delete_image(repositoryName="orchestrator/shop", imageIds=[{"imageTag": "build-1"}])
-        refused = run(emulator, "rollback", "1", "-a", "shop")
-        assert refused.exit_code == 1
-        assert "no longer exists in ECR" in refused.error
-        assert len(json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)) == 4
+        assert run(emulator, "rollback", "1", "-a", "shop", "--detach").exit_code == 0
+        emulator.run_until_idle()
+        assert len(json.loads(run(emulator, "releases", "-a", "shop", "--json").stdout)) == 5
+        table = run(emulator, "releases", "-a", "shop")
+        assert "refused" in table.stdout
+        assert "no longer exists in ECR" in table.stdout
         bad = run(emulator, "rollback", "latest", "-a", "shop")
         assert bad.exit_code == 2

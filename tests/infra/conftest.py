@@ -1,7 +1,7 @@
 """Synthesize the whole CDK app once per session, with cdk-nag's AwsSolutions pack as a validation plugin.
 
 The app is built with cdk.json's feature flags by the same `infra.build()` that app.py uses, from a test context: a container app with a
-GitHub repository, a pipeline without one, and a non-default SSM prefix (so nothing can pass by accident
+GitHub repository, a pipeline without one, the optional GitHub webhook receiver, and a non-default SSM prefix (so nothing can pass by accident
 on the `apppack` default). Templates are read from the cloud assembly, so they are available even when
 cdk-nag fails the synth; the nag test then reports the findings.
 """
@@ -34,7 +34,8 @@ APPS = [
 FEATURE_FLAGS: dict[str, Any] = {
     k: v for k, v in json.loads(Path("cdk.json").read_text())["context"].items() if k.startswith("@aws-cdk")
 }
-CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX}
+# githubWebhook: the optional receiver is in every template the tests check, cdk-nag and the moto deploy included.
+CONTEXT: dict[str, Any] = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX, "githubWebhook": True}
 
 
 @dataclass

@@ -1,47 +1,28 @@
 """The optional GitHub webhook receiver (context githubWebhook): a public function URL whose requests the
 handler authenticates, a generated secret, and a role that reaches only that secret and status parameters.
-Synthesized on its own (the shared synth, which the stack-deploy tests run in moto, leaves it off), with
-cdk-nag's AwsSolutions pack."""
+Part of the shared session synth (tests/infra/conftest.py), so cdk-nag's AwsSolutions pack and the moto
+stack deploy cover it too."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-from collections.abc import Iterator
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from infra import build
 from infra.config import load_config
-from infra.nag import REPORT_CONTEXT, add_nag_checks
 from orchestrator.review_apps import GITHUB_WEBHOOK_HANDLER
-from tests.infra.conftest import CONTEXT, SSM_PREFIX, as_list, render
+from tests.infra.conftest import SSM_PREFIX, Synth, as_list, render
 from tests.infra.test_nag import violations
 
 ARN = f"arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{SSM_PREFIX}/"
 
 
 @pytest.fixture(scope="module")
-def webhook_synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
-    saved = {k: os.environ.pop(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION") if k in os.environ}
-    outdir: Path = tmp_path_factory.mktemp("cdk.out.webhook")
-    app = App(outdir=str(outdir), context={**CONTEXT, "githubWebhook": True, **REPORT_CONTEXT})
-    build(app)
-    add_nag_checks(app)
-    with contextlib.suppress(RuntimeError):  # cdk-nag findings fail the synth; the report names them
-        app.synth()
-    report_file = outdir / "policy-validation-report.json"
-    report = json.loads(report_file.read_text()) if report_file.exists() else None
-    try:
-        yield json.loads((outdir / "Orchestrator.template.json").read_text()), report
-    finally:
-        os.environ.update(saved)
+def webhook_synth(synth: Synth) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The shared session synth has the receiver (context githubWebhook): its template and cdk-nag's report."""
+    return synth.templates["Orchestrator"], synth.report
 
 
 def test_cdk_nag_is_clean_with_the_receiver(webhook_synth: tuple[dict[str, Any], dict[str, Any] | None]) -> None:

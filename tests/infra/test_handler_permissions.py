@@ -46,10 +46,10 @@ PLATFORM_ACTIONS = {
 }
 # Adapter modules (or single calls) that only the operator CLI uses, with the operator's own credentials.
 # dead_letters: `orchestrator events redrive`; cloudwatch_logs: `logs`, `build logs` (and the emulator's writers);
-# images: `rollback`'s checks (run by the CLI: README, "Releases and rollback"); review_app_operator: review-apps
+# review_app_operator: review-apps
 # list|create|destroy; published_events: `events tail`; one_off_tasks: `run`.
 OPERATOR_MODULES = {
-    "operator.py", "dead_letters.py", "cloudwatch_logs.py", "images.py", "review_app_operator.py",
+    "operator.py", "dead_letters.py", "cloudwatch_logs.py", "review_app_operator.py",
     "published_events.py", "one_off_tasks.py",
 }  # fmt: skip
 OPERATOR_CALLS = {
@@ -115,6 +115,11 @@ def _requests() -> list[Request]:
     )
     certificate = ARN.format(service="acm", resource="certificate/0b5ab3c1-4e3a-4b7e-9a3e-1f0d2c3b4a59")
     domains = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/domains")
+    rollback = ARN.format(service="ssm", resource=f"parameter/{SSM_PREFIX}/apps/shop/rollback")
+    review_rollback = ARN.format(
+        service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/rollback"
+    )
+    repository = ARN.format(service="ecr", resource="repository/orchestrator/shop")
     return [
         # --- both handler roles: the table (Store, and the Powertools idempotency records) -------------
         *(Request(role, api, f"dynamodb:{api[1]}", table) for role in ("container", "bundle") for api in dynamodb),
@@ -186,6 +191,10 @@ def _requests() -> list[Request]:
         Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", scaling),
         Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", review_scaling),
         Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", schedules),
+        # --- container handlers: rollback requests (the parameter, who wrote it, the images it returns to) --
+        Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", rollback),
+        Request("container", ("ssm", "GetParameter"), "ssm:GetParameter", review_rollback),
+        Request("container", ("ecr", "DescribeImages"), "ecr:DescribeImages", repository),
         # --- container handlers: Application Auto Scaling (and what it does as the caller) ------------
         *(
             Request("container", ("application-autoscaling", op), f"application-autoscaling:{op}", "*")

@@ -266,3 +266,21 @@ def test_users_role_requires_mfa_from_this_account(synth: Synth) -> None:
     (trust,) = users["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     assert render(trust["Principal"]["AWS"]).endswith(":root")
+
+
+def test_users_role_needs_no_write_a_rollback_makes(synth: Synth) -> None:
+    """`rollback` only writes the app's rollback parameter; the parameter handler makes the writes."""
+    template = synth.templates["OrchestratorApp-shop"]
+    actions = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and any("UsersRole" in render(r) for r in resource["Properties"].get("Roles", []))
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+    }
+    assert "ssm:PutParameter" in actions  # the request itself
+    forbidden = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "ecs:UpdateService",
+                 "ecs:DescribeTaskDefinition", "ecr:DescribeImages", "events:PutTargets"}  # fmt: skip
+    assert actions & forbidden == set()

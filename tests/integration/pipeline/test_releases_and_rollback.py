@@ -1,5 +1,6 @@
 """Releases and rollback through the real handlers against moto: one release per change however often its
-events come, a rollback tracked by its ECS deployment events, and a refused rollback that changes nothing."""
+events come, a rollback asked through its parameter and performed by the parameter handler once per request,
+tracked by its ECS deployment events, and a refused rollback that changes nothing."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import pytest
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.store import Store
+from orchestrator.handlers import parameters as parameter_handler
 from orchestrator.local.ecs_events import deployment_completed, deployment_rolling_back
+from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.deploystatus import deploystatus_value
-from orchestrator.pipeline.releases import list_releases
-from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError, rollback_target, start_rollback
+from orchestrator.pipeline.releases import Release, list_releases
+from orchestrator.pipeline.rollback import RollbackDeps, RollbackRefusedError, rollback_target
+from orchestrator.pipeline.rollback_requests import RequestRecord, get_request
 from tests.conftest import CallRecorder
 from tests.integration.builders import START
 from tests.integration.pipeline.world import (
+    CONTEXT,
+    TOML_WEB_ONLY,
     TOML_WEB_WORKER_RELEASE,
     build,
     completed,
@@ -25,10 +31,13 @@ from tests.integration.pipeline.world import (
     deliver,
     ecs_writes,
     item,
+    put_parameter,
     step_task,
     stopped,
     upload_toml,
 )
+
+ROLLBACK = "/apppack/apps/demo/rollback"
 
 
 def push_image(number: int) -> None:
@@ -55,6 +64,22 @@ def two_deploys(aws: None) -> None:
         deploy(number)
 
 
+def ask_rollback(version: int | None, request: str, *, deliveries: int = 1) -> RequestRecord | None:
+    """As `orchestrator rollback`: write the request, then Parameter Store's event reaches the handler."""
+    put_parameter(ROLLBACK, json.dumps({"version": version, "request": request}), "String")
+    for _ in range(deliveries):
+        parameter_handler.handler(parameter_store_change(ROLLBACK), CONTEXT)  # type: ignore[arg-type]
+    return get_request(Store(), "demo", request)
+
+
+def rollback_release(record: RequestRecord | None) -> Release:
+    assert record is not None
+    assert record.status == "started", record.error
+    assert record.release is not None
+    found = {r.version: r for r in list_releases(Store(), "demo")}
+    return found[record.release]
+
+
 def services() -> dict[str, str]:
     ecs = client("ecs")
     found = ecs.describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
@@ -78,31 +103,28 @@ def test_each_deploy_is_one_release_however_often_its_events_come(two_deploys: N
 def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
     two_deploys: None, api_calls: CallRecorder
 ) -> None:
-    deps = RollbackDeps()
-    plan = rollback_target("demo", None, deps)  # default: the release before the current
-    target = plan.target
-    assert (target.version, plan.request_id) == (1, "v2-to-v1")
     before = len(ecs_writes(api_calls))
-    release = start_rollback("demo", target, plan.request_id, "arn:aws:iam::123456789012:user/ops", deps)
-    assert (release.version, release.description, release.status, release.caller) == (
-        3, "rollback to v1", "deploying", "arn:aws:iam::123456789012:user/ops",
-    )  # fmt: skip
+    record = ask_rollback(None, "req-1", deliveries=2)  # default: the release before the current; delivered twice
+    release = rollback_release(record)
+    assert record is not None
+    assert record.version == 1
+    assert (release.version, release.description, release.status) == (3, "rollback to v1", "deploying")
     writes = ecs_writes(api_calls)[before:]
     assert [op for op, _ in writes] == ["UpdateService", "UpdateService"]
     assert services() == {"demo-web": "demo-web:1", "demo-worker": "demo-worker:1"}
 
-    # The same rollback asked again while it runs (a rerun CLI call) resumes it: no second release, no
-    # second UpdateService. Another rollback meanwhile is refused.
-    resumed = rollback_target("demo", 1, deps)
-    assert resumed.request_id == plan.request_id
-    again = start_rollback("demo", resumed.target, resumed.request_id, "arn:aws:iam::123456789012:user/ops", deps)
+    # The same request written again (a rerun, a redelivery) resumes it: no second release, no second
+    # UpdateService. Another request meanwhile is refused, and says so where the CLI reads it.
+    again_record = ask_rollback(None, "req-1")
+    again = rollback_release(again_record)
     assert again.version == 3
     assert len(ecs_writes(api_calls)) == before + 2
     assert [r.version for r in list_releases(Store(), "demo")] == [3, 2, 1]
-
-    # A rollback while this one is still deploying is refused.
-    with pytest.raises(RollbackRefusedError, match="still deploying"):
-        rollback_target("demo", 2, deps)
+    refused = ask_rollback(2, "req-2")
+    assert refused is not None
+    assert refused.status == "refused"
+    assert "still deploying" in (refused.error or "")
+    assert len(ecs_writes(api_calls)) == before + 2
 
     # The deployment events, duplicated and in reverse order, end the release once.
     events = [
@@ -135,9 +157,7 @@ def test_rollback_repoints_services_and_is_tracked_by_deployment_events(
 
 
 def test_a_failed_rollback_deployment_fails_the_release(two_deploys: None) -> None:
-    deps = RollbackDeps()
-    plan = rollback_target("demo", 1, deps)
-    release = start_rollback("demo", plan.target, plan.request_id, "ops", deps)
+    release = rollback_release(ask_rollback(1, "req-1"))
     web = release.services["web"]
     arn = client("ecs").describe_services(cluster="orchestrator", services=["demo-web"])["services"][0]["serviceArn"]
     deliver(deployment_rolling_back(arn, web.deployment_id, START + timedelta(seconds=900)))
@@ -154,19 +174,43 @@ def test_rollback_to_a_release_whose_image_is_gone_is_refused_and_changes_nothin
 ) -> None:
     client("ecr").batch_delete_image(repositoryName="orchestrator/demo", imageIds=[{"imageTag": "build-1"}])
     before = len(ecs_writes(api_calls))
-    with pytest.raises(RollbackRefusedError, match=r"orchestrator/demo:build-1 \(build 1\) no longer exists in ECR"):
-        rollback_target("demo", 1, RollbackDeps())
+    record = ask_rollback(1, "req-1", deliveries=2)
+    assert record is not None
+    assert record.status == "refused"
+    assert "orchestrator/demo:build-1 (build 1) no longer exists in ECR" in (record.error or "")
     assert len(ecs_writes(api_calls)) == before
     assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]
     assert services() == {"demo-web": "demo-web:2", "demo-worker": "demo-worker:2"}
+    # The parameter's state record carries the error too (`config`/`parameters` errors show it).
+    state = item(keys.app_pk("demo"), "PARAMETERS#rollback")
+    assert state is not None
+    assert "no longer exists in ECR" in str(state)
+    # The image comes back: the refused request stays refused (not checked again); a new one goes ahead.
+    push_image(1)
+    assert ask_rollback(1, "req-1") == record
+    assert rollback_release(ask_rollback(1, "req-2")).rollback_of == 1
 
 
 @pytest.mark.parametrize(("version", "message"), [(2, "is the current release"), (9, "no release v9")])
 def test_rollback_to_the_current_or_an_unknown_release_is_refused(
     two_deploys: None, version: int, message: str
 ) -> None:
+    record = ask_rollback(version, "req-1")
+    assert record is not None
+    assert record.status == "refused"
+    assert message in (record.error or "")
     with pytest.raises(RollbackRefusedError, match=message):
         rollback_target("demo", version, RollbackDeps())
+
+
+def test_a_malformed_request_is_rejected_and_changes_nothing(two_deploys: None, api_calls: CallRecorder) -> None:
+    before = len(ecs_writes(api_calls))
+    put_parameter(ROLLBACK, '{"version": "two"}', "String")
+    result = parameter_handler.handler(parameter_store_change(ROLLBACK), CONTEXT)  # type: ignore[arg-type]
+    assert result["status"] == "rejected"
+    assert "not a rollback request" in result["message"]
+    assert len(ecs_writes(api_calls)) == before
+    assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]
 
 
 def test_a_deploy_replaced_before_it_completed_ends_its_release_and_is_no_rollback_target(two_deploys: None) -> None:
@@ -182,4 +226,116 @@ def test_a_deploy_replaced_before_it_completed_ends_its_release_and_is_no_rollba
     deliver(*completed("demo", 4))
     with pytest.raises(RollbackRefusedError, match="never finished deploying"):
         rollback_target("demo", 3, RollbackDeps())
-    assert rollback_target("demo", None, RollbackDeps()).target.version == 2  # the newest earlier one that ran
+    assert rollback_target("demo", None, RollbackDeps()).version == 2  # the newest earlier one that ran
+
+
+def test_a_rollback_scales_down_the_process_types_added_after_its_target(aws: None, api_calls: CallRecorder) -> None:
+    declare()
+    client("ecr").create_repository(repositoryName="orchestrator/demo")
+    for number, toml in ((1, TOML_WEB_ONLY), (2, TOML_WEB_WORKER_RELEASE)):
+        push_image(number)
+        upload_toml("demo", number, toml)
+        deliver(*build(number=number))
+        if "release_command" in toml:
+            deliver(stopped(step_task("demo", number, "release")))
+        deliver(*completed("demo", number))
+    assert services() == {"demo-web": "demo-web:2", "demo-worker": "demo-worker:1"}
+    release = rollback_release(ask_rollback(1, "req-1", deliveries=2))
+    assert release.task_definitions.keys() == {"web"}
+    ecs = client("ecs")
+    worker = ecs.describe_services(cluster="orchestrator", services=["demo-worker"])["services"][0]
+    assert worker["desiredCount"] == 0
+    assert worker["status"] == "ACTIVE"  # kept: a later deploy that has the worker again scales it up
+    scale_downs = [call for op, call in ecs_writes(api_calls) if op == "UpdateService" and call.get("desiredCount") == 0]
+    assert len(scale_downs) == 1
+
+
+def test_a_config_release_is_deployed_only_when_its_service_deployments_complete(two_deploys: None) -> None:
+    name = "/apppack/apps/demo/config/FEATURE"
+    put_parameter(name, "on")
+    parameter_handler.handler(parameter_store_change(name, "Create"), CONTEXT)  # type: ignore[arg-type]
+    config = list_releases(Store(), "demo", 1)[0]
+    assert (config.version, config.kind, config.status) == (3, "config", "deploying")
+    assert set(config.services) == {"web", "worker"}
+    arns = {
+        s["serviceName"]: s["serviceArn"]
+        for s in client("ecs").describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
+    }
+    events = [
+        deployment_completed(arns[s.service], s.deployment_id, START + timedelta(seconds=900))
+        for s in config.services.values()
+    ]
+    deliver(events[0], events[0])
+    assert list_releases(Store(), "demo", 1)[0].status == "deploying"
+    deliver(events[1])
+    assert list_releases(Store(), "demo", 1)[0].status == "deployed"
+
+
+def test_a_resize_whose_deployment_fails_fails_its_release(two_deploys: None) -> None:
+    scaling = {"web": {"cpu": 1024, "memory": 2048, "min_processes": 1, "max_processes": 1}}
+    put_parameter("/apppack/apps/demo/scaling", json.dumps(scaling), "String")
+    parameter_handler.handler(parameter_store_change("/apppack/apps/demo/scaling"), CONTEXT)  # type: ignore[arg-type]
+    resize = list_releases(Store(), "demo", 1)[0]
+    assert (resize.kind, resize.status, set(resize.services)) == ("scaling", "deploying", {"web"})
+    web = resize.services["web"]
+    arn = client("ecs").describe_services(cluster="orchestrator", services=["demo-web"])["services"][0]["serviceArn"]
+    deliver(deployment_rolling_back(arn, web.deployment_id, START + timedelta(seconds=900)))
+    failed = list_releases(Store(), "demo", 1)[0]
+    assert failed.status == "failed"
+    assert "demo-web" in (failed.error or "")
+    status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
+    assert status is not None
+    assert status["failed"] is True
+
+
+def test_config_changes_and_rollbacks_publish_their_rollouts_once(two_deploys: None) -> None:
+    from orchestrator.adapters.published_events import PublishedEvents
+    from orchestrator.explain import explain_event
+    from orchestrator.local.resources import keep_published_events
+    from orchestrator.notifications.models import OrchestratorEvent
+
+    keep_published_events()
+
+    def rollouts() -> list[OrchestratorEvent]:
+        found = [OrchestratorEvent.model_validate(e.event) for e in PublishedEvents().since(0)]
+        return [e for e in found if e.detail.stage.value == "rollout"]
+
+    name = "/apppack/apps/demo/config/FEATURE"
+    put_parameter(name, "on")
+    for _ in range(2):
+        parameter_handler.handler(parameter_store_change(name, "Create"), CONTEXT)  # type: ignore[arg-type]
+    config = list_releases(Store(), "demo", 1)[0]
+    arns = {
+        s["serviceName"]: s["serviceArn"]
+        for s in client("ecs").describe_services(cluster="orchestrator", services=["demo-web", "demo-worker"])["services"]
+    }
+    done = [deployment_completed(arns[s.service], s.deployment_id, START + timedelta(seconds=900))
+            for s in config.services.values()]  # fmt: skip
+    deliver(*done, *reversed(done))
+    release = rollback_release(ask_rollback(2, "req-1", deliveries=2))
+    web = release.services["web"]
+    deliver(deployment_rolling_back(arns["demo-web"], web.deployment_id, START + timedelta(seconds=950)))
+
+    events = rollouts()
+    assert [(e.detail.release, e.detail.kind, e.detail.state) for e in events] == [
+        (3, "config", "started"), (3, "config", "succeeded"), (4, "rollback", "started"), (4, "rollback", "failed"),
+    ]  # fmt: skip
+    assert {e.detail_type for e in events} == {"Orchestrator Rollout State Change"}
+    assert "demo-web" in (events[-1].detail.error or "")
+    explained = explain_event(events[-1].model_dump(by_alias=True, mode="json"))
+    assert [r.rule for r in explained.routes] == ["published-events", "notify-people"]
+    assert "rollout failed" in explained.routes[1].action
+
+
+def test_events_explain_knows_rollback_requests(two_deploys: None) -> None:
+    from orchestrator.explain import explain_event
+
+    def action() -> str:
+        routes = explain_event(parameter_store_change(ROLLBACK)).routes
+        return " ".join(r.action for r in routes)
+
+    put_parameter(ROLLBACK, '{"request": "r1", "version": 0}', "String")
+    assert "would be rejected" in action()
+    put_parameter(ROLLBACK, '{"request": "r1", "version": 1}', "String")
+    assert "demo-web, demo-worker" in action()
+    assert [r.version for r in list_releases(Store(), "demo")] == [2, 1]  # explaining changes nothing

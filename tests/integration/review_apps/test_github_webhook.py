@@ -102,3 +102,29 @@ def test_a_closed_pull_request_destroys_its_review_app(alb: SharedAlb, webhook_s
 def test_without_a_configured_secret_every_delivery_is_refused(aws: None) -> None:
     configure(github_webhook_secret_arn="")
     assert post(delivery(4))[0] == 503
+
+
+def test_an_opened_pull_request_creates_its_review_app_and_its_build_deploys(
+    alb: SharedAlb, webhook_secret: str
+) -> None:
+    from tests.integration.pipeline.world import build, completed, deliver, record, step_task, stopped, upload_toml
+    from tests.integration.review_apps.test_lifecycle import REVIEW_TOML
+
+    declare_in(alb, "pipe", kind="pipeline")
+    assert post(delivery(6, "opened", secret="guessed"))[0] == 401
+    assert status_of(6) is None  # a bad signature creates nothing
+    code, body = post(delivery(6, "opened"))
+    assert (code, body) == (201, {"message": "review app pipe:6 created; its builds now deploy"})
+    assert status_of(6) == {"pull_request": "pr/6", "status": "created", "branch": "search", "title": "Add search",
+                            "url": "https://github.com/acme/pipe/pull/6"}  # fmt: skip
+    assert post(delivery(6, "reopened")) == (200, {"message": "review app pipe:6 already exists"})  # redelivery
+    on_parameter(STATUS.format(pr=6), "Create")
+    upload_toml("pipe:6", 1, REVIEW_TOML)  # the PR's first build: deployed, as after `review-apps create`
+    deliver(*build("pipe", 1, source_version="pr/6"))
+    deliver(stopped(step_task("pipe:6", 1, "release")))
+    deliver(stopped(step_task("pipe:6", 1, "postdeploy"), seconds=200))
+    deliver(*completed("pipe:6", 1))
+    assert record("pipe:6", 1)["deploy"]["state"] == "succeeded"
+    assert post(delivery(6, "closed"))[0] == 202
+    assert post(delivery(6, "reopened"))[0] == 409  # still being destroyed: nothing written
+    assert status_of(6)["status"] == "deleting"  # type: ignore[index]

@@ -230,3 +230,11 @@ def test_build_views_fit_and_collapse() -> None:
     assert "  └ " not in shown  # not nested under `build`, which ends before them
     failed = {**record, "test": {**done, "state": "failed"}}
     assert "codebuild P" in _rendered(timeline(failed), 120)
+
+
+# Issue 13: `run` without a command is a usage error, before anything is read or started.
+@pytest.mark.usefixtures("shop")
+@pytest.mark.parametrize("args", [[], ["--"], ["--shell"], ["--detach", "--json"], ["--", " "]])
+def test_run_without_a_command_is_a_usage_error(cli: Cli, args: list[str]) -> None:
+    line = one_line_error(cli("run", "-a", "shop", *args), 2)
+    assert "no command given" in line
