@@ -97,6 +97,8 @@ def run(runs: int = 9, breakdown: bool = True, modules: list[str] | None = None)
             else:
                 skipped.append({"handler": found.handler_path, "note": found.note})
     samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
+    for name in samples:  # warm-up, not counted: writes any bytecode still missing
+        import_ns(name)
     for _ in range(runs):  # interleaved, so drift on a shared machine hits every module alike
         for name in samples:
             samples[name].add(import_ns(name))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from orchestrator.settings_model import Settings
+    from orchestrator.settings_model import Settings as Settings
 
 
 def endpoint_url_or_none(value: str | None) -> str | None:
@@ -40,7 +40,7 @@ _overrides: dict[str, object] = {}
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    from orchestrator.settings_model import Settings
+    from orchestrator.settings_model import Settings as Settings
 
     settings = Settings()
     return settings.model_copy(update=_overrides) if _overrides else settings
