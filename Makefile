@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # `make demo` needs only the emulator (the `local` extra): not the CDK library (237 MB), linters or stubs.
-# Its bytecode is compiled at install (uv does not by default): otherwise the first demo compiles moto.
+# Bytecode is compiled at install (uv does not by default): otherwise the first demo compiles moto, and
+# every CLI process compiles typer where PYTHONDONTWRITEBYTECODE is set.
 DEMO_STAMP := $(VENV)/.installed-local
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # Node 20 is past its end of life for jsii (the value lists the majors to silence); the machines here
@@ -23,7 +24,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv; }
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP) $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml

@@ -2,7 +2,9 @@
 
 Each sample is a new `python -c` that times `import <module>` with perf_counter_ns; the baseline is
 `import boto3` in the same kind of interpreter, run interleaved with the handlers. Median of several runs.
-Bytecode is already compiled (as in a Lambda asset that ships .pyc files or after the first import).
+Bytecode is already compiled (as in a Lambda asset that ships .pyc files or after the first import): a warm-up
+import per module, not counted, writes it. The same figure is taken in the pinned Lambda environment
+(python3.12, the asset, the layer's packages and the runtime's boto3: bench/lambda_environment.py).
 
 A separate run per handler checks that the import builds no boto3 client (it patches botocore's
 `Session.create_client` before importing) and reads `-X importtime` to say which packages the time goes to.
@@ -13,12 +15,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from bench.cases import discover_handlers
 from bench.environment import subprocess_environment
+from bench.lambda_environment import LambdaInterpreter
+from bench.lambda_environment import build as build_lambda_environment
 from bench.measure import Samples, ms, ratio
 
 UNIT = "ratio: median import time of the handler module / median import time of boto3 (fresh interpreters)"
@@ -62,6 +67,36 @@ def import_ns(module: str) -> int:
     return int(_python(_TIMER.format(module=module)).stdout.strip().splitlines()[-1])
 
 
+def lambda_import_ns(interpreter: LambdaInterpreter, module: str) -> int:
+    """The same timing in the pinned Lambda environment (python3.12, asset + layer + runtime boto3)."""
+    result = subprocess.run(interpreter.command(_TIMER.format(module=module)), cwd=tempfile.gettempdir(),
+                            env=subprocess_environment(), capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def run_in_lambda_environment(modules: list[str], runs: int) -> dict[str, Any]:
+    """Each handler's import against `import boto3`, both in the pinned Lambda environment; interleaved."""
+    with tempfile.TemporaryDirectory(prefix="bench-lambda-env-") as root:
+        interpreter = build_lambda_environment(Path(root))
+        if isinstance(interpreter, str):
+            return {"skipped": interpreter}
+        samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
+        for name in samples:  # warm-up, not counted: writes the bytecode (an asset would ship it)
+            lambda_import_ns(interpreter, name)
+        for _ in range(runs):
+            for name in samples:
+                samples[name].add(lambda_import_ns(interpreter, name))
+    baseline = samples[BASELINE]
+    return {
+        "python": interpreter.python,
+        "baseline": {"module": BASELINE, "time": baseline.summary()},
+        "rows": [
+            {"module": m, "time": samples[m].summary(), "ratio": ratio(samples[m].median, baseline.median)}
+            for m in modules
+        ],
+    }
+
+
 def clients_built_on_import(module: str) -> list[dict[str, str]]:
     """Every botocore client created while importing `module`: its service and the module that built it."""
     created: list[dict[str, str]] = json.loads(
@@ -86,7 +121,9 @@ def import_breakdown(module: str, top: int = 6) -> list[dict[str, Any]]:
     return [{"package": name, "self_ms": round(us / 1000, 1)} for name, us in ranked]
 
 
-def run(runs: int = 9, breakdown: bool = True, modules: list[str] | None = None) -> dict[str, Any]:
+def run(
+    runs: int = 9, breakdown: bool = True, modules: list[str] | None = None, lambda_environment: bool = True
+) -> dict[str, Any]:
     """`modules`: the handler modules to measure (default: every handler that imports)."""
     skipped: list[dict[str, str]] = []
     if modules is None:
@@ -97,6 +134,8 @@ def run(runs: int = 9, breakdown: bool = True, modules: list[str] | None = None)
             else:
                 skipped.append({"handler": found.handler_path, "note": found.note})
     samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
+    for name in samples:  # warm-up, not counted: writes any bytecode still missing
+        import_ns(name)
     for _ in range(runs):  # interleaved, so drift on a shared machine hits every module alike
         for name in samples:
             samples[name].add(import_ns(name))
@@ -127,4 +166,7 @@ def run(runs: int = 9, breakdown: bool = True, modules: list[str] | None = None)
         "baseline": {"module": BASELINE, "time": baseline.summary(), "median_ms": ms(baseline.median)},
         "rows": rows,
         "skipped": skipped,
+        "lambda_environment": run_in_lambda_environment(modules, runs)
+        if lambda_environment
+        else {"skipped": "not asked"},
     }

@@ -21,7 +21,10 @@ BENCH_ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
     "POWERTOOLS_LOG_LEVEL": LOG_LEVEL,
 }
-UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE")
+# PYTHONDONTWRITEBYTECODE: the measured interpreters must find (and, the first time, write) bytecode, as an
+# installed CLI or a Lambda asset does; without it every sample would include compiling the sources (uv does not
+# compile at install, so typer and moto would be recompiled in every process).
+UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PYTHONDONTWRITEBYTECODE")
 
 
 def subprocess_environment() -> dict[str, str]:

@@ -23,7 +23,7 @@ def _figure_runners(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
     return {
         "handler_overhead": lambda: overhead.run(overhead.QUICK if quick else overhead.FULL),
         "pipeline": pipeline.run,
-        "cold_start": lambda: coldstart.run(runs=2 if quick else 5, breakdown=not quick),
+        "cold_start": lambda: coldstart.run(runs=2 if quick else 5, breakdown=not quick, lambda_environment=not quick),
         "scale": lambda: scale.run(scale.QUICK_SIZES if quick else scale.FULL_SIZES, events=3 if quick else 20),
         "package": package.run,
         "cli": lambda: cli.run(runs=2 if quick else 7, ups=1 if quick else 2),

@@ -58,6 +58,22 @@ class AutoScaling:
             target_cpu = float(config["TargetValue"]) if "TargetValue" in config else None
         return ScalableTarget(int(targets[0]["MinCapacity"]), int(targets[0]["MaxCapacity"]), target_cpu)
 
+    def capacities(self, cluster: str, services: list[str]) -> dict[str, tuple[int, int]]:
+        """(min, max) of each service that has a scalable target, in one DescribeScalableTargets per 50
+        services (what `ps` shows; the policy is not read)."""
+        found: dict[str, tuple[int, int]] = {}
+        by_id = {resource_id(cluster, service): service for service in services}
+        ids = sorted(by_id)
+        for start in range(0, len(ids), 50):
+            pages = self._aas.get_paginator("describe_scalable_targets").paginate(
+                ServiceNamespace=NAMESPACE, ResourceIds=ids[start : start + 50], ScalableDimension=DIMENSION
+            )
+            for page in pages:
+                for target in page.get("ScalableTargets", []):
+                    if target["ResourceId"] in by_id:
+                        found[by_id[target["ResourceId"]]] = (int(target["MinCapacity"]), int(target["MaxCapacity"]))
+        return found
+
     def enable(self, cluster: str, service: str, *, minimum: int, maximum: int, target_cpu: float) -> None:
         """Register (or update) the scalable target and its CPU target-tracking policy. Both calls are
         idempotent: repeating them leaves one target and one policy."""

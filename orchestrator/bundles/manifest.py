@@ -73,7 +73,7 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 class Function(BaseModel):
     """One entry of `aws_lambda.functions`."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     path: str = Field(pattern=r"^/")
     name: str = Field(pattern=FUNCTION_NAME_PATTERN)
@@ -112,7 +112,7 @@ class Function(BaseModel):
 
 
 class AwsLambda(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     functions: list[Function] = Field(min_length=1)
 
@@ -133,33 +133,33 @@ class AwsLambda(BaseModel):
 class Http(BaseModel):
     """`http`: an app served over HTTP elsewhere. Validated as Mattermost does; we deploy only `aws_lambda`."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     root_url: HttpUrl
     use_jwt: bool = False
 
 
 class OpenFaasFunction(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     path: NonEmpty
     name: NonEmpty
 
 
 class OpenFaas(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     functions: list[OpenFaasFunction] = Field(min_length=1)
 
 
 class Plugin(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     plugin_id: NonEmpty
 
 
 class Manifest(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     app_id: str = Field(pattern=APP_ID_PATTERN)
     version: str = Field(pattern=VERSION_PATTERN)

@@ -60,7 +60,7 @@ class UploadState(StrEnum):
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class BundleLocation(Record):

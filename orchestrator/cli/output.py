@@ -19,8 +19,10 @@ from rich.text import Text
 from orchestrator.bounded_json import MAX_BYTES, JsonBoundsError, load_json
 from orchestrator.errors import UserError
 
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # one-line errors are never wrapped
+# emoji=False: `:name:` in data (a command, a log line) stays as written, and rich's emoji table (a large
+# module) is not loaded for every table.
+console = Console(emoji=False)
+errors = Console(stderr=True, soft_wrap=True, emoji=False)  # one-line errors are never wrapped
 
 # An app key: an app or pipeline name, or <pipeline>:<pr> for a review app (the stacks' name rule; ASCII only).
 APP_KEY = re.compile(r"^(?P<name>[a-z][a-z0-9-]{1,40})(?::(?P<pr>[1-9][0-9]{0,8}))?$", re.ASCII)

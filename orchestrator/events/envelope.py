@@ -17,7 +17,8 @@ DetailT = TypeVar("DetailT")
 class AwsModel(BaseModel):
     """Base for AWS payloads: hyphenated keys by alias, unknown fields ignored."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    # defer_build: each event model is built when it first validates, not at import (a cheap cold start).
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
 
 
 class EventEnvelope(AwsModel, Generic[DetailT]):

@@ -10,7 +10,7 @@ from orchestrator.bundles.uploads import UploadedObject, deploy_upload
 from orchestrator.events.patterns import BUNDLE_HANDLER
 from orchestrator.events.s3 import ObjectCreatedEvent
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 
 
 def on_object_created(event: ObjectCreatedEvent) -> Response:
@@ -27,7 +27,7 @@ def on_object_created(event: ObjectCreatedEvent) -> Response:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event, handler_path=BUNDLE_HANDLER, model=ObjectCreatedEvent, logic=on_object_created, context=context

@@ -10,7 +10,7 @@ from pydantic import Field
 from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.patterns import CODEBUILD_HANDLER
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.pipeline.release import on_build_event
 
 CodeBuildEvent = Annotated[BuildStateChangeEvent | BuildPhaseChangeEvent, Field(discriminator="detail_type")]
@@ -23,7 +23,7 @@ def on_codebuild_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event, handler_path=CODEBUILD_HANDLER, model=CodeBuildEvent, logic=on_codebuild_event, context=context

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.events.patterns import ECS_DEPLOYMENT_HANDLER
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.pipeline.deploy import record_deployment_event
 
 
@@ -19,7 +19,7 @@ def on_deployment_event(event: DeploymentStateChangeEvent) -> Response:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event,

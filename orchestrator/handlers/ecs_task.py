@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.events.patterns import ECS_TASK_HANDLER
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.pipeline.release import record_task_stopped
 
 
@@ -19,7 +19,7 @@ def on_task_stopped(event: TaskStateChangeEvent) -> Response:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event, handler_path=ECS_TASK_HANDLER, model=TaskStateChangeEvent, logic=on_task_stopped, context=context

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.review_apps.github import WebhookDeps, on_github_delivery
 
 resolver = LambdaFunctionUrlResolver()
@@ -40,6 +40,6 @@ def github_delivery(pipeline: str) -> Response[str]:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolver.resolve(event, context)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orchestrator.events.patterns import PARAMETER_HANDLER
 from orchestrator.events.ssm import ParameterStoreChangeEvent
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.parameters.changes import apply_parameter_change
 
 
@@ -19,7 +19,7 @@ def on_parameter_change(event: ParameterStoreChangeEvent) -> Response:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event,

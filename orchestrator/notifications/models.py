@@ -37,7 +37,7 @@ NotifiedState = Literal["started", "succeeded", "failed"]
 class StateChangeDetail(BaseModel):
     """The `detail` of every orchestrator event."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     app: str = Field(min_length=1)
     build_number: int = Field(ge=0)
@@ -61,7 +61,7 @@ class StateChangeDetail(BaseModel):
 class OrchestratorEvent(BaseModel):
     """An event as EventBridge delivers it to a rule's target (the fields consumers rely on)."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    model_config = ConfigDict(populate_by_name=True, extra="allow", defer_build=True)
 
     id: str = ""
     source: Literal["orchestrator"]

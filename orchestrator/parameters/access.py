@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, RootModel, ValidationError
+from pydantic import AfterValidator, ConfigDict, RootModel, ValidationError
 
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import ParameterKind, Target
@@ -44,7 +44,7 @@ Email = Annotated[str, AfterValidator(normalize_email)]
 
 
 class AccessList(RootModel[list[Email]]):
-    pass
+    model_config = ConfigDict(defer_build=True)
 
 
 def parse_access_list(value: str, what: str = "access list") -> list[str]:

@@ -105,23 +105,22 @@ def processes(app: str, *, live: bool = False, store: Store | None = None) -> li
         or {}
     )
     states = {p.name: p for p in ctx.processes}
-    live_services = (
-        Ecs().describe_services(ctx.ecs.cluster, [p.service for p in running.processes.values()]) if live else {}
-    )
+    services = [p.service for p in running.processes.values()]
+    live_services = Ecs().describe_services(ctx.ecs.cluster, services) if live else {}
+    capacities = AutoScaling().capacities(ctx.ecs.cluster, services) if live else {}
     views = []
     for name, now in sorted(running.processes.items()):
         size = scaling.for_process(name)
         status = states.get(name)
         low = size.min_processes if size else (status.min_processes if status and status.min_processes is not None else 1)
         high = size.max_processes if size else (status.max_processes if status and status.max_processes is not None else low)
-        target = AutoScaling().current(ctx.ecs.cluster, now.service) if live else None
         views.append(
             ProcessView(
                 name=name, service=now.service, command=now.command, cpu=now.cpu, memory=now.memory,
                 min_processes=low, max_processes=high, task_definition=now.task_definition,
                 state=_state_of(ctx.deploystatus, name),
                 desired_count=live_services[now.service].desired_count if now.service in live_services else None,
-                autoscaling=(target.min_capacity, target.max_capacity) if target else None,
+                autoscaling=capacities.get(now.service),
             )
         )  # fmt: skip
     return views

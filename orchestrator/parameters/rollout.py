@@ -26,10 +26,9 @@ from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.context import AppContext
 from orchestrator.parameters.scaling import ProcessScaling
-from orchestrator.pipeline.deploy import write_scaled_deploy_status
-from orchestrator.pipeline.deps import PipelineDeps
-from orchestrator.pipeline.ownership import check_services
-from orchestrator.pipeline.taskdefs import ProcessSize, RuntimeInputs, register_task_definitions
+
+# The pipeline's write path (task definitions, DEPLOYSTATUS) is imported by the methods that change things:
+# the CLI's reads (`ps`) use `running()` only and do not load the deploy machinery.
 
 ROLLOUT_SK = "PARAMETERS#rollout"
 
@@ -136,6 +135,9 @@ class Rollout:
         processes: list[str] | None = None,
     ) -> dict[str, str]:
         """Register new revisions (claimed per scope) for `processes` (default: all). process → ARN."""
+        from orchestrator.pipeline.deps import PipelineDeps
+        from orchestrator.pipeline.taskdefs import ProcessSize, RuntimeInputs, register_task_definitions
+
         wanted = processes if processes is not None else sorted(running.processes)
         if not wanted:
             return {}
@@ -176,6 +178,8 @@ class Rollout:
     ) -> RolloutResult:
         """UpdateService each process's service: the new revision (if any) and, with `sizes`, the desired
         count and autoscaling. Services that do not exist (yet) are skipped."""
+        from orchestrator.pipeline.ownership import check_services
+
         result = RolloutResult(registered=dict(task_definitions))
         # One DescribeServices tells both which services exist and their current desired counts.
         found = self.ecs.describe_services(ctx.ecs.cluster, [p.service for p in running.processes.values()])
@@ -221,6 +225,9 @@ class Rollout:
 
     def _show_sizes(self, ctx: AppContext, running: RunningApp, sizes: Mapping[str, ProcessScaling]) -> None:
         """DEPLOYSTATUS is what AppPack's `ps` shows: it takes the applied sizes and counts."""
+        from orchestrator.pipeline.deploy import write_scaled_deploy_status
+        from orchestrator.pipeline.taskdefs import ProcessSize
+
         listed = (ctx.deploystatus or {}).get("processes")
         if int((ctx.deploystatus or {}).get("build_number") or 0) != running.build_number or not isinstance(listed, list):
             return

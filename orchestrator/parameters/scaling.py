@@ -48,7 +48,7 @@ def fargate_size_error(cpu: int, memory: int) -> str | None:
 class ProcessScaling(BaseModel):
     """One process type's size and count."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     cpu: int = Field(gt=0)
     memory: int = Field(gt=0)
@@ -75,7 +75,7 @@ class ProcessScaling(BaseModel):
 
 
 class ScalingSpec(RootModel[dict[str, ProcessScaling]]):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     @model_validator(mode="after")
     def _names(self) -> ScalingSpec:

@@ -43,7 +43,7 @@ def _argv(command: str) -> list[str]:
 
 
 class ScheduledTask(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     schedule: str = Field(min_length=1, max_length=256)
     command: str = Field(min_length=1, max_length=8192)
@@ -68,7 +68,7 @@ class ScheduledTask(BaseModel):
 
 
 class ScheduledTasks(RootModel[list[ScheduledTask]]):
-    pass
+    model_config = ConfigDict(defer_build=True)
 
 
 def scheduled_tasks_refused(target: Target) -> str | None:

@@ -54,7 +54,7 @@ def _command(value: str | None) -> str | None:
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 HEALTHCHECK_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]{0,1023}")  # ALB: 1-1024 characters

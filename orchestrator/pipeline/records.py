@@ -38,7 +38,8 @@ def _latest(a: int | None, b: int | None) -> int | None:
 
 
 class RecordModel(BaseModel):
-    model_config = ConfigDict(extra="allow", validate_assignment=False)
+    # defer_build: a schema is built when a model first validates, not at import (a handler uses a few).
+    model_config = ConfigDict(extra="allow", validate_assignment=False, defer_build=True)
 
 
 class Phase(RecordModel):

@@ -51,7 +51,7 @@ class RuntimeInputsError(ValueError):
 class ProcessSize(BaseModel):
     """One process type in the scaling parameter; what is missing falls back to CONFIG#ecs defaults."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     cpu: int | None = Field(default=None, gt=0)
     memory: int | None = Field(default=None, gt=0)

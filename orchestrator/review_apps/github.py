@@ -52,7 +52,7 @@ class _Branch(BaseModel):
 
 
 class _PullRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     html_url: str = ""
     title: str = ""
@@ -62,7 +62,7 @@ class _PullRequest(BaseModel):
 class PullRequestDelivery(BaseModel):
     """The fields of GitHub's `pull_request` webhook payload that are used here."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     action: str
     number: int

@@ -26,7 +26,7 @@ DESTROYED = "destroyed"  # only in the orchestrator's record: the parameter itse
 class ReviewAppStatus(BaseModel):
     """The status parameter's JSON (AppPack's field names; unknown fields are kept by AppPack, ignored here)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     pull_request: str
     status: str

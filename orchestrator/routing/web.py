@@ -49,7 +49,7 @@ class RoutingDeps:
 class WebRoute(BaseModel):
     """`APP#<app>` / `ROUTE#web`: where the shared listener sends the app's hosts."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     app: str
     listener_arn: str

@@ -1,5 +1,7 @@
 """Handler modules build no AWS client at import time: a cold start stays cheap, and no client exists
-before the settings (endpoint, region) are known. Checked in a fresh interpreter per handler."""
+before the settings (endpoint, region) are known. Nor do they import what only some invocations need: the
+X-Ray SDK (Powertools' Tracer, only with ORCHESTRATOR_XRAY_SUBSEGMENTS on) and pydantic-settings (the settings
+are read at the first invocation). Checked in a fresh interpreter per handler."""
 
 from __future__ import annotations
 
@@ -35,8 +37,31 @@ def test_importing_a_handler_builds_no_client(module: str) -> None:
     result = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout.strip().splitlines()[-1])
-    # The X-Ray SDK (loaded by Powertools' Tracer) builds its own sampling client; the orchestrator builds none.
-    assert [service for service in created if service != "xray"] == []
+    assert created == []
+
+
+# Powertools' parser package: in the pinned layer's release it builds every built-in event model at import.
+NOT_AT_IMPORT = ("aws_xray_sdk", "pydantic_settings", "dotenv", "aws_lambda_powertools.utilities.parser")
+
+MODULES_PROBE = """
+import importlib, json, sys
+module = importlib.import_module(sys.argv[1])
+assert callable(module.handler)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("module", HANDLER_MODULES)
+def test_importing_a_handler_loads_neither_xray_nor_the_settings_library(module: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}  # tracing not disabled: the default
+    result = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, module], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "pydantic" in loaded  # the probe sees packages the handler does import
+    unwanted = sorted(name for name in loaded if name.startswith(NOT_AT_IMPORT))
+    assert unwanted == []
 
 
 def test_the_probe_would_see_a_client() -> None:
