@@ -19,6 +19,7 @@ from orchestrator.notifications.models import DETAIL_TYPES, SOURCE, StateChangeD
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.claims import claimed
 from orchestrator.pipeline.record_store import change_record, load_record, with_notified
+from orchestrator.pipeline.records import BuildRecord
 
 
 @dataclass
@@ -27,9 +28,13 @@ class NotifyDeps:
     bus: EventBus = field(default_factory=EventBus)
 
 
-def publish_state_changes(deps: NotifyDeps, app: str, build_number: int) -> list[StateChangeDetail]:
-    """Publish what the build's record shows and no one has published; returns what this call published."""
-    record = load_record(deps.store, app, build_number)
+def publish_state_changes(
+    deps: NotifyDeps, app: str, build_number: int, record: BuildRecord | None = None
+) -> list[StateChangeDetail]:
+    """Publish what the build's record shows and no one has published; returns what this call published.
+    `record`: the record as this invocation last stored it (saves the read); a change stored since by
+    another invocation is published by that one."""
+    record = record or load_record(deps.store, app, build_number)
     if record is None:
         return []
     pending = unpublished(record)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
+from boto3.dynamodb.conditions import Attr
 
 from orchestrator.adapters.artifacts import Artifacts, artifact_key
 from orchestrator.adapters.codebuild import CodeBuild
-from orchestrator.adapters.store import Item, Store
+from orchestrator.adapters.store import VERSION_ATTR, Item, Store
 from orchestrator.events.codebuild import (
     AdditionalInformation,
     BuildPhaseChangeEvent,
@@ -19,6 +20,7 @@ from orchestrator.events.codebuild import (
 )
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.build_forward import forward_update
 from orchestrator.pipeline.log_pointers import codebuild_stream, s3_pointer
 from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
 from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
@@ -46,6 +48,8 @@ class BuildObservation:
     logs: str
     status: str | None
     phases: dict[str, CodeBuildPhaseRecord]
+    # The build's environment variables (plain-text ones): the AppStack sets APPNAME, PIPELINE, ARTIFACT_BUCKET.
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         logs=_logs_pointer(event.detail.project_name, event.detail.build_id, info),
         status=status,
         phases=phases,
+        environment={
+            v.name: v.value for v in (info.environment.environment_variables if info.environment else []) if v.type == "PLAINTEXT"
+        },
     )
 
 
@@ -161,14 +168,31 @@ def review_app_number(source_version: str | None) -> str | None:
     return found.group(1)
 
 
-def resolve_app(store: Store, project: str, source_version: str | None) -> str | None:
-    """The app that owns `project`, via its lookup item. Pipelines build review apps from `pr/<N>`.
-    Raises InvalidSourceVersionError for a pipeline build of a malformed `pr/...` ref."""
-    lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
-    if lookup is None:
+def app_from_environment(environment: dict[str, str], artifacts_bucket: str) -> tuple[str, bool] | None:
+    """(app, whether it is a pipeline) as the build's own environment names it: AppPack's `APPNAME` and
+    `PIPELINE`, set by the AppStack on every project (app_registry.build_variables). Only a build that writes
+    to this installation's artifact bucket is taken at its word: another AppPack-style project in the
+    account sets APPNAME too. None when the environment does not say (the lookup item decides)."""
+    app = environment.get("APPNAME", "")
+    if not app or not artifacts_bucket or environment.get("ARTIFACT_BUCKET") != artifacts_bucket:
         return None
-    app = str(lookup["app"])
-    if lookup.get("kind") == "pipeline":
+    return app, environment.get("PIPELINE") == "1"
+
+
+def resolve_app(
+    store: Store, project: str, source_version: str | None, named: tuple[str, bool] | None = None
+) -> str | None:
+    """The app that owns `project`: as the build's environment names it (`named`, app_from_environment),
+    else via the project's lookup item. Pipelines build review apps from `pr/<N>`.
+    Raises InvalidSourceVersionError for a pipeline build of a malformed `pr/...` ref."""
+    if named is not None:
+        app, is_pipeline = named
+    else:
+        lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
+        if lookup is None:
+            return None
+        app, is_pipeline = str(lookup["app"]), lookup.get("kind") == "pipeline"
+    if is_pipeline:
         pr = review_app_number(source_version)
         if pr is not None:
             return f"{app}:{pr}"
@@ -181,7 +205,8 @@ def record_build_event(
     deps = deps or BuildDeps()
     obs = observe(event)
     try:
-        app = resolve_app(deps.store, obs.project, obs.source_version)
+        named = app_from_environment(obs.environment, deps.artifacts.bucket)
+        app = resolve_app(deps.store, obs.project, obs.source_version, named)
     except InvalidSourceVersionError as error:
         # Nothing to record it on: the build's app is unknown. The log and the metric say why.
         metrics.add_metric(name="InvalidInput", unit=MetricUnit.Count, value=1)
@@ -199,12 +224,8 @@ def record_build_event(
         number, commit = info.build_number, commit or info.commit
         obs = replace(obs, build_number=number, commit=commit)
 
-    def change(item: Item | None) -> Item | None:
-        current = BuildRecord.model_validate(item) if item else None
-        folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
-        return merge_observation(current, app, number, obs, folder).to_item()
-
-    before, after = deps.store.update(keys.app_pk(app), keys.build_sk(number), change)
+    folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
+    before, after = _store_observation(deps.store, app, number, obs, folder)
     record = BuildRecord.model_validate(after or before)
     was_closed = before is not None and before.get("codebuild_status") in TERMINAL_BUILD_STATUSES
     closed_now = after is not None and not was_closed and record.codebuild_status in TERMINAL_BUILD_STATUSES
@@ -221,6 +242,37 @@ def record_build_event(
         record=record,
         closed_now=closed_now,
     )
+
+
+def _store_observation(
+    store: Store, app: str, number: int, obs: BuildObservation, folder: str
+) -> tuple[Item | None, Item | None]:
+    """Merge `obs` into the stored record: (before, after), after None when nothing changed. Usually one
+    forward-only UpdateItem (build_forward.py), then one conditional write of the record phases derived from
+    it when they moved. A first, late or reordered event merges in Python from the item DynamoDB returned
+    with the failed condition, and writes on its version."""
+    pk, sk = keys.app_pk(app), keys.build_sk(number)
+
+    def change(item: Item | None) -> Item | None:
+        current = BuildRecord.model_validate(item) if item else None
+        return merge_observation(current, app, number, obs, folder).to_item()
+
+    fields, condition = forward_update(obs)
+    written, old = store.set_fields_returning_old(pk, sk, fields, condition)
+    if not written:
+        return store.update(pk, sk, change, current=old, current_is_read=True)
+    assert old is not None  # the condition requires the record
+    merged = change(old)
+    assert merged is not None
+    derived = {k: v for k, v in merged.items() if k not in fields and k != "codebuild_phases" and old.get(k) != v}
+    version = int(old.get(VERSION_ATTR, 0)) + 1
+    if derived and not store.set_fields_if(pk, sk, derived, Attr(VERSION_ATTR).eq(version)):
+        return store.update(pk, sk, change)  # written meanwhile: merge from a fresh read
+    return old, None if _content(merged) == _content(old) else merged
+
+
+def _content(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in (VERSION_ATTR, "primary_id", "secondary_id")}
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

@@ -429,23 +429,27 @@ def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
 
 def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps | None = None) -> DeployOutcome:
     deps = deps or PipelineDeps()
-    outcome = _record_deployment_event(event, deps)
+    outcome, record = _record_deployment_event(event, deps)
     if outcome.app is not None and outcome.build_number is not None:
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number, record)
     return outcome
 
 
-def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps) -> DeployOutcome:
+def _record_deployment_event(
+    event: DeploymentStateChangeEvent, deps: PipelineDeps
+) -> tuple[DeployOutcome, BuildRecord | None]:
+    """What the event did, and the build record as this invocation stored it (None: not read)."""
     lookup = deps.store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
-        return DeployOutcome("not managed")
+        return DeployOutcome("not managed"), None
     if lookup.get("release") is not None:  # a rollback's deployment: tracked on its release
         from orchestrator.pipeline.rollback import record_rollback_deployment
 
         state, reason = deployment_state(event)
         record_rollback_deployment(deps.store, lookup, state, reason)
-        return DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        rollback = DeployOutcome(f"rollback deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        return rollback, None
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):
@@ -495,7 +499,7 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
     # delivery of this build's events runs them again until they have all succeeded once.
     if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
         run_hooks(deps.store, after)
-    return DeployOutcome(f"deployment {state.lower()}", app, number, process)
+    return DeployOutcome(f"deployment {state.lower()}", app, number, process), after
 
 
 def hooks_pending(store: Store, app: str, number: int) -> bool:

@@ -12,7 +12,7 @@ ECS event through the `TASK#<arn>` lookup item (or, if that item is not written 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -73,6 +73,8 @@ class StepOutcome:
     app: str | None = None
     build_number: int | None = None
     step: str | None = None
+    # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
+    record: BuildRecord | None = field(default=None, compare=False, repr=False)
 
     def response(self) -> dict[str, object]:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
@@ -332,7 +334,8 @@ def task_outcome(event: TaskStateChangeEvent, container_name: str) -> tuple[Task
 def notify(deps: PipelineDeps, outcome: StepOutcome) -> StepOutcome:
     """Publish the state changes of the outcome's build (orchestrator/notifications/publish.py)."""
     if outcome.app is not None and outcome.build_number is not None:
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+        notify_deps = NotifyDeps(store=deps.store, bus=deps.bus)
+        publish_state_changes(notify_deps, outcome.app, outcome.build_number, outcome.record)
     return outcome
 
 
@@ -386,4 +389,4 @@ def _on_build_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: 
     succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
     if outcome.record.codebuild_status == "SUCCEEDED" and (outcome.closed_now or succeeded_event):
         return start_release(outcome.app, outcome.build_number, event.time, deps, record=outcome.record)
-    return StepOutcome(outcome.action, outcome.app, outcome.build_number)
+    return StepOutcome(outcome.action, outcome.app, outcome.build_number, record=outcome.record)
