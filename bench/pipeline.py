@@ -54,9 +54,9 @@ MINIMUM: tuple[MinimumStep, ...] = (
     MinimumStep(
         "each CodeBuild event",
         CODEBUILD_EVENTS,
-        {("dynamodb", "GetItem"): 1, ("dynamodb", "PutItem"): 1},
-        "the event names only the project: 1 read of its CODEBUILD# lookup finds the app; 1 conditional "
-        "write merges the phases forward-only (the condition keeps it forward-only; no prior read needed)",
+        {("dynamodb", "UpdateItem"): 1},
+        "the event carries the build's environment, whose APPNAME names the app (no lookup); 1 conditional "
+        "UpdateItem merges the phases forward-only (the condition keeps it forward-only; no prior read needed)",
     ),
     MinimumStep(
         "build SUCCEEDED: plan and start the release",

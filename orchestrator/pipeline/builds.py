@@ -268,6 +268,8 @@ def _store_observation(
     version = int(old.get(VERSION_ATTR, 0)) + 1
     if derived and not store.set_fields_if(pk, sk, derived, Attr(VERSION_ATTR).eq(version)):
         return store.update(pk, sk, change)  # written meanwhile: merge from a fresh read
+    # The version as written, so that the next write of this invocation (notifications) needs no read.
+    merged[VERSION_ATTR] = version + 1 if derived else version
     return old, None if _content(merged) == _content(old) else merged
 
 
