@@ -249,6 +249,39 @@ class Store:
         old = response.get("Attributes")
         return True, deserialize(old) if old else None
 
+    def update_forward(
+        self,
+        primary_id: str,
+        secondary_id: str,
+        fields: Item,
+        condition: ConditionBase,
+        change: Callable[[Item | None], Item | None],
+    ) -> tuple[Item | None, Item | None]:
+        """A forward-only change in one UpdateItem where it can be: SET `fields` if `condition` holds, which the
+        caller builds so that it holds exactly when `fields` are what `change` would store for them. Then the
+        attributes `change` derives from the rest of the item (top-level ones that `fields` do not touch) are
+        written only if they moved, conditional on the version just written. When the condition fails
+        (first write, a late or reordered change), the optimistic `update` runs from the item DynamoDB
+        returned with the failure, with no read. Returns (before, after) like `update`; after carries the
+        version written, so this invocation's next `update(current=...)` needs no read."""
+        written, old = self.set_fields_returning_old(primary_id, secondary_id, fields, condition)
+        if not written or old is None:
+            return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)
+        merged = change(old)
+        version = int(old.get(VERSION_ATTR, 0)) + 1
+        if merged is None:
+            return old, None
+        touched = {name.split(".", 1)[0].split("[", 1)[0] for name in fields}
+        meta = ("primary_id", "secondary_id", VERSION_ATTR)
+        derived = {k: v for k, v in merged.items() if k not in touched and k not in meta and old.get(k) != v}
+        if derived:
+            if not self.set_fields_if(primary_id, secondary_id, derived, Attr(VERSION_ATTR).eq(version)):
+                return self.update(primary_id, secondary_id, change)  # written meanwhile: from a fresh read
+            version += 1
+        after = {**merged, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version}
+        unchanged = {k: v for k, v in merged.items() if k not in meta} == {k: v for k, v in old.items() if k not in meta}
+        return old, None if unchanged else after
+
     def update(
         self,
         primary_id: str,

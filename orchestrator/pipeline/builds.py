@@ -7,11 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
-from boto3.dynamodb.conditions import Attr
 
 from orchestrator.adapters.artifacts import Artifacts, artifact_key
 from orchestrator.adapters.codebuild import CodeBuild
-from orchestrator.adapters.store import VERSION_ATTR, Item, Store
+from orchestrator.adapters.store import Item, Store
 from orchestrator.events.codebuild import (
     AdditionalInformation,
     BuildPhaseChangeEvent,
@@ -249,32 +248,14 @@ def _store_observation(
 ) -> tuple[Item | None, Item | None]:
     """Merge `obs` into the stored record: (before, after), after None when nothing changed. Usually one
     forward-only UpdateItem (build_forward.py), then one conditional write of the record phases derived from
-    it when they moved. A first, late or reordered event merges in Python from the item DynamoDB returned
-    with the failed condition, and writes on its version."""
-    pk, sk = keys.app_pk(app), keys.build_sk(number)
+    it when they moved (Store.update_forward)."""
 
     def change(item: Item | None) -> Item | None:
         current = BuildRecord.model_validate(item) if item else None
         return merge_observation(current, app, number, obs, folder).to_item()
 
     fields, condition = forward_update(obs)
-    written, old = store.set_fields_returning_old(pk, sk, fields, condition)
-    if not written:
-        return store.update(pk, sk, change, current=old, current_is_read=True)
-    assert old is not None  # the condition requires the record
-    merged = change(old)
-    assert merged is not None
-    derived = {k: v for k, v in merged.items() if k not in fields and k != "codebuild_phases" and old.get(k) != v}
-    version = int(old.get(VERSION_ATTR, 0)) + 1
-    if derived and not store.set_fields_if(pk, sk, derived, Attr(VERSION_ATTR).eq(version)):
-        return store.update(pk, sk, change)  # written meanwhile: merge from a fresh read
-    # The version as written, so that the next write of this invocation (notifications) needs no read.
-    merged[VERSION_ATTR] = version + 1 if derived else version
-    return old, None if _content(merged) == _content(old) else merged
-
-
-def _content(item: Item) -> Item:
-    return {k: v for k, v in item.items() if k not in (VERSION_ATTR, "primary_id", "secondary_id")}
+    return store.update_forward(keys.app_pk(app), keys.build_sk(number), fields, condition, change)
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

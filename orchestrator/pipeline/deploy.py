@@ -54,6 +54,7 @@ from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
     change_record,
+    change_record_forward,
     load_record,
     with_phase,
     with_services,
@@ -67,6 +68,7 @@ from orchestrator.pipeline.releases import (
     rolled_back_since,
     set_status,
 )
+from orchestrator.pipeline.service_forward import service_forward_update
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     ProcessSize,
@@ -469,7 +471,8 @@ def _record_deployment_event(
         phase, error = derive_deploy_phase(record)
         return with_phase(record, "deploy", phase, error=error) if phase else record
 
-    before, after = change_record(deps.store, app, number, change)
+    fields, condition = service_forward_update(process, update)
+    before, after = change_record_forward(deps.store, app, number, fields, condition, change)
     closed = after.deploy is not None and after.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     was_closed = (
         before is not None
