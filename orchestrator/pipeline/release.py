@@ -276,9 +276,9 @@ def run_task_step(
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=cloudwatch_pointer(ecs.log_group, stream))
-    change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
+    _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
-    return StepOutcome(f"{step} started", app, number, step)
+    return StepOutcome(f"{step} started", app, number, step, record=stored)
 
 
 def advance(
