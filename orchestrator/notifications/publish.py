@@ -16,8 +16,9 @@ from orchestrator.adapters.event_bus import EventBus
 from orchestrator.adapters.store import Store
 from orchestrator.notifications.derive import unpublished
 from orchestrator.notifications.models import DETAIL_TYPES, SOURCE, StateChangeDetail
+from orchestrator.observability import logger
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.claims import claimed
+from orchestrator.pipeline.claims import ClaimPendingError, claimed
 from orchestrator.pipeline.record_store import change_record, load_record, with_notified
 from orchestrator.pipeline.records import BuildRecord
 
@@ -39,6 +40,7 @@ def publish_state_changes(
         return []
     pending = unpublished(record)
     published: list[StateChangeDetail] = []
+    done: list[str] = []  # published now or before (the claim's result)
     resources = [record.build_arn] if record.build_arn else []
     for change in pending:
 
@@ -46,10 +48,16 @@ def publish_state_changes(
             detail = change.model_dump(mode="json")
             return {"event_id": deps.bus.publish(SOURCE, DETAIL_TYPES[change.stage], detail, resources)}
 
-        _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)
+        try:
+            _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)
+        except ClaimPendingError:
+            # Another invocation holds this publish (a failed attempt, retried by Lambda with the same owner):
+            # it publishes it. A redelivered event that only records must not fail for it.
+            logger.info("state change being published by another invocation", extra={"change": change.key})
+            continue
+        done.append(change.key)
         if made:
             published.append(change)
-    if pending:
-        keys_published = [c.key for c in pending]
-        change_record(deps.store, app, build_number, lambda r: with_notified(r, keys_published), current=record)
+    if done:
+        change_record(deps.store, app, build_number, lambda r: with_notified(r, done), current=record)
     return published
