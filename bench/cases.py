@@ -106,7 +106,9 @@ def discover_handlers() -> list[Discovered]:
     return found
 
 
-# --- CodeBuild: a Build Phase Change (BUILD succeeded) for a build whose IN_PROGRESS is recorded ----------
+# --- CodeBuild: a Build Phase Change (INSTALL succeeded) for a build whose IN_PROGRESS is recorded --------
+# A phase change that only records. The BUILD phase change also ends the build stage and publishes
+# `build succeeded` (orchestrator/notifications): the pipeline figure counts that one event by event.
 
 
 def build_number(world: World, i: int) -> int:
@@ -114,7 +116,7 @@ def build_number(world: World, i: int) -> int:
     return int(world.state.get("first_build", 1)) + i
 
 
-PHASE_EVENT_INDEX = CODEBUILD_PHASES.index("BUILD") + 1  # events[0] is IN_PROGRESS
+PHASE_EVENT_INDEX = CODEBUILD_PHASES.index("INSTALL") + 1  # events[0] is IN_PROGRESS
 
 
 def _codebuild_setup(world: World) -> None:
@@ -151,7 +153,7 @@ def _codebuild_bare(world: World, i: int) -> None:
 
 CODEBUILD_CASE = HandlerCase(
     handler_path=CODEBUILD_HANDLER,
-    event="Build Phase Change (BUILD succeeded), build already IN_PROGRESS",
+    event="Build Phase Change (INSTALL succeeded), build already IN_PROGRESS",
     floor="1 UpdateItem (conditional, same table)",
     floor_calls=1,
     setup=_codebuild_setup,

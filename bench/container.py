@@ -19,7 +19,7 @@ from orchestrator.events.patterns import event_routes
 from orchestrator.local.aws_events import codebuild_build_events
 from orchestrator.local.ecs_events import deployment_completed, ecs_deployment_state_change, task_stopped
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.app_registry import app_items
+from orchestrator.pipeline.app_registry import app_items, build_variables
 
 START = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 PROCESSES = ("web", "worker")
@@ -48,6 +48,8 @@ def codebuild_events(app: str, number: int) -> list[Event]:
         build_number=number,
         commit=f"{number:040x}",
         start=START,
+        # What the AppStack sets on the app's project, and CodeBuild puts in each event: the app's name.
+        variables=build_variables(app, "app", f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{app}", Artifacts().bucket),
     )
 
 

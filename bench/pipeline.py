@@ -45,8 +45,9 @@ class MinimumStep:
 
 CODEBUILD_EVENTS = 12
 DEPLOYMENT_EVENTS = 2 * len(PROCESSES)
-# The justified minimum, step by step. Writes are named by the operation the store uses for a conditional
-# write (PutItem with a condition); a conditional UpdateItem would do as well, one call either way.
+# The justified minimum, step by step. Writes are named by the operation the store uses for that conditional
+# write (UpdateItem for a CodeBuild event's forward-only merge, PutItem with a condition elsewhere); the
+# other operation would do as well, one call either way.
 # DESIGN.md's contract is kept: every side effect without a client token is claimed by one conditional
 # write first (RegisterTaskDefinition, UpdateService); RunTask has a client token, so it needs no claim;
 # newest build wins through one conditional write of the app's deploy claim.
@@ -54,9 +55,9 @@ MINIMUM: tuple[MinimumStep, ...] = (
     MinimumStep(
         "each CodeBuild event",
         CODEBUILD_EVENTS,
-        {("dynamodb", "GetItem"): 1, ("dynamodb", "PutItem"): 1},
-        "the event names only the project: 1 read of its CODEBUILD# lookup finds the app; 1 conditional "
-        "write merges the phases forward-only (the condition keeps it forward-only; no prior read needed)",
+        {("dynamodb", "UpdateItem"): 1},
+        "the event carries the build's environment, whose APPNAME names the app (no lookup); 1 conditional "
+        "UpdateItem merges the phases forward-only (the condition keeps it forward-only; no prior read needed)",
     ),
     MinimumStep(
         "build SUCCEEDED: plan and start the release",

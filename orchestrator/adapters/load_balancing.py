@@ -84,7 +84,19 @@ class LoadBalancing:
         self, name: str, *, vpc_id: str, port: int, health_check_path: str, tags: dict[str, str]
     ) -> TargetGroup:
         """An `ip` target group (Fargate tasks register by address). ELBv2 returns the existing group for a
-        repeated call with the same settings, so a lost response is safe to repeat."""
+        repeated call with the same settings, so a lost response is safe to repeat. moto (the emulator) refuses
+        the repeat as DuplicateTargetGroupName instead: the group made by the lost call is then returned."""
+        try:
+            return self._create_target_group(name, vpc_id=vpc_id, port=port, health_check_path=health_check_path, tags=tags)
+        except RequestRefusedError as error:
+            existing = self.find_target_group(name) if error.code == "DuplicateTargetGroupName" else None
+            if existing is None:
+                raise
+            return existing
+
+    def _create_target_group(
+        self, name: str, *, vpc_id: str, port: int, health_check_path: str, tags: dict[str, str]
+    ) -> TargetGroup:
         with refusals_are_final():
             response = client("elbv2").create_target_group(
                 Name=name,

@@ -259,3 +259,14 @@ def read_log_pointer(pointer: str) -> list[str] | None:
         text = Artifacts(where).read_text(name)
         return None if text is None else text.splitlines()
     return stream_lines(where, name)
+
+
+# --- who is calling -------------------------------------------------------------------------------
+
+
+def caller_identity() -> str:
+    """The CLI's identity (STS GetCallerIdentity's ARN): the local dashboard takes its account from it."""
+    try:
+        return str(client("sts").get_caller_identity()["Arn"])
+    except ClientError:
+        return "unknown"

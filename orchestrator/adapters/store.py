@@ -195,6 +195,21 @@ class Store:
         absent item). A dotted field name (`value.phase`, `value.processes[0].cpu`) is a path that must exist (no attribute
         of this table has a dot in its name). Bumps the version attribute, so an optimistic `update` of the
         same item in flight retries. True when written."""
+        written, _ = self.set_fields_returning_old(primary_id, secondary_id, fields, condition, defaults=defaults)
+        return written
+
+    def set_fields_returning_old(
+        self,
+        primary_id: str,
+        secondary_id: str,
+        fields: Item,
+        condition: ConditionBase,
+        *,
+        defaults: Item | None = None,
+    ) -> tuple[bool, Item | None]:
+        """`set_fields_if`, also returning the item as it was before the call, whether the condition held or
+        not (DynamoDB returns it either way: `ReturnValues` and `ReturnValuesOnConditionCheckFailure`), so a
+        caller whose condition failed can merge and write without reading it. (written, old item or None)."""
         names: dict[str, str] = {"#version": VERSION_ATTR}
         values: dict[str, Any] = {":one": 1}
         sets = []
@@ -216,19 +231,56 @@ class Store:
             sets.append(f"#def{index} = if_not_exists(#def{index}, :def{index})")
         expression = _expression(condition)
         try:
-            self._dynamodb.update_item(
+            response = self._dynamodb.update_item(
                 TableName=self._name,
                 Key=self._key(primary_id, secondary_id),
-                UpdateExpression=f"SET {', '.join(sets)} ADD #version :one",
+                UpdateExpression=f"SET {', '.join(sets)} ADD #version :one" if sets else "ADD #version :one",
                 ConditionExpression=expression["ConditionExpression"],
                 ExpressionAttributeNames={**names, **expression["ExpressionAttributeNames"]},
                 ExpressionAttributeValues={**serialize(values), **expression.get("ExpressionAttributeValues", {})},
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if _is_condition_failure(error):
-                return False
+                item: Any = error.response.get("Item")
+                return False, deserialize(item) if item else None
             raise
-        return True
+        old = response.get("Attributes")
+        return True, deserialize(old) if old else None
+
+    def update_forward(
+        self,
+        primary_id: str,
+        secondary_id: str,
+        fields: Item,
+        condition: ConditionBase,
+        change: Callable[[Item | None], Item | None],
+    ) -> tuple[Item | None, Item | None]:
+        """A forward-only change in one UpdateItem where it can be: SET `fields` if `condition` holds, which the
+        caller builds so that it holds exactly when `fields` are what `change` would store for them. Then the
+        attributes `change` derives from the rest of the item (top-level ones that `fields` do not touch) are
+        written only if they moved, conditional on the version just written. When the condition fails
+        (first write, a late or reordered change), the optimistic `update` runs from the item DynamoDB
+        returned with the failure, with no read. Returns (before, after) like `update`; after carries the
+        version written, so this invocation's next `update(current=...)` needs no read."""
+        written, old = self.set_fields_returning_old(primary_id, secondary_id, fields, condition)
+        if not written or old is None:
+            return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)
+        merged = change(old)
+        version = int(old.get(VERSION_ATTR, 0)) + 1
+        if merged is None:
+            return old, None
+        touched = {name.split(".", 1)[0].split("[", 1)[0] for name in fields}
+        meta = ("primary_id", "secondary_id", VERSION_ATTR)
+        derived = {k: v for k, v in merged.items() if k not in touched and k not in meta and old.get(k) != v}
+        if derived:
+            if not self.set_fields_if(primary_id, secondary_id, derived, Attr(VERSION_ATTR).eq(version)):
+                return self.update(primary_id, secondary_id, change)  # written meanwhile: from a fresh read
+            version += 1
+        after = {**merged, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version}
+        unchanged = {k: v for k, v in merged.items() if k not in meta} == {k: v for k, v in old.items() if k not in meta}
+        return old, None if unchanged else after
 
     def update(
         self,
@@ -238,6 +290,7 @@ class Store:
         attempts: int = 8,
         *,
         current: Item | None = None,
+        current_is_read: bool = False,
     ) -> tuple[Item | None, Item | None]:
         """Optimistic read-modify-write. `change` gets the current item (or None) and returns the new
         item, or None for "nothing to change". Returns (before, after); after is None when unchanged.
@@ -245,12 +298,14 @@ class Store:
 
         `current`: the item as this caller last read or wrote it (with its version attribute). The first
         attempt starts from it instead of a read; the write stays conditional on its version, so a stale
-        `current` only costs a retry from a fresh read. "Unchanged" is only ever concluded from a read."""
-        known = current if current is not None and VERSION_ATTR in current else None
+        `current` only costs a retry from a fresh read. "Unchanged" is only ever concluded from a read;
+        `current_is_read`: `current` is one (the item a failed conditional write returned; None: absent)."""
+        known = current if current_is_read or (current is not None and VERSION_ATTR in current) else None
+        confirmed = current_is_read
         for _ in range(attempts):
-            guessed = known is not None
-            before = known if known is not None else self.get(primary_id, secondary_id)
-            known = None
+            guessed = known is not None and not confirmed
+            before = known if known is not None or confirmed else self.get(primary_id, secondary_id)
+            known, confirmed = None, False
             after = change(before)
             if after is None or after == before:
                 if guessed:

@@ -21,10 +21,16 @@ def on_codebuild_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> 
     return {"status": outcome.action, "app": outcome.app, "build_number": outcome.build_number, "step": outcome.step}
 
 
+def starts_release(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> bool:
+    """Only a SUCCEEDED build starts work (the release); every other CodeBuild event is one record write."""
+    return isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
-        event, handler_path=CODEBUILD_HANDLER, model=CodeBuildEvent, logic=on_codebuild_event, context=context
-    )
+        event, handler_path=CODEBUILD_HANDLER, model=CodeBuildEvent, logic=on_codebuild_event, context=context,
+        saves_work=starts_release,
+    )  # fmt: skip

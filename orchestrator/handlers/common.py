@@ -3,8 +3,10 @@
 1. An event that this handler's route does not match (a foreign or sample event) is acknowledged.
 2. The event is validated by its pydantic model (as Powertools' parser would); a malformed event is logged,
    counted and raised, so Lambda's bounded retries end in the dead-letter queue and no data is lost.
-3. Exact redeliveries (same EventBridge `id`) are absorbed by Powertools idempotency, in the same table.
-   The logic stays safe without it: its writes are conditional and forward-only.
+3. Exact redeliveries (same EventBridge `id`) of an event that may start side effects are absorbed by
+   Powertools idempotency, in the same table: a redelivery costs one write instead of the logic's reads
+   and claim look-ups. Events that only record (`saves_work` says which) skip it: their one forward-only
+   write is itself idempotent, and idempotency would add two writes to each first delivery.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ def handle(
     model: Any,
     logic: Callable[[Any], Response],
     context: Any = None,
+    saves_work: Callable[[Any], bool] | None = None,
 ) -> Response:
+    """`saves_work(parsed)`: whether idempotency is worth its two writes for this event (default: always)."""
     route = route_for(handler_path)
     try:
         # Before anything walks or serializes it (matching, pydantic, the idempotency hash): no RecursionError.
@@ -77,6 +81,10 @@ def handle(
         message = f"malformed {event.get('detail-type')} event {event.get('id')}: {error.error_count()} errors"
         logger.error(message, extra={"errors": error.errors(include_url=False, include_input=False)})
         raise MalformedEventError(message) from error
+
+    if saves_work is not None and not saves_work(parsed):
+        with handling(str(event.get("id") or "") or None):
+            return logic(parsed)
 
     config = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False)
     if context is not None:

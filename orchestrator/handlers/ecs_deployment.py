@@ -17,6 +17,11 @@ def on_deployment_event(event: DeploymentStateChangeEvent) -> Response:
     return record_deployment_event(event).response()
 
 
+def may_end_deploy(event: DeploymentStateChangeEvent) -> bool:
+    """A COMPLETED deployment may end the deploy and run the post-deploy hooks; the other events only record."""
+    return event.detail.event_name == "SERVICE_DEPLOYMENT_COMPLETED"
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @traced
@@ -27,4 +32,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Response:
         model=DeploymentStateChangeEvent,
         logic=on_deployment_event,
         context=context,
+        saves_work=may_end_deploy,
     )

@@ -65,7 +65,7 @@ def codebuild_phase_list(phases: list[tuple[str, str | None, datetime, datetime 
 
 def _additional_information(
     *, project: str, build_uuid: str, region: str, build_number: int, commit: str, source_version: str,
-    start: datetime, phases: list[dict[str, Any]], complete: bool,
+    start: datetime, phases: list[dict[str, Any]], complete: bool, variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     group = f"/aws/codebuild/{project}"
     return {
@@ -77,7 +77,9 @@ def _additional_information(
             "privileged-mode": True,
             "compute-type": "BUILD_GENERAL1_SMALL",
             "type": "LINUX_CONTAINER",
-            "environment-variables": [],
+            "environment-variables": [
+                {"name": name, "type": "PLAINTEXT", "value": value} for name, value in (variables or {}).items()
+            ],
         },
         "timeout-in-minutes": 60,
         "build-complete": complete,
@@ -96,7 +98,7 @@ def _additional_information(
 def codebuild_state_change(
     *, project: str, build_uuid: str, status: str, build_number: int, commit: str, region: str = "us-east-1",
     source_version: str = "main", start: datetime, phases: list[dict[str, Any]], current_phase: str,
-    when: datetime | None = None,
+    when: datetime | None = None, variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     arn = codebuild_build_arn(project, build_uuid, region)
     detail = {
@@ -106,6 +108,7 @@ def codebuild_state_change(
         "additional-information": _additional_information(
             project=project, build_uuid=build_uuid, region=region, build_number=build_number, commit=commit,
             source_version=source_version, start=start, phases=phases, complete=status != "IN_PROGRESS",
+            variables=variables,
         ),
         "current-phase": current_phase,
         "current-phase-context": "[]",
@@ -118,6 +121,7 @@ def codebuild_phase_change(
     *, project: str, build_uuid: str, build_number: int, commit: str, region: str = "us-east-1",
     source_version: str = "main", start: datetime, phases: list[dict[str, Any]], completed_phase: str,
     status: str, phase_start: datetime, phase_end: datetime, when: datetime | None = None,
+    variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     arn = codebuild_build_arn(project, build_uuid, region)
     detail = {
@@ -128,6 +132,7 @@ def codebuild_phase_change(
         "additional-information": _additional_information(
             project=project, build_uuid=build_uuid, region=region, build_number=build_number, commit=commit,
             source_version=source_version, start=start, phases=phases, complete=completed_phase == "COMPLETED",
+            variables=variables,
         ),
         "completed-phase-status": status,
         "completed-phase-duration-seconds": int((phase_end - phase_start).total_seconds()),
@@ -141,12 +146,13 @@ def codebuild_phase_change(
 def codebuild_build_events(
     *, project: str, build_uuid: str, build_number: int, commit: str, start: datetime,
     region: str = "us-east-1", source_version: str = "main", fail_phase: str | None = None,
-    phase_seconds: int = 5,
+    phase_seconds: int = 5, variables: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The events one CodeBuild build emits, in order: IN_PROGRESS, one phase change per phase, then
-    SUCCEEDED (or FAILED after `fail_phase` fails; later phases are skipped as CodeBuild does)."""
+    SUCCEEDED (or FAILED after `fail_phase` fails; later phases are skipped as CodeBuild does).
+    `variables`: the build's plain-text environment variables, which every event carries."""
     common: dict[str, Any] = {"project": project, "build_uuid": build_uuid, "build_number": build_number, "commit": commit,
-              "region": region, "source_version": source_version, "start": start}  # fmt: skip
+              "region": region, "source_version": source_version, "start": start, "variables": variables}  # fmt: skip
     done: list[tuple[str, str | None, datetime, datetime | None]] = []
     events = [
         codebuild_state_change(

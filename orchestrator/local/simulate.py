@@ -227,6 +227,7 @@ class CodeBuildSimulator:
             source_version=source_version,
             fail_phase=fail_phase,
             phase_seconds=SECONDS_PER_TICK,
+            variables=_plain_variables(build) or _plain_variables(_project(project)),
         )
         self.started.append((app, number))
         log = test_log[1] if test_log is not None else "no tests defined in apppack.toml\n"
@@ -616,3 +617,14 @@ class SsmChangeSimulator:
             self.bus.put(parameter_store_change(name, operation, parameter_type=kind,  # type: ignore[arg-type]
                                                 when=self.clock.now(), region=region))  # fmt: skip
         return len(changes)
+
+
+def _project(name: str) -> dict[str, Any]:
+    projects = client("codebuild").batch_get_projects(names=[name]).get("projects", [])
+    return dict(projects[0]) if projects else {}
+
+
+def _plain_variables(build_or_project: dict[str, Any]) -> dict[str, str]:
+    """The plain-text environment variables of a build (or its project), as CodeBuild puts them in its events."""
+    variables = (build_or_project.get("environment") or {}).get("environmentVariables") or []
+    return {str(v["name"]): str(v["value"]) for v in variables if v.get("type", "PLAINTEXT") == "PLAINTEXT"}

@@ -16,9 +16,11 @@ from orchestrator.adapters.event_bus import EventBus
 from orchestrator.adapters.store import Store
 from orchestrator.notifications.derive import unpublished
 from orchestrator.notifications.models import DETAIL_TYPES, SOURCE, StateChangeDetail
+from orchestrator.observability import logger
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.claims import claimed
+from orchestrator.pipeline.claims import ClaimPendingError, claimed
 from orchestrator.pipeline.record_store import change_record, load_record, with_notified
+from orchestrator.pipeline.records import BuildRecord
 
 
 @dataclass
@@ -27,13 +29,18 @@ class NotifyDeps:
     bus: EventBus = field(default_factory=EventBus)
 
 
-def publish_state_changes(deps: NotifyDeps, app: str, build_number: int) -> list[StateChangeDetail]:
-    """Publish what the build's record shows and no one has published; returns what this call published."""
-    record = load_record(deps.store, app, build_number)
+def publish_state_changes(
+    deps: NotifyDeps, app: str, build_number: int, record: BuildRecord | None = None
+) -> list[StateChangeDetail]:
+    """Publish what the build's record shows and no one has published; returns what this call published.
+    `record`: the record as this invocation last stored it (saves the read); a change stored since by
+    another invocation is published by that one."""
+    record = record or load_record(deps.store, app, build_number)
     if record is None:
         return []
     pending = unpublished(record)
     published: list[StateChangeDetail] = []
+    done: list[str] = []  # published now or before (the claim's result)
     resources = [record.build_arn] if record.build_arn else []
     for change in pending:
 
@@ -41,10 +48,16 @@ def publish_state_changes(deps: NotifyDeps, app: str, build_number: int) -> list
             detail = change.model_dump(mode="json", exclude={"release", "kind", "description"})  # rollouts' only
             return {"event_id": deps.bus.publish(SOURCE, DETAIL_TYPES[change.stage], detail, resources)}
 
-        _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)
+        try:
+            _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)
+        except ClaimPendingError:
+            # Another invocation holds this publish (a failed attempt, retried by Lambda with the same owner):
+            # it publishes it. A redelivered event that only records must not fail for it.
+            logger.info("state change being published by another invocation", extra={"change": change.key})
+            continue
+        done.append(change.key)
         if made:
             published.append(change)
-    if pending:
-        keys_published = [c.key for c in pending]
-        change_record(deps.store, app, build_number, lambda r: with_notified(r, keys_published), current=record)
+    if done:
+        change_record(deps.store, app, build_number, lambda r: with_notified(r, done), current=record)
     return published

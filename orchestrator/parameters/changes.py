@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -80,6 +80,7 @@ class ParameterOutcome:
     message: str = ""
     changes: tuple[str, ...] = ()
     details: tuple[ParameterOutcome, ...] = ()
+    registered: bool = False  # new task-definition revisions were registered (what runs changed)
 
     def response(self) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status, "parameter": self.parameter}
@@ -217,9 +218,12 @@ def effective_sizes(ctx: AppContext, spec: ScalingSpec, processes: list[str]) ->
     return {p: spec.for_process(p) or default_size(ctx) for p in processes}
 
 
-def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
+def apply_scaling(
+    target: Target, ref: ParameterRef, deps: ParameterDeps, ctx: AppContext | None = None
+) -> ParameterOutcome:
+    """`ctx`: the target's context as the caller just loaded it (else it is read here)."""
     prefix = get_settings().ssm_prefix
-    ctx = load_context(deps.store, target)
+    ctx = ctx or load_context(deps.store, target)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
     known = ctx.process_names if ctx.deployed else None
@@ -264,7 +268,8 @@ def apply_scaling(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Par
                         "scaling", f"resize {', '.join(sorted(revisions))}",
                         parameter_writer(deps, source) if value is not None else UNKNOWN_WRITER)  # fmt: skip
     deps.states.record_applied(ticket, source, fingerprint, desired)
-    return _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
+    outcome = _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
+    return replace(outcome, registered=bool(revisions))
 
 
 def _scaling(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
@@ -615,9 +620,13 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
         config_ref = ParameterRef(config_path(target, prefix) + "/*", prefix, ParameterKind.CONFIG, target, "*")
         outcomes.append(apply_config(target, config_ref, deps))
     scaling_ref = ParameterRef(kind_name(target, ParameterKind.SCALING, prefix), prefix, ParameterKind.SCALING, target)
-    outcomes.append(apply_scaling(target, scaling_ref, deps))
+    # The context just read serves the scaling too, unless the config change above rolled new revisions.
+    config_rolled = bool(outcomes)
+    scaling = apply_scaling(target, scaling_ref, deps, None if config_rolled else ctx)
+    outcomes.append(scaling)
     if target.kind == "app":
-        fresh = load_context(deps.store, target)
+        # Read again only when what runs changed since the read (new revisions of the config or the scaling).
+        fresh = load_context(deps.store, target) if config_rolled or scaling.registered else ctx
         if fresh is not None:
             _repoint_schedules(fresh, deps)
     return outcomes

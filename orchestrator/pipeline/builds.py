@@ -19,6 +19,7 @@ from orchestrator.events.codebuild import (
 )
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.build_forward import forward_update
 from orchestrator.pipeline.log_pointers import codebuild_stream, s3_pointer
 from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
 from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
@@ -47,6 +48,8 @@ class BuildObservation:
     status: str | None
     phases: dict[str, CodeBuildPhaseRecord]
     initiator: str | None = None  # who started the build (CodeBuild's `initiator`: an IAM user, a role session)
+    # The build's environment variables (plain-text ones): the AppStack sets APPNAME, PIPELINE, ARTIFACT_BUCKET.
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         status=status,
         phases=phases,
         initiator=info.initiator or None,
+        environment={
+            v.name: v.value for v in (info.environment.environment_variables if info.environment else []) if v.type == "PLAINTEXT"
+        },
     )
 
 
@@ -164,14 +170,31 @@ def review_app_number(source_version: str | None) -> str | None:
     return found.group(1)
 
 
-def resolve_app(store: Store, project: str, source_version: str | None) -> str | None:
-    """The app that owns `project`, via its lookup item. Pipelines build review apps from `pr/<N>`.
-    Raises InvalidSourceVersionError for a pipeline build of a malformed `pr/...` ref."""
-    lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
-    if lookup is None:
+def app_from_environment(environment: dict[str, str], artifacts_bucket: str) -> tuple[str, bool] | None:
+    """(app, whether it is a pipeline) as the build's own environment names it: AppPack's `APPNAME` and
+    `PIPELINE`, set by the AppStack on every project (app_registry.build_variables). Only a build that writes
+    to this installation's artifact bucket is taken at its word: another AppPack-style project in the
+    account sets APPNAME too. None when the environment does not say (the lookup item decides)."""
+    app = environment.get("APPNAME", "")
+    if not app or not artifacts_bucket or environment.get("ARTIFACT_BUCKET") != artifacts_bucket:
         return None
-    app = str(lookup["app"])
-    if lookup.get("kind") == "pipeline":
+    return app, environment.get("PIPELINE") == "1"
+
+
+def resolve_app(
+    store: Store, project: str, source_version: str | None, named: tuple[str, bool] | None = None
+) -> str | None:
+    """The app that owns `project`: as the build's environment names it (`named`, app_from_environment),
+    else via the project's lookup item. Pipelines build review apps from `pr/<N>`.
+    Raises InvalidSourceVersionError for a pipeline build of a malformed `pr/...` ref."""
+    if named is not None:
+        app, is_pipeline = named
+    else:
+        lookup = store.get(keys.codebuild_project_pk(project), keys.LOOKUP_SK)
+        if lookup is None:
+            return None
+        app, is_pipeline = str(lookup["app"]), lookup.get("kind") == "pipeline"
+    if is_pipeline:
         pr = review_app_number(source_version)
         if pr is not None:
             return f"{app}:{pr}"
@@ -184,7 +207,8 @@ def record_build_event(
     deps = deps or BuildDeps()
     obs = observe(event)
     try:
-        app = resolve_app(deps.store, obs.project, obs.source_version)
+        named = app_from_environment(obs.environment, deps.artifacts.bucket)
+        app = resolve_app(deps.store, obs.project, obs.source_version, named)
     except InvalidSourceVersionError as error:
         # Nothing to record it on: the build's app is unknown. The log and the metric say why.
         metrics.add_metric(name="InvalidInput", unit=MetricUnit.Count, value=1)
@@ -202,12 +226,8 @@ def record_build_event(
         number, commit = info.build_number, commit or info.commit
         obs = replace(obs, build_number=number, commit=commit)
 
-    def change(item: Item | None) -> Item | None:
-        current = BuildRecord.model_validate(item) if item else None
-        folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
-        return merge_observation(current, app, number, obs, folder).to_item()
-
-    before, after = deps.store.update(keys.app_pk(app), keys.build_sk(number), change)
+    folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
+    before, after = _store_observation(deps.store, app, number, obs, folder)
     record = BuildRecord.model_validate(after or before)
     was_closed = before is not None and before.get("codebuild_status") in TERMINAL_BUILD_STATUSES
     closed_now = after is not None and not was_closed and record.codebuild_status in TERMINAL_BUILD_STATUSES
@@ -224,6 +244,21 @@ def record_build_event(
         record=record,
         closed_now=closed_now,
     )
+
+
+def _store_observation(
+    store: Store, app: str, number: int, obs: BuildObservation, folder: str
+) -> tuple[Item | None, Item | None]:
+    """Merge `obs` into the stored record: (before, after), after None when nothing changed. Usually one
+    forward-only UpdateItem (build_forward.py), then one conditional write of the record phases derived from
+    it when they moved (Store.update_forward)."""
+
+    def change(item: Item | None) -> Item | None:
+        current = BuildRecord.model_validate(item) if item else None
+        return merge_observation(current, app, number, obs, folder).to_item()
+
+    fields, condition = forward_update(obs)
+    return store.update_forward(keys.app_pk(app), keys.build_sk(number), fields, condition, change)
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

@@ -54,6 +54,7 @@ from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
     change_record,
+    change_record_forward,
     load_record,
     with_phase,
     with_services,
@@ -67,6 +68,7 @@ from orchestrator.pipeline.releases import (
     rolled_back_since,
     set_status,
 )
+from orchestrator.pipeline.service_forward import service_forward_update
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     ProcessSize,
@@ -429,17 +431,20 @@ def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
 
 def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps | None = None) -> DeployOutcome:
     deps = deps or PipelineDeps()
-    outcome = _record_deployment_event(event, deps)
+    outcome, record = _record_deployment_event(event, deps)
     if outcome.app is not None and outcome.build_number is not None:
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number, record)
     return outcome
 
 
-def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps) -> DeployOutcome:
+def _record_deployment_event(
+    event: DeploymentStateChangeEvent, deps: PipelineDeps
+) -> tuple[DeployOutcome, BuildRecord | None]:
+    """What the event did, and the build record as this invocation stored it (None: not read)."""
     lookup = deps.store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
-        return DeployOutcome("not managed")
+        return DeployOutcome("not managed"), None
     if lookup.get("release") is not None:  # a rollback's, config change's or resize's: tracked on its release
         from orchestrator.notifications.rollouts import publish_rollout_changes
         from orchestrator.pipeline.release_deployments import record_release_deployment
@@ -447,7 +452,8 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
         state, reason = deployment_state(event)
         record_release_deployment(deps.store, lookup, state, reason)
         publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(lookup["app"]), int(lookup["release"]))
-        return DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        outcome = DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
+        return outcome, None
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
     state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):
@@ -467,7 +473,8 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
         phase, error = derive_deploy_phase(record)
         return with_phase(record, "deploy", phase, error=error) if phase else record
 
-    before, after = change_record(deps.store, app, number, change)
+    fields, condition = service_forward_update(process, update)
+    before, after = change_record_forward(deps.store, app, number, fields, condition, change)
     closed = after.deploy is not None and after.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     was_closed = (
         before is not None
@@ -497,7 +504,7 @@ def _record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDe
     # delivery of this build's events runs them again until they have all succeeded once.
     if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
         run_hooks(deps.store, after)
-    return DeployOutcome(f"deployment {state.lower()}", app, number, process)
+    return DeployOutcome(f"deployment {state.lower()}", app, number, process), after
 
 
 def hooks_pending(store: Store, app: str, number: int) -> bool:

@@ -12,7 +12,7 @@ ECS event through the `TASK#<arn>` lookup item (or, if that item is not written 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -73,6 +73,8 @@ class StepOutcome:
     app: str | None = None
     build_number: int | None = None
     step: str | None = None
+    # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
+    record: BuildRecord | None = field(default=None, compare=False, repr=False)
 
     def response(self) -> dict[str, object]:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
@@ -274,9 +276,9 @@ def run_task_step(
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=cloudwatch_pointer(ecs.log_group, stream))
-    change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
+    _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
-    return StepOutcome(f"{step} started", app, number, step)
+    return StepOutcome(f"{step} started", app, number, step, record=stored)
 
 
 def advance(
@@ -332,7 +334,8 @@ def task_outcome(event: TaskStateChangeEvent, container_name: str) -> tuple[Task
 def notify(deps: PipelineDeps, outcome: StepOutcome) -> StepOutcome:
     """Publish the state changes of the outcome's build (orchestrator/notifications/publish.py)."""
     if outcome.app is not None and outcome.build_number is not None:
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number)
+        notify_deps = NotifyDeps(store=deps.store, bus=deps.bus)
+        publish_state_changes(notify_deps, outcome.app, outcome.build_number, outcome.record)
     return outcome
 
 
@@ -386,4 +389,4 @@ def _on_build_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: 
     succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
     if outcome.record.codebuild_status == "SUCCEEDED" and (outcome.closed_now or succeeded_event):
         return start_release(outcome.app, outcome.build_number, event.time, deps, record=outcome.record)
-    return StepOutcome(outcome.action, outcome.app, outcome.build_number)
+    return StepOutcome(outcome.action, outcome.app, outcome.build_number, record=outcome.record)

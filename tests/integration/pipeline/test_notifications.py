@@ -119,8 +119,9 @@ def test_a_publish_that_failed_after_the_record_write_is_made_by_the_retry(
     assert record()["deploy"]["state"] == "started"  # the record was written; its event was not published
     assert "deploy:started" not in keys_of(published())
     monkeypatch.setattr(EventBus, "publish", real)
-    # Lambda retries the failed event (same id, so it resumes its own claim); the events handled before it
-    # are answered from Powertools' idempotency records.
+    # Lambda retries the failed event (same id, so it resumes its own claim). The events handled before it
+    # come again too: the record-only ones (no idempotency) find that publish claimed by the failed event and
+    # leave it to that event; SUCCEEDED is answered from Powertools' idempotency record.
     deliver(*events)
     deliver(*completed("demo", 1))
     assert keys_of(published()).count("deploy:started") == 1

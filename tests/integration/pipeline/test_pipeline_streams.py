@@ -18,8 +18,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestrator.adapters.artifacts import Artifacts
 from orchestrator.local.ecs_events import deployment_completed, ecs_deployment_state_change
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.app_registry import build_variables
 from tests.conftest import CallRecorder, fresh_aws, recording_calls
 from tests.integration.builders import START, create_review_app
 from tests.integration.pipeline.world import (
@@ -100,7 +102,10 @@ def _setup(name: str) -> tuple[str, int, list[dict[str, Any]]]:
     if is_pipeline:
         create_review_app(owner, app.split(":")[1])
     source = f"pr/{app.split(':')[1]}" if is_pipeline else "main"
-    return app, number, build(app, number, project=owner, source_version=source)
+    # The events carry the project's environment as the AppStack sets it: the app comes from APPNAME.
+    kind = "pipeline" if is_pipeline else "app"
+    variables = build_variables(owner, kind, f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{owner}", Artifacts().bucket)
+    return app, number, build(app, number, project=owner, source_version=source, variables=variables)
 
 
 def run(name: str, choose: Choose, again: Again) -> tuple[str, CallRecorder]:

@@ -1,0 +1,56 @@
+"""Exact call counts of the ECS deployment events on the forward-only write path (issue 17): a deployment
+event that only records is its lookup and one conditional UpdateItem; a late one changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orchestrator.local.ecs_events import ecs_deployment_state_change
+from tests.conftest import recording_calls
+from tests.integration.builders import START
+from tests.integration.pipeline.world import (
+    TOML_WEB_WORKER_RELEASE,
+    build,
+    completed,
+    declare,
+    deliver,
+    record,
+    step_task,
+    stopped,
+    upload_toml,
+)
+
+
+def _deployed_to_ecs() -> None:
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    deliver(*build())
+    deliver(stopped(step_task("demo", 1, "release")))
+
+
+def test_a_deployment_in_progress_is_a_lookup_and_one_update_item(aws: None) -> None:
+    _deployed_to_ecs()
+    web = record()["services"]["web"]
+    event = ecs_deployment_state_change(
+        service_arn=web["service_arn"], deployment_id=web["deployment_id"],
+        event_name="SERVICE_DEPLOYMENT_IN_PROGRESS", updated_at=START + timedelta(seconds=250),
+    )  # fmt: skip
+    with recording_calls() as calls:
+        deliver(event)  # no idempotency (it only records), no read of the record, nothing to publish
+    assert [(s, o) for s, o, _ in calls.params] == [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem")]
+    assert record()["services"]["web"]["updated"] == int((START + timedelta(seconds=250)).timestamp())
+
+
+def test_a_late_in_progress_never_reopens_a_completed_service(aws: None) -> None:
+    _deployed_to_ecs()
+    web = record()["services"]["web"]
+    deliver(*completed("demo", 1))
+    finished = record()
+    late = ecs_deployment_state_change(
+        service_arn=web["service_arn"], deployment_id=web["deployment_id"],
+        event_name="SERVICE_DEPLOYMENT_IN_PROGRESS", updated_at=START + timedelta(seconds=250),
+    )  # fmt: skip
+    deliver(late)  # the condition fails (state ahead): merged in Python from the returned item, unchanged
+    assert record() == finished
+    assert finished["services"]["web"]["state"] == "COMPLETED"
+    assert finished["deploy"]["state"] == "succeeded"
