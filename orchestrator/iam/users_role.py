@@ -82,7 +82,12 @@ def users_role_statements(arns: UsersRoleArns) -> list[Statement]:
             "Action": ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
             "Resource": [arns.app_log_group, arns.build_logs],
         },
-        {"Sid": "Services", "Effect": "Allow", "Action": "ecs:DescribeServices", "Resource": arns.services},
+        {
+            "Sid": "Services",  # UpdateService: `ps restart` is a new deployment of the app's own services
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Resource": arns.services,
+        },
         {
             "Sid": "Tasks",
             "Effect": "Allow",

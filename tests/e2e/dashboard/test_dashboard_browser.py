@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,29 @@ def test_scaling_from_the_page_writes_the_parameter(browser: Any, dashboard: dic
     written = json.loads(_ssm(dashboard).get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"])
     assert written["web"]["min_processes"] == 2
     assert written["web"]["max_processes"] == 5
+    page.close()
+
+
+def _primary_deployments(env: dict[str, str], services: list[str]) -> dict[str, str]:
+    with urllib.request.urlopen(f"{env['url']}/config.json") as response:
+        cluster = json.load(response)["cluster"]
+    ecs = boto3.client("ecs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    found = ecs.describe_services(cluster=cluster, services=services)["services"]
+    return {s["serviceName"]: next(d["id"] for d in s["deployments"] if d["status"] == "PRIMARY") for s in found}
+
+
+def test_restart_from_the_page_starts_a_new_deployment_of_each_service(browser: Any, dashboard: dict[str, str]) -> None:
+    status = as_json(cli("ps", "-a", "shop", "--json", env=dashboard))
+    processes = [p["name"] for p in status["deploystatus"]["processes"]]  # the page lists them in this order
+    assert processes, "shop is deployed by the first test of this module"
+    services = [f"shop-{p}" for p in processes]
+    before = _primary_deployments(dashboard, services)
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/shop")
+    page.click("#restart-submit")
+    page.wait_for_selector(f"#restart-result:text-is('restarting {', '.join(processes)}')")
+    after = _primary_deployments(dashboard, services)
+    assert all(after[s] != before[s] for s in services), (before, after)  # ecs:UpdateService forceNewDeployment
     page.close()
 
 

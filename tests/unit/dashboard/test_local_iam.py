@@ -50,7 +50,10 @@ def query(pk: str) -> dict[str, object]:
         ("CodeBuild_20161006.StartBuild", {"projectName": "other"}, False),
         ("AmazonEC2ContainerServiceV20141113.DescribeServices", {"cluster": "orchestrator", "services": ["shop-web"]}, True),
         ("AmazonEC2ContainerServiceV20141113.DescribeServices", {"cluster": "orchestrator", "services": ["shop-web", "other-web"]}, False),
-        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-web"}, False),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-web"}, True),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-pr3-web"}, True),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "other-web"}, False),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "elsewhere", "service": "shop-web"}, False),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "orchestrator"}, True),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "elsewhere"}, False),  # the ecs:cluster condition
         ("Logs_20140328.GetLogEvents", {"logGroupName": "/orchestrator/apps/shop", "logStreamName": "shop-web/app/t"}, True),
