@@ -303,6 +303,7 @@ class AppStack(Stack):
             ssm_keys=ssm_keys,
             table=table.table_arn,
             artifacts=artifacts,
+            review_app_artifacts=self.artifacts_bucket.arn_for_objects(f"{name}:*"),
             build_project=self.project.project_arn,
             app_log_group=self.log_group.log_group_arn,
             build_logs=build_logs,

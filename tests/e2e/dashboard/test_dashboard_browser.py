@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
+from orchestrator.settings import Settings
 from tests.e2e.conftest import ROOT, as_json, cli, emulator_env
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
@@ -141,6 +142,30 @@ def test_a_failed_release_shows_its_phase_and_error(browser: Any, dashboard: dic
     assert "3" in failure.locator("p.error").first.inner_text()  # the release command's exit code
     assert page.locator(".build-state").get_attribute("data-state") == "failed"
     _screenshot(page, "build-failed")
+    page.close()
+
+
+def test_a_failed_build_with_its_log_in_s3_shows_the_logs_last_lines(browser: Any, dashboard: dict[str, str]) -> None:
+    # A build that failed after its log was uploaded: the record points at build.log in the artifacts bucket
+    # (the pipeline's pointer once POST_BUILD uploaded it); the page reads its tail with the users role.
+    settings = Settings()
+    number = 900  # far above the builds the other tests start
+    lines = [f"step {i}" for i in range(1, 41)] + ["ERROR: failed to build: exit status 1"]
+    s3 = boto3.client("s3", endpoint_url=dashboard["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    key = f"broken/{number}/build.log"
+    s3.put_object(Bucket=settings.artifacts_bucket, Key=key, Body="\n".join(lines).encode() + b"\n")
+    table = boto3.resource("dynamodb", endpoint_url=dashboard["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    table.Table(settings.table_name).put_item(Item={
+        "primary_id": "APP#broken", "secondary_id": f"BUILD#{number:010d}", "app": "broken", "build_number": number,
+        "commit": "f" * 40,
+        "build": {"arns": [], "logs": f"s3://{settings.artifacts_bucket}/{key}", "start": 1_800_000_000,
+                  "end": 1_800_000_060, "state": "failed", "error": "CodeBuild phase BUILD"},
+    })  # fmt: skip
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/broken/builds/{number}")
+    log = page.locator("[data-failed-phase=build] pre.log")
+    log.wait_for()
+    assert log.inner_text().splitlines() == lines[-20:]  # the last lines, as `build status` shows them
     page.close()
 
 
