@@ -1,7 +1,7 @@
 // What the dashboard reads: the same records, parameters and services the CLI reads, and nothing else.
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand } from "@aws-sdk/client-ssm";
+import { DescribeParametersCommand, GetParameterCommand, paginateGetParametersByPath } from "@aws-sdk/client-ssm";
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clients } from "./aws";
 import { FAILED_LOG_LINES, TAIL_BYTES, startsAtZero, tailLines } from "./logtail";
@@ -116,8 +116,12 @@ export class AppReads {
 
   async reviewApps(): Promise<string[]> {
     const path = `${parameterBase(this.config.parameterPrefix, this.ref)}/review-apps/pr`;
-    const found = await this.clients.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false }));
-    return (found.Parameters ?? []).map((p) => String(p.Name).split("/").pop() ?? "").filter((n) => /^[1-9][0-9]*$/.test(n));
+    const names: string[] = [];
+    // A page holds at most 10 parameters: a pipeline with more review apps needs every page.
+    for await (const page of paginateGetParametersByPath({ client: this.clients.ssm }, { Path: path, Recursive: false })) {
+      names.push(...(page.Parameters ?? []).map((p) => String(p.Name).split("/").pop() ?? ""));
+    }
+    return names.filter((n) => /^[1-9][0-9]*$/.test(n)).sort((a, b) => Number(a) - Number(b));
   }
 
   // --- services and logs ---

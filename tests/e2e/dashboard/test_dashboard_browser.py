@@ -50,10 +50,14 @@ def dashboard(emulator: dict[str, str], tmp_path_factory: pytest.TempPathFactory
     (source / "Procfile").write_text(FAILING_RELEASE)
     registered = cli("local", "register", "broken", "--source", str(source), env=env)
     assert registered.returncode == 0, registered.stderr
+    pipeline = tmp_path_factory.mktemp("pipeline")
+    (pipeline / "Procfile").write_text('web: python -c "import time; time.sleep(600)"\n')
+    registered = cli("local", "register", "pipe", "--kind", "pipeline", "--source", str(pipeline), env=env)
+    assert registered.returncode == 0, registered.stderr
     full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}, **env}
     server = subprocess.Popen(
         [sys.executable, "-c", "from orchestrator.cli.main import main; main()", "dashboard", "--port", "0", "--json",
-         "--user", "alice=shop,broken", "--user", "bob=other"],
+         "--user", "alice=shop,broken,pipe", "--user", "bob=other"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -166,6 +170,22 @@ def test_a_failed_build_with_its_log_in_s3_shows_the_logs_last_lines(browser: An
     log = page.locator("[data-failed-phase=build] pre.log")
     log.wait_for()
     assert log.inner_text().splitlines() == lines[-20:]  # the last lines, as `build status` shows them
+    page.close()
+
+
+def test_a_pipelines_review_apps_are_listed_under_it(browser: Any, dashboard: dict[str, str]) -> None:
+    created = cli("review-apps", "create", "-a", "pipe:7", "--title", "Faster checkout", "--branch", "feat/checkout",
+                  "--json", env=dashboard)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/")
+    row = page.locator('tr[data-app="pipe:7"]')
+    row.locator("td.latest-build", has_text="#").wait_for()  # its first build, started by `create`
+    assert row.locator("td").first.inner_text() == "review app"
+    assert page.locator("tr[data-app=pipe] td").first.inner_text() == "pipeline"
+    assert page.locator('tr[data-app^="pipe:"]').count() == 1
+    row.locator("th a").click()
+    page.wait_for_selector("h1:text-is('pipe:7')")
     page.close()
 
 
