@@ -288,6 +288,7 @@ class AppStack(Stack):
         parameters = orchestrator.parameter_arn(f"{base}/{name}/*")
         ssm_keys = self.format_arn(service="kms", resource="key", resource_name="*")
         artifacts = self.artifacts_bucket.arn_for_objects(f"{name}/*")
+        review_app_artifacts = self.artifacts_bucket.arn_for_objects(f"{name}:*")
         build_logs = self.format_arn(
             service="logs",
             resource="log-group",
@@ -303,6 +304,7 @@ class AppStack(Stack):
             ssm_keys=ssm_keys,
             table=table.table_arn,
             artifacts=artifacts,
+            review_app_artifacts=review_app_artifacts,
             build_project=self.project.project_arn,
             app_log_group=self.log_group.log_group_arn,
             build_logs=build_logs,
@@ -316,9 +318,10 @@ class AppStack(Stack):
             "IAM5",
             "Operators of this app manage every parameter under its own path (config values included: they "
             "own them) through the aws/ssm key via SSM only, list parameter names, list and describe tasks of "
-            "the orchestrator cluster, and read its own artifacts, build logs and <app>-<process> services.",
+            "the orchestrator cluster, read its own artifacts (a pipeline's review apps' too) and build logs, and "
+            "describe and restart (UpdateService) its <app>-<process> services.",
             "Resource::*",
-            *resource_details(self, parameters, ssm_keys, artifacts, build_logs, services),
+            *resource_details(self, parameters, ssm_keys, artifacts, review_app_artifacts, build_logs, services),
         )
         return role
 

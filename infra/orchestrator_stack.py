@@ -22,6 +22,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -111,6 +112,15 @@ class OrchestratorStack(Stack):
         self.log_bucket = access_log_bucket(self, "AccessLogs", bucket_name=bucket_name(self, "access-logs"))
         self.artifacts_bucket = secure_bucket(
             self, "Artifacts", access_logs=self.log_bucket, bucket_name=bucket_name(self, "artifacts")
+        )
+        # The dashboard reads a failed build's log from the browser. CORS only lets a page see the answer to
+        # a request its users-role credentials signed; any origin, since the dashboard's domain is made later.
+        self.artifacts_bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.GET],
+            allowed_origins=["*"],
+            allowed_headers=["authorization", "range", "x-amz-*", "amz-sdk-*"],
+            exposed_headers=["Content-Range", "ETag"],
+            max_age=3600,
         )
         self.bundle_bucket = secure_bucket(
             self, "Bundles", access_logs=self.log_bucket, bucket_name=bucket_name(self, "bundles"), event_bridge=True

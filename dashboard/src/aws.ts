@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CredentialProvider } from "./auth";
@@ -14,6 +15,7 @@ export interface Clients {
   ecs: ECSClient;
   codebuild: CodeBuildClient;
   logs: CloudWatchLogsClient;
+  s3(): Promise<S3Client>; // loaded on first use (only a failed build's uploaded log needs it)
 }
 
 export function makeClients(config: SiteConfig, credentials: CredentialProvider): Clients {
@@ -23,12 +25,21 @@ export function makeClients(config: SiteConfig, credentials: CredentialProvider)
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     maxAttempts: config.endpoint ? 1 : 3, // the local emulator has no throttling to ride out
   };
+  let s3: Promise<S3Client> | undefined;
   return {
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } }),
     ssm: new SSMClient(common),
     ecs: new ECSClient(common),
     codebuild: new CodeBuildClient(common),
     logs: new CloudWatchLogsClient(common),
+    s3: () => {
+      s3 ??= import("@aws-sdk/client-s3").then(({ S3Client }) => new S3Client({
+        ...common,
+        forcePathStyle: Boolean(config.endpoint), // the local server proxies <endpoint>/<bucket>/<key>
+        responseChecksumValidation: "WHEN_REQUIRED", // a ranged read has no whole-object checksum to check
+      }));
+      return s3;
+    },
   };
 }
 

@@ -53,10 +53,13 @@ function signedIn(config: SiteConfig, session: Session): void {
 async function start(): Promise<void> {
   try {
     const config = await loadConfig();
-    const session = await currentSession(config);
+    // A refused sign-in (state mismatch, token endpoint error) is shown above the sign-in button.
+    let refused: unknown = null;
+    const session = await currentSession(config, () => window.location.reload()).catch((error: unknown) => { refused = error; return null; });
     if (session) signedIn(config, session);
     else {
       main.replaceChildren(await signInView(config, (s) => signedIn(config, s)));
+      if (refused !== null) main.prepend(errorLine(refused));
       (main.querySelector("h1") as HTMLElement | null)?.focus();
     }
   } catch (error) {

@@ -1,9 +1,10 @@
 // What the dashboard reads: the same records, parameters and services the CLI reads, and nothing else.
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand } from "@aws-sdk/client-ssm";
+import { DescribeParametersCommand, GetParameterCommand, paginateGetParametersByPath } from "@aws-sdk/client-ssm";
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clients } from "./aws";
+import { FAILED_LOG_LINES, TAIL_BYTES, startsAtZero, tailLines } from "./logtail";
 import type { SiteConfig } from "./config";
 import { type AppRef, parameterBase } from "./paths";
 import { type Build, type DeployStatus, type Release, buildKey, decodeBuild, decodeDeployStatus, decodeRelease, parseLogPointer, settingsOf } from "./records";
@@ -115,8 +116,12 @@ export class AppReads {
 
   async reviewApps(): Promise<string[]> {
     const path = `${parameterBase(this.config.parameterPrefix, this.ref)}/review-apps/pr`;
-    const found = await this.clients.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false }));
-    return (found.Parameters ?? []).map((p) => String(p.Name).split("/").pop() ?? "").filter((n) => /^[1-9][0-9]*$/.test(n));
+    const names: string[] = [];
+    // A page holds at most 10 parameters: a pipeline with more review apps needs every page.
+    for await (const page of paginateGetParametersByPath({ client: this.clients.ssm }, { Path: path, Recursive: false })) {
+      names.push(...(page.Parameters ?? []).map((p) => String(p.Name).split("/").pop() ?? ""));
+    }
+    return names.filter((n) => /^[1-9][0-9]*$/.test(n)).sort((a, b) => Number(a) - Number(b));
   }
 
   // --- services and logs ---
@@ -133,10 +138,21 @@ export class AppReads {
     return found;
   }
 
-  // The last lines of a phase's log, when it is in CloudWatch Logs (S3 logs: the CLI's `build status` shows them).
-  async logExcerpt(pointer: string, lines = 30): Promise<string[] | null> {
+  // The last lines of a phase's log (as `build status` shows them): the uploaded build.log's tail from S3, or
+  // the CloudWatch stream's last events. null when the pointer is of no known form or the log is not there.
+  async logExcerpt(pointer: string, lines = FAILED_LOG_LINES): Promise<string[] | null> {
     const parsed = parseLogPointer(pointer);
-    if (!parsed || parsed.kind !== "cloudwatch") return null;
+    if (!parsed) return null;
+    if (parsed.kind === "s3") {
+      const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+      try {
+        const found = await (await this.clients.s3()).send(new GetObjectCommand({ Bucket: parsed.where, Key: parsed.name, Range: `bytes=-${TAIL_BYTES}` }));
+        return tailLines((await found.Body?.transformToString()) ?? "", startsAtZero(found.ContentRange), lines);
+      } catch (error) {
+        if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "InvalidRange")) return error.name === "NoSuchKey" ? null : [];
+        throw error;
+      }
+    }
     const found = await this.clients.logs.send(new GetLogEventsCommand({
       logGroupName: parsed.where, logStreamName: parsed.name, limit: lines, startFromHead: false,
     }));

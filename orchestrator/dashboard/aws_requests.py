@@ -1,13 +1,15 @@
 """What IAM evaluates for a browser's AWS request: its action, the resources it names and its condition keys.
 
 The dashboard's SDK clients speak the JSON protocols (DynamoDB, SSM, ECS, CodeBuild, CloudWatch Logs): the
-operation is the `X-Amz-Target` header and the resources are fields of the JSON body. The resource ARNs are
+operation is the `X-Amz-Target` header and the resources are fields of the JSON body. The one S3 call it makes
+(GetObject of an uploaded build log) is REST: a path-style `GET /<bucket>/<key>`. The resource ARNs are
 built the way each service authorizes them (its "resource types" in the Service Authorization Reference).
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -129,3 +131,14 @@ def _logs(operation: str, body: Mapping[str, Any], account: Account) -> Found:
     if operation == "GetLogEvents" and "logStreamName" in body:
         return [account.arn("logs", f"log-group:{group}:log-stream:{body['logStreamName']}")], {}
     return [account.arn("logs", f"log-group:{group}:*")], {}
+
+
+def s3_get_request(path: str) -> IamRequest:
+    """`GET /<bucket>/<key>` (path-style, as the page's S3 client sends it): s3:GetObject on the object.
+    Anything else (a bucket listing, a query naming another operation) is not a request the page makes."""
+    route, _, query = path.partition("?")
+    bucket, _, key = urllib.parse.unquote(route.lstrip("/")).partition("/")
+    operations = urllib.parse.parse_qs(query).get("x-id", ["GetObject"])
+    if not bucket or not key or operations != ["GetObject"]:
+        raise UnknownTarget(f"GET {route!r} is not an S3 GetObject of one object")
+    return IamRequest("s3:GetObject", (f"arn:aws:s3:::{bucket}/{key}",), {})

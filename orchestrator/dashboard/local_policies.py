@@ -23,6 +23,7 @@ def local_users_role_statements(app: str, kind: str, settings: Settings, account
             ssm_keys=account.arn("kms", "key/*"),
             table=account.arn("dynamodb", f"table/{settings.table_name}"),
             artifacts=f"arn:aws:s3:::{settings.artifacts_bucket}/{app}/*",
+            review_app_artifacts=f"arn:aws:s3:::{settings.artifacts_bucket}/{app}:*",
             build_project=account.arn("codebuild", f"project/{codebuild_project_name(app)}"),
             app_log_group=account.arn("logs", f"log-group:{task_log_group_name(app)}:*"),
             build_logs=account.arn("logs", f"log-group:/orchestrator/builds/{app}:*"),

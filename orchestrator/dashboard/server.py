@@ -1,7 +1,8 @@
 """`orchestrator dashboard`'s HTTP server: the built site, its config.json, local sign-in, and the AWS proxy.
 
-Everything listens on 127.0.0.1 only. AWS requests (`POST /aws/`) pass the local IAM check (`gate.py`)
-and are then forwarded unchanged to the emulator; the emulator's answer goes back unchanged.
+Everything listens on 127.0.0.1 only. AWS requests (`POST /aws/`, and the S3 reads `GET /aws/<bucket>/<key>`)
+pass the local IAM check (`gate.py`) and are then forwarded unchanged to the emulator; the emulator's answer
+goes back unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from orchestrator.dashboard.sessions import LocalSessions, SignInError
 from orchestrator.iam.evaluation import Statement
 
 MAX_BODY = 1024 * 1024  # the largest AWS JSON request the page makes is far below
-_FORWARDED_RESPONSE_HEADERS = ("Content-Type", "x-amzn-RequestId", "x-amzn-ErrorType", "x-amz-crc32")
+_FORWARDED_RESPONSE_HEADERS = (
+    "Content-Type", "x-amzn-RequestId", "x-amzn-ErrorType", "x-amz-crc32",
+    "Content-Range", "Accept-Ranges", "ETag", "Last-Modified", "x-amz-request-id",
+)  # fmt: skip
+_PROXY = "/aws"
 
 
 class DashboardServer(ThreadingHTTPServer):
@@ -81,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/config.json":
             self._json(200, self.server.site_config(self.server.url))
+        elif path.startswith(_PROXY + "/"):
+            self._proxy(b"", s3_get=self.path[len(_PROXY) :])
         elif path == "/local-auth/users":
             self._json(200, {"users": self.server.sessions.user_names})
         else:
@@ -93,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as error:
             self._json(413, {"message": str(error)})
             return
-        if path.startswith("/aws"):
+        if path.startswith(_PROXY):
             self._proxy(body)
         elif path == "/local-auth/sign-in":
             self._auth(lambda data: dict(zip(("token", "roles"), self.server.sessions.sign_in(str(data.get("user"))), strict=True)), body)
@@ -114,17 +121,22 @@ class _Handler(BaseHTTPRequestHandler):
         except (SignInError, json.JSONDecodeError) as error:
             self._json(400, {"__type": "NotAuthorizedException", "message": str(error)})
 
-    def _proxy(self, body: bytes) -> None:
+    def _proxy(self, body: bytes, s3_get: str | None = None) -> None:
+        """A JSON-protocol POST, or (`s3_get`: the path below /aws) an S3 GET of one object."""
         headers = {name.lower(): value for name, value in self.headers.items()}  # HTTP names are case-insensitive
         refusal: Refusal | None = refusal_of(
-            headers, body, self.server.sessions, self.server.account, self.server.statements_of
+            headers, body, self.server.sessions, self.server.account, self.server.statements_of, s3_get
         )
         if refusal is not None:
-            print(f"dashboard: refused {headers.get('x-amz-target', '?')}: {refusal.message}", file=sys.stderr, flush=True)
-            self._send(refusal.status, refusal.body(), "application/x-amz-json-1.1", {"x-amzn-ErrorType": refusal.error_type})
+            what = f"GET {s3_get}" if s3_get is not None else headers.get("x-amz-target", "?")
+            print(f"dashboard: refused {what}: {refusal.message}", file=sys.stderr, flush=True)
+            self._send(refusal.status, refusal.body(), refusal.content_type, {"x-amzn-ErrorType": refusal.error_type})
             return
         forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection", "origin", "referer")}
-        request = urllib.request.Request(self.server.endpoint + "/", data=body, headers=forwarded, method="POST")
+        if s3_get is not None:
+            request = urllib.request.Request(self.server.endpoint + s3_get, headers=forwarded, method="GET")
+        else:
+            request = urllib.request.Request(self.server.endpoint + "/", data=body, headers=forwarded, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, answer, answer_headers = response.status, response.read(), response.headers

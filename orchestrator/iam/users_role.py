@@ -26,6 +26,7 @@ class UsersRoleArns:
     ssm_keys: str  # KMS keys (the aws/ssm key, by alias condition)
     table: str
     artifacts: str  # the app's build artifacts: <bucket>/<app>/*
+    review_app_artifacts: str  # a pipeline's review apps' (<bucket>/<app>:*), as its records' APP#<app>:*
     build_project: str
     app_log_group: str
     build_logs: str
@@ -69,7 +70,12 @@ def users_role_statements(arns: UsersRoleArns) -> list[Statement]:
             "Resource": arns.table,
             "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [pk, f"{pk}:*"]}},
         },
-        {"Sid": "BuildArtifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": arns.artifacts},
+        {
+            "Sid": "BuildArtifacts",  # build.log and test.log: the dashboard shows a failed phase's tail
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [arns.artifacts, arns.review_app_artifacts],
+        },
         {
             "Sid": "Builds",
             "Effect": "Allow",
@@ -82,7 +88,12 @@ def users_role_statements(arns: UsersRoleArns) -> list[Statement]:
             "Action": ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
             "Resource": [arns.app_log_group, arns.build_logs],
         },
-        {"Sid": "Services", "Effect": "Allow", "Action": "ecs:DescribeServices", "Resource": arns.services},
+        {
+            "Sid": "Services",  # UpdateService: `ps restart` is a new deployment of the app's own services
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Resource": arns.services,
+        },
         {
             "Sid": "Tasks",
             "Effect": "Allow",

@@ -88,6 +88,15 @@ def test_data_buckets_are_hardened_and_logged(synth: Synth, purpose: str) -> Non
     ), "SSL is not enforced"
 
 
+def test_only_the_artifacts_bucket_answers_the_dashboards_signed_gets(synth: Synth) -> None:
+    buckets = synth.resources(STACK, "AWS::S3::Bucket")
+    (rule,) = buckets[bucket_logical_id(synth, "artifacts")]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["GET"]  # a failed build's log, read with the users role's credentials
+    assert {"authorization", "range"} <= set(rule["AllowedHeaders"])
+    assert "Content-Range" in rule["ExposedHeaders"]
+    assert "CorsConfiguration" not in buckets[bucket_logical_id(synth, "bundles")]["Properties"]
+
+
 def test_only_the_bundle_bucket_notifies_eventbridge(synth: Synth) -> None:
     notifications = list(synth.resources(STACK, "Custom::S3BucketNotifications").values())
     assert len(notifications) == 1

@@ -119,7 +119,7 @@ export function appView(ctx: Context, key: string): View {
       const releases = await reads.releases();
       return releases.length ? table(["Version", "Kind", "Description", "Status", "By", "At"], releases.map((r) => [`v${r.version}`, r.kind, r.description, r.status, r.caller, when(r.at)]), "Releases, newest first") : h("p", {}, "No releases yet.");
     }),
-    simpleSection(ctx, key, "Delivery metrics", "app-metrics", async (reads) => metricsPanel(await reads.builds(100))),
+    simpleSection(ctx, key, "Delivery metrics", "app-metrics", async (reads) => await metricsPanel(await reads.builds(100))),
   ];
   const element = h("div", {},
     h("p", {}, link("#/", "← Apps")),

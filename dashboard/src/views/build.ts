@@ -1,6 +1,5 @@
 // One build: its timeline as a Gantt chart (and the same data as a table), the failing phase with the
 // recorded error and its log excerpt. Refreshes while the build or its deploy is under way.
-import { ganttChart } from "../charts";
 import type { Context } from "../context";
 import { ganttBars } from "../gantt";
 import { buildState, failedPhase } from "../records";
@@ -25,6 +24,7 @@ export function buildView(ctx: Context, key: string, number: number): View {
         build.commit ? ` · commit ${build.commit.slice(0, 12)}` : ""),
     ];
     if (bars.length) {
+      const { ganttChart } = await import("../charts"); // its own chunk: only the views with charts load Chart.js
       parts.push(ganttChart(bars, `Timeline of build #${build.number}: ${bars.map((b) => `${b.label} ${b.state}`).join(", ")}`));
       const origin = Math.min(...build.phases.map((p) => p.start ?? Infinity));
       parts.push(table(["Step", "State", "Start", "Duration"], bars.map((b) => [

@@ -1,6 +1,5 @@
 // Delivery metrics as charts: deploys per day, lead time, build and deploy durations, change failure rate
 // and time to restore; for one app or for every app the person may operate.
-import { barChart, lineChart } from "../charts";
 import type { Context } from "../context";
 import { deliveryMetrics } from "../metrics";
 import type { Build } from "../records";
@@ -9,9 +8,11 @@ import type { View } from "./apps";
 
 const BUILDS_READ = 100; // per app: the newest builds
 
-export function metricsPanel(builds: Build[]): HTMLElement {
+// Chart.js is loaded on the first view that draws a chart (its own chunk), so the first load stays small.
+export async function metricsPanel(builds: Build[]): Promise<HTMLElement> {
   const m = deliveryMetrics(builds);
   if (!builds.length) return h("p", {}, "No builds yet.");
+  const { barChart, lineChart } = await import("../charts");
   const minutes = (s: number) => Math.round((s / 60) * 100) / 100;
   const rate = m.changeFailureRate === null ? "-" : `${Math.round(m.changeFailureRate * 100)}%`;
   return h("div", { class: "metrics" },
@@ -42,7 +43,7 @@ export function accountMetricsView(ctx: Context): View {
         errors.push(h("p", { class: "error" }, `${app}: ${error instanceof Error ? error.message : String(error)}`));
       }
     }
-    return h("div", {}, ...errors, metricsPanel(builds));
+    return h("div", {}, ...errors, await metricsPanel(builds));
   });
   return { element: h("div", {}, h("h1", { tabindex: -1 }, "Delivery metrics"), panel.element), live: () => false, refresh: panel.refresh };
 }

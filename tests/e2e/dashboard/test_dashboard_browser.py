@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
+from orchestrator.settings import Settings
 from tests.e2e.conftest import ROOT, as_json, cli, emulator_env
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
@@ -48,10 +50,14 @@ def dashboard(emulator: dict[str, str], tmp_path_factory: pytest.TempPathFactory
     (source / "Procfile").write_text(FAILING_RELEASE)
     registered = cli("local", "register", "broken", "--source", str(source), env=env)
     assert registered.returncode == 0, registered.stderr
+    pipeline = tmp_path_factory.mktemp("pipeline")
+    (pipeline / "Procfile").write_text('web: python -c "import time; time.sleep(600)"\n')
+    registered = cli("local", "register", "pipe", "--kind", "pipeline", "--source", str(pipeline), env=env)
+    assert registered.returncode == 0, registered.stderr
     full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}, **env}
     server = subprocess.Popen(
         [sys.executable, "-c", "from orchestrator.cli.main import main; main()", "dashboard", "--port", "0", "--json",
-         "--user", "alice=shop,broken", "--user", "bob=other"],
+         "--user", "alice=shop,broken,pipe", "--user", "bob=other"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -143,6 +149,46 @@ def test_a_failed_release_shows_its_phase_and_error(browser: Any, dashboard: dic
     page.close()
 
 
+def test_a_failed_build_with_its_log_in_s3_shows_the_logs_last_lines(browser: Any, dashboard: dict[str, str]) -> None:
+    # A build that failed after its log was uploaded: the record points at build.log in the artifacts bucket
+    # (the pipeline's pointer once POST_BUILD uploaded it); the page reads its tail with the users role.
+    settings = Settings()
+    number = 900  # far above the builds the other tests start
+    lines = [f"step {i}" for i in range(1, 41)] + ["ERROR: failed to build: exit status 1"]
+    s3 = boto3.client("s3", endpoint_url=dashboard["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    key = f"broken/{number}/build.log"
+    s3.put_object(Bucket=settings.artifacts_bucket, Key=key, Body="\n".join(lines).encode() + b"\n")
+    table = boto3.resource("dynamodb", endpoint_url=dashboard["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    table.Table(settings.table_name).put_item(Item={
+        "primary_id": "APP#broken", "secondary_id": f"BUILD#{number:010d}", "app": "broken", "build_number": number,
+        "commit": "f" * 40,
+        "build": {"arns": [], "logs": f"s3://{settings.artifacts_bucket}/{key}", "start": 1_800_000_000,
+                  "end": 1_800_000_060, "state": "failed", "error": "CodeBuild phase BUILD"},
+    })  # fmt: skip
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/broken/builds/{number}")
+    log = page.locator("[data-failed-phase=build] pre.log")
+    log.wait_for()
+    assert log.inner_text().splitlines() == lines[-20:]  # the last lines, as `build status` shows them
+    page.close()
+
+
+def test_a_pipelines_review_apps_are_listed_under_it(browser: Any, dashboard: dict[str, str]) -> None:
+    created = cli("review-apps", "create", "-a", "pipe:7", "--title", "Faster checkout", "--branch", "feat/checkout",
+                  "--json", env=dashboard)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/")
+    row = page.locator('tr[data-app="pipe:7"]')
+    row.locator("td.latest-build", has_text="#").wait_for()  # its first build, started by `create`
+    assert row.locator("td").first.inner_text() == "review app"
+    assert page.locator("tr[data-app=pipe] td").first.inner_text() == "pipeline"
+    assert page.locator('tr[data-app^="pipe:"]').count() == 1
+    row.locator("th a").click()
+    page.wait_for_selector("h1:text-is('pipe:7')")
+    page.close()
+
+
 def test_scaling_from_the_page_writes_the_parameter(browser: Any, dashboard: dict[str, str]) -> None:
     page = _signed_in(browser, dashboard["url"], "alice")
     page.goto(f"{dashboard['url']}#/apps/shop")
@@ -154,6 +200,29 @@ def test_scaling_from_the_page_writes_the_parameter(browser: Any, dashboard: dic
     written = json.loads(_ssm(dashboard).get_parameter(Name="/apppack/apps/shop/scaling")["Parameter"]["Value"])
     assert written["web"]["min_processes"] == 2
     assert written["web"]["max_processes"] == 5
+    page.close()
+
+
+def _primary_deployments(env: dict[str, str], services: list[str]) -> dict[str, str]:
+    with urllib.request.urlopen(f"{env['url']}/config.json") as response:
+        cluster = json.load(response)["cluster"]
+    ecs = boto3.client("ecs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    found = ecs.describe_services(cluster=cluster, services=services)["services"]
+    return {s["serviceName"]: next(d["id"] for d in s["deployments"] if d["status"] == "PRIMARY") for s in found}
+
+
+def test_restart_from_the_page_starts_a_new_deployment_of_each_service(browser: Any, dashboard: dict[str, str]) -> None:
+    status = as_json(cli("ps", "-a", "shop", "--json", env=dashboard))
+    processes = [p["name"] for p in status["deploystatus"]["processes"]]  # the page lists them in this order
+    assert processes, "shop is deployed by the first test of this module"
+    services = [f"shop-{p}" for p in processes]
+    before = _primary_deployments(dashboard, services)
+    page = _signed_in(browser, dashboard["url"], "alice")
+    page.goto(f"{dashboard['url']}#/apps/shop")
+    page.click("#restart-submit")
+    page.wait_for_selector(f"#restart-result:text-is('restarting {', '.join(processes)}')")
+    after = _primary_deployments(dashboard, services)
+    assert all(after[s] != before[s] for s in services), (before, after)  # ecs:UpdateService forceNewDeployment
     page.close()
 
 

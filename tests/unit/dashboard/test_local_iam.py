@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from orchestrator.dashboard.aws_requests import Account, UnknownTarget, iam_request
+from orchestrator.dashboard.aws_requests import Account, UnknownTarget, iam_request, s3_get_request
 from orchestrator.dashboard.gate import refusal_of
 from orchestrator.dashboard.local_policies import local_users_role_statements
 from orchestrator.dashboard.local_users import app_of_role, parse_user, users_role_arn
@@ -33,6 +33,27 @@ def query(pk: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (f"/{SETTINGS.artifacts_bucket}/shop/12/build.log?x-id=GetObject", True),
+        (f"/{SETTINGS.artifacts_bucket}/shop:7/3/build.log", True),  # a review app of the pipeline shop
+        (f"/{SETTINGS.artifacts_bucket}/shopping/12/build.log", False),
+        (f"/{SETTINGS.artifacts_bucket}/other/12/build.log", False),
+        ("/another-bucket/shop/12/build.log", False),
+    ],
+)
+def test_the_users_role_reads_its_own_build_logs_only(path: str, expected: bool) -> None:
+    assert (refused_resource(statements(), s3_get_request(path)) is None) is expected
+
+
+@pytest.mark.parametrize("path", ["/", f"/{SETTINGS.artifacts_bucket}", f"/{SETTINGS.artifacts_bucket}/?list-type=2",
+                                  f"/{SETTINGS.artifacts_bucket}/shop/1/build.log?x-id=ListParts"])  # fmt: skip
+def test_an_s3_get_other_than_getobject_is_not_read(path: str) -> None:
+    with pytest.raises(UnknownTarget):
+        s3_get_request(path)
+
+
+@pytest.mark.parametrize(
     ("target", "body", "expected"),
     [
         ("AmazonSSM.PutParameter", {"Name": "/apppack/apps/shop/scaling"}, True),
@@ -50,7 +71,10 @@ def query(pk: str) -> dict[str, object]:
         ("CodeBuild_20161006.StartBuild", {"projectName": "other"}, False),
         ("AmazonEC2ContainerServiceV20141113.DescribeServices", {"cluster": "orchestrator", "services": ["shop-web"]}, True),
         ("AmazonEC2ContainerServiceV20141113.DescribeServices", {"cluster": "orchestrator", "services": ["shop-web", "other-web"]}, False),
-        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-web"}, False),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-web"}, True),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-pr3-web"}, True),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "other-web"}, False),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "elsewhere", "service": "shop-web"}, False),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "orchestrator"}, True),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "elsewhere"}, False),  # the ecs:cluster condition
         ("Logs_20140328.GetLogEvents", {"logGroupName": "/orchestrator/apps/shop", "logStreamName": "shop-web/app/t"}, True),

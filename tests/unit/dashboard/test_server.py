@@ -88,3 +88,17 @@ def test_a_refused_call_never_reaches_the_emulator(server: DashboardServer) -> N
     status, body = call(server.url + "/local-auth/sign-in", {"user": "mallory"})
     assert status == 400
     assert json.loads(body)["__type"] == "NotAuthorizedException"
+
+
+def test_an_s3_read_of_another_apps_log_is_refused_in_s3s_xml(server: DashboardServer) -> None:
+    signed_in = json.loads(call(server.url + "/local-auth/sign-in", {"user": "bob"})[1])
+    key = json.loads(call(server.url + "/local-auth/credentials", {"token": signed_in["token"], "roleArn": signed_in["roles"][0]})[1])["accessKeyId"]
+    bucket = Settings().artifacts_bucket
+    auth = {"Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20261130/us-east-1/s3/aws4_request, Signature=x"}
+    status, body = call(f"{server.url}/aws/{bucket}/shop/3/build.log?x-id=GetObject", headers=auth)
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in body
+    assert f"perform: s3:GetObject on resource: arn:aws:s3:::{bucket}/shop/3/build.log".encode() in body
+    # Its own app's log is allowed, and so forwarded: the closed endpoint answers 502 (nothing listens there).
+    assert call(f"{server.url}/aws/{bucket}/other/3/build.log?x-id=GetObject", headers=auth)[0] == 502
+    assert call(f"{server.url}/aws/{bucket}/other/3/build.log")[0] == 403  # unsigned: no session
