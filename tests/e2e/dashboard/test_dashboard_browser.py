@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import playwright.sync_api as playwright_api  # the dev extra installs it: a missing one must fail, not skip
 import pytest
 
 from orchestrator.settings import Settings
 from tests.e2e.conftest import ROOT, as_json, cli, emulator_env
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright")
 
 CHROMIUM = Path("/usr/bin/chromium")
 SITE = ROOT / "dashboard" / "dist" / "index.html"
