@@ -65,3 +65,20 @@ export async function setConfig(reads: AppReads, name: string, value: string): P
     Name: `${parameterBase(reads.config.parameterPrefix, reads.ref)}/config/${name}`, Value: value, Type: "SecureString", Overwrite: true,
   }));
 }
+
+// `orchestrator rollback -a APP [VERSION]`: the request the CLI writes to the app's rollback parameter. The
+// orchestrator checks it (an unknown version or an image gone is refused, and `releases` shows why) and
+// performs it; the page, like the CLI, never touches services or task definitions itself.
+export function rollbackRequest(version: string, request: string): string {
+  const wanted = version.trim();
+  if (wanted !== "" && !/^[1-9][0-9]*$/.test(wanted)) throw new Error(`${JSON.stringify(version)} is not a release version (1, 2, …; empty: the previous deployed release)`);
+  return sortedJson(wanted === "" ? { request } : { request, version: Number(wanted) });
+}
+
+export async function rollback(reads: AppReads, version: string): Promise<string> {
+  const request = crypto.randomUUID().replace(/-/g, "").slice(0, 16);
+  await reads.clients.ssm.send(new PutParameterCommand({
+    Name: `${parameterBase(reads.config.parameterPrefix, reads.ref)}/rollback`, Value: rollbackRequest(version, request), Type: "String", Overwrite: true,
+  }));
+  return request;
+}

@@ -1,7 +1,7 @@
 // One app: processes (what runs, scaling, autoscaling) with scale and restart, builds newest first with
 // "start build", config variable names (a value on request) with "set", scheduled tasks, access list,
 // releases and its delivery metrics.
-import { restart, scale, setConfig, startBuild } from "../actions";
+import { restart, rollback, scale, setConfig, startBuild } from "../actions";
 import type { Context } from "../context";
 import type { AppReads } from "../reads";
 import { buildState } from "../records";
@@ -117,7 +117,13 @@ export function appView(ctx: Context, key: string): View {
     }),
     simpleSection(ctx, key, "Releases", "releases", async (reads) => {
       const releases = await reads.releases();
-      return releases.length ? table(["Version", "Kind", "Description", "Status", "By", "At"], releases.map((r) => [`v${r.version}`, r.kind, r.description, r.status, r.caller, when(r.at)]), "Releases, newest first") : h("p", {}, "No releases yet.");
+      const list = releases.length ? table(["Version", "Kind", "Description", "Status", "By", "At"], releases.map((r) => [`v${r.version}`, r.kind, r.description, r.status, r.caller, when(r.at)]), "Releases, newest first") : h("p", {}, "No releases yet.");
+      const back = actionForm("Roll back", [field("rollback-version", "Version (empty: the previous deployed release)", h("input", { name: "version", inputmode: "numeric", pattern: "[1-9][0-9]*", autocomplete: "off" }))],
+        async (form) => {
+          const request = await rollback(reads, String(new FormData(form).get("version") ?? ""));
+          return `rollback requested (${request}): the list above shows the new release, or why it was refused`;
+        }, "rollback");
+      return h("div", {}, list, back);
     }),
     simpleSection(ctx, key, "Delivery metrics", "app-metrics", async (reads) => await metricsPanel(await reads.builds(100))),
   ];
