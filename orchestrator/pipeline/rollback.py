@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.adapters.autoscaling import AutoScaling
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.images import Images
 from orchestrator.adapters.store import Store
@@ -50,6 +51,7 @@ class RollbackDeps:
     store: Store = field(default_factory=Store)
     ecs: Ecs = field(default_factory=Ecs)
     images: Images = field(default_factory=Images)
+    autoscaling: AutoScaling = field(default_factory=AutoScaling)
 
 
 def _image_parts(image: str) -> tuple[str, str] | None:
@@ -139,7 +141,8 @@ def start_rollback(app: str, target: Release, request_id: str, caller: str, deps
 
 def _scale_down_added(app: str, scope: str, target: Release, cluster: str, deps: RollbackDeps) -> None:
     """Process types that run now but did not exist in the target release go to 0 tasks (their services stay,
-    so a later deploy that has them again scales them back up). Once per process, claimed under the scope."""
+    so a later deploy that has them again scales them back up). Their autoscaling target goes first: with a
+    minimum above 0 it would start the tasks again. Once per process, claimed under the scope."""
     deployed = deps.store.get(keys.app_pk(app), keys.DEPLOYED_SK) or {}
     ref = AppRef(app)
     added = sorted(set(deployed.get("processes") or {}) - set(target.task_definitions))
@@ -150,8 +153,9 @@ def _scale_down_added(app: str, scope: str, target: Release, cluster: str, deps:
             continue
 
         def scale_down(name: str = ref.ecs_name(process)) -> dict[str, Any]:
+            autoscaled = deps.autoscaling.disable(cluster, name)
             deps.ecs.update_service(cluster, name, desired_count=0)
-            return {"desired_count": 0}
+            return {"desired_count": 0, "autoscaling_removed": autoscaled}
 
         claimed(deps.store, app, scope, "rollback-scale-down", process, scale_down)
 

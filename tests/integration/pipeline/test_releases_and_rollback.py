@@ -240,7 +240,15 @@ def test_a_rollback_scales_down_the_process_types_added_after_its_target(aws: No
             deliver(stopped(step_task("demo", number, "release")))
         deliver(*completed("demo", number))
     assert services() == {"demo-web": "demo-web:2", "demo-worker": "demo-worker:1"}
+    # The worker autoscales (ps scale worker 1-3): left registered, its minimum would start a task again.
+    aas = client("application-autoscaling")
+    worker_target = {"ServiceNamespace": "ecs", "ResourceId": "service/orchestrator/demo-worker",
+                     "ScalableDimension": "ecs:service:DesiredCount"}  # fmt: skip
+    aas.register_scalable_target(**worker_target, MinCapacity=1, MaxCapacity=3)
     release = rollback_release(ask_rollback(1, "req-1", deliveries=2))
+    assert aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[worker_target["ResourceId"]])[
+        "ScalableTargets"
+    ] == []
     assert release.task_definitions.keys() == {"web"}
     ecs = client("ecs")
     worker = ecs.describe_services(cluster="orchestrator", services=["demo-worker"])["services"][0]
