@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,9 @@ class Synth:
         return {k: v for k, v in resources.items() if v["Type"] == resource_type}
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    saved = {k: os.environ.pop(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION") if k in os.environ}
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = App(outdir=str(outdir), context={**CONTEXT, **REPORT_CONTEXT})
+def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
+    """The CDK app of `context`, built as app.py builds it, with cdk-nag; templates read even when nag fails."""
+    app = App(outdir=str(outdir), context={**context, **REPORT_CONTEXT})
     stacks = build(app)
     add_nag_checks(app)
     error = None
@@ -71,10 +70,23 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
     templates = {
         p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in outdir.glob("*.template.json")
     }
+    return Synth(stacks=stacks, outdir=outdir, error=error, report=report, templates=templates)
+
+
+@contextmanager
+def no_default_environment() -> Iterator[None]:
+    """Environment-agnostic stacks, whatever the shell exports."""
+    saved = {k: os.environ.pop(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION") if k in os.environ}
     try:
-        yield Synth(stacks=stacks, outdir=outdir, error=error, report=report, templates=templates)
+        yield
     finally:
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
+    with no_default_environment():
+        yield synthesize(tmp_path_factory.mktemp("cdk.out"), CONTEXT)
 
 
 def render(value: Any) -> str:

@@ -8,30 +8,16 @@ by uv (from its cache after the first run; a fresh machine needs PyPI).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from bench.lambda_environment import find_python312
 from infra.asset import stage_into
 from infra.config import DEFAULT_POWERTOOLS_LAYER_VERSION
 from infra.lambda_env import install, layer_lock, load_environment, runtime_lock
 
-DEFAULT_PYTHON312 = "/root/.pyenv/versions/3.12.1/bin/python3.12"
 LAYER_VERSION = DEFAULT_POWERTOOLS_LAYER_VERSION
-
-
-def find_python312() -> str | None:
-    for candidate in (os.environ.get("ORCHESTRATOR_TEST_PYTHON312", DEFAULT_PYTHON312), shutil.which("python3.12")):
-        if not candidate or not Path(candidate).is_file():
-            continue
-        version = subprocess.run([candidate, "-I", "-S", "-c", "import sys; print(sys.version_info[:2])"],
-                                 capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
-        if version == "(3, 12)":
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,20 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from aws_cdk import App
 
-from infra import build
 from infra.app_stack import USERS_ROLE_PATH
 from infra.config import ConfigError, load_config
 from infra.dashboard_stack import site_folder
-from infra.nag import REPORT_CONTEXT, add_nag_checks
-from tests.infra.conftest import APPS, FEATURE_FLAGS, SSM_PREFIX, Synth, as_list, render
+from tests.infra.conftest import (
+    APPS,
+    FEATURE_FLAGS,
+    SSM_PREFIX,
+    Synth,
+    as_list,
+    no_default_environment,
+    render,
+    synthesize,
+)
 
 SITE = Path(__file__).parent / "site"  # stands in for `make dashboard`'s output
 DASHBOARD = "OrchestratorDashboard"
@@ -32,29 +38,9 @@ APP_DATA_SERVICES = ("dynamodb:", "ssm:", "ecs:", "logs:", "codebuild:", "kms:",
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    saved = {k: os.environ.pop(k) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION") if k in os.environ}
-    outdir = tmp_path_factory.mktemp("cdk.out")
     context = {**FEATURE_FLAGS, "apps": APPS, "ssmPrefix": SSM_PREFIX, "dashboard": True, "dashboardSite": str(SITE)}
-    app = App(outdir=str(outdir), context={**context, **REPORT_CONTEXT})
-    stacks = build(app)
-    add_nag_checks(app)
-    error = None
-    try:
-        app.synth()
-    except RuntimeError as exc:
-        error = str(exc)
-    report_file = outdir / "policy-validation-report.json"
-    templates = {p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in outdir.glob("*.template.json")}
-    try:
-        yield Synth(
-            stacks=stacks,
-            outdir=outdir,
-            error=error,
-            report=json.loads(report_file.read_text()) if report_file.exists() else None,
-            templates=templates,
-        )
-    finally:
-        os.environ.update(saved)
+    with no_default_environment():
+        yield synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
 
 def of_type(synth: Synth, stack: str, resource_type: str) -> list[dict[str, Any]]:
