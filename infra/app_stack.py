@@ -309,6 +309,7 @@ class AppStack(Stack):
             app_log_group=self.log_group.log_group_arn,
             build_logs=build_logs,
             services=services,
+            task_definitions=orchestrator.ecs_arn("task-definition", f"{name}-*"),
             cluster=orchestrator.cluster_arn,
         )
         for statement in users_role_statements(arns):  # shared with the local dashboard's IAM check

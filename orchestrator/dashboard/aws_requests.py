@@ -101,6 +101,10 @@ def _ecs(operation: str, body: Mapping[str, Any], account: Account) -> Found:
     cluster = _cluster_arn(str(body.get("cluster") or "default"), account)
     cluster_name = cluster.rsplit("/", 1)[-1]
     context: dict[str, tuple[str, ...]] = {"ecs:cluster": (cluster,)}
+    if body.get("taskDefinition"):  # `family:revision`, `family` or an ARN, as ECS accepts it
+        task_definition = str(body["taskDefinition"])
+        arn = task_definition if task_definition.startswith("arn:") else account.arn("ecs", f"task-definition/{task_definition}")
+        context["ecs:task-definition"] = (arn,)
 
     def service(name: str) -> str:
         return name if name.startswith("arn:") else account.arn("ecs", f"service/{cluster_name}/{name}")

@@ -28,6 +28,7 @@ def local_users_role_statements(app: str, kind: str, settings: Settings, account
             app_log_group=account.arn("logs", f"log-group:{task_log_group_name(app)}:*"),
             build_logs=account.arn("logs", f"log-group:/orchestrator/builds/{app}:*"),
             services=account.arn("ecs", f"service/{settings.cluster_name}/{app}-*"),
+            task_definitions=account.arn("ecs", f"task-definition/{app}-*"),
             cluster=account.arn("ecs", f"cluster/{settings.cluster_name}"),
         )
     )

@@ -3,7 +3,8 @@
 The rule, as IAM applies it to identity-based policies: an explicit Deny wins; otherwise the request is
 allowed only when, for every resource it names, some Allow statement matches the action, the resource and
 all of its conditions. Actions match case-insensitively, resources case-sensitively, both with `*` and `?`.
-Conditions support the operators the users role uses (String*, Arn*) with ForAllValues/ForAnyValue.
+Conditions support the operators the users role uses (String*, Arn*, their IfExists forms) with
+ForAllValues/ForAnyValue.
 A condition key the request does not carry fails the condition (ForAllValues over no values holds, as in IAM).
 """
 
@@ -52,6 +53,10 @@ def _compare(operator: str, expected: Sequence[str], actual: str) -> bool:
 def _condition_holds(qualified: str, key: str, expected: Sequence[str], context: Mapping[str, tuple[str, ...]]) -> bool:
     qualifier, _, operator = qualified.rpartition(":")
     values = context.get(key)
+    if operator.endswith("IfExists"):  # a key the request does not carry satisfies the condition
+        if values is None:
+            return True
+        operator = operator.removesuffix("IfExists")
     if qualifier == "ForAllValues":
         return all(_compare(operator, expected, v) for v in values or ())
     if values is None:

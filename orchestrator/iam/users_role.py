@@ -31,6 +31,7 @@ class UsersRoleArns:
     app_log_group: str
     build_logs: str
     services: str  # .../service/<cluster>/<app>-*
+    task_definitions: str  # .../task-definition/<app>-*: the only families its services may be pointed at
     cluster: str
 
 
@@ -88,11 +89,15 @@ def users_role_statements(arns: UsersRoleArns) -> list[Statement]:
             "Action": ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
             "Resource": [arns.app_log_group, arns.build_logs],
         },
+        {"Sid": "Services", "Effect": "Allow", "Action": "ecs:DescribeServices", "Resource": arns.services},
         {
-            "Sid": "Services",  # UpdateService: `ps restart` is a new deployment of the app's own services
+            # `ps restart` is a new deployment of the app's own services. A service pointed at another
+            # app's task definition would run with that app's roles and config: only its own families.
+            "Sid": "RestartServices",
             "Effect": "Allow",
-            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Action": "ecs:UpdateService",
             "Resource": arns.services,
+            "Condition": {"ArnLikeIfExists": {"ecs:task-definition": arns.task_definitions}},
         },
         {
             "Sid": "Tasks",

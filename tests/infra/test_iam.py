@@ -281,6 +281,18 @@ def test_users_role_needs_no_write_a_rollback_makes(synth: Synth) -> None:
         for action in as_list(statement["Action"])
     }
     assert "ssm:PutParameter" in actions  # the request itself
-    forbidden = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "ecs:UpdateService",
+    forbidden = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                  "ecs:DescribeTaskDefinition", "ecr:DescribeImages", "events:PutTargets"}  # fmt: skip
     assert actions & forbidden == set()
+    # UpdateService is `ps restart`'s, on the app's own services, which it may point at its own families only.
+    (restart,) = [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and any("UsersRole" in render(r) for r in resource["Properties"].get("Roles", []))
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if "ecs:UpdateService" in as_list(statement["Action"])
+    ]
+    assert as_list(restart["Action"]) == ["ecs:UpdateService"]
+    assert render(restart["Resource"]).endswith(":service/orchestrator/shop-*")
+    assert render(restart["Condition"]["ArnLikeIfExists"]["ecs:task-definition"]).endswith(":task-definition/shop-*")

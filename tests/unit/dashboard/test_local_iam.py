@@ -75,6 +75,14 @@ def test_an_s3_get_other_than_getobject_is_not_read(path: str) -> None:
         ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "shop-pr3-web"}, True),
         ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "orchestrator", "service": "other-web"}, False),
         ("AmazonEC2ContainerServiceV20141113.UpdateService", {"cluster": "elsewhere", "service": "shop-web"}, False),
+        # A restart keeps the task definition; pointing the service at another app's family is refused.
+        ("AmazonEC2ContainerServiceV20141113.UpdateService",
+         {"cluster": "orchestrator", "service": "shop-web", "taskDefinition": "shop-web:3"}, True),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService",
+         {"cluster": "orchestrator", "service": "shop-web", "taskDefinition": "other-web:3"}, False),
+        ("AmazonEC2ContainerServiceV20141113.UpdateService",
+         {"cluster": "orchestrator", "service": "shop-web",
+          "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/other-web:3"}, False),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "orchestrator"}, True),
         ("AmazonEC2ContainerServiceV20141113.ListTasks", {"cluster": "elsewhere"}, False),  # the ecs:cluster condition
         ("Logs_20140328.GetLogEvents", {"logGroupName": "/orchestrator/apps/shop", "logStreamName": "shop-web/app/t"}, True),
