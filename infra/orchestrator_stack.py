@@ -282,6 +282,9 @@ class OrchestratorStack(Stack):
             "ORCHESTRATOR_LISTENER_ARN": self.web.listener.listener_arn,
             "ORCHESTRATOR_APPS_DOMAIN": self.web.domain,
             "ORCHESTRATOR_APPS_HTTPS": "true" if self.config.https else "false",
+            # Powertools' subsegments (the X-Ray SDK's import on every cold start): flip to "true" when needed;
+            # Lambda's active tracing records each invocation either way.
+            "ORCHESTRATOR_XRAY_SUBSEGMENTS": "false",
             "POWERTOOLS_SERVICE_NAME": "orchestrator",
             "POWERTOOLS_METRICS_NAMESPACE": "orchestrator",
         }

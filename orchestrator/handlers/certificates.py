@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orchestrator.events.acm import CertificateCheckEvent
 from orchestrator.events.patterns import CERTIFICATE_HANDLER
 from orchestrator.handlers.common import Response, handle
-from orchestrator.observability import logger, metrics, tracer
+from orchestrator.observability import logger, metrics, traced
 from orchestrator.routing.certificates import reconcile_certificates
 
 
@@ -20,7 +20,7 @@ def on_certificate_check(event: CertificateCheckEvent) -> Response:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
         event,
