@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
@@ -39,6 +40,7 @@ STALE_AFTER_SECONDS = 900  # longer than any handler's timeout
 # Never on the records themselves (BUILD#, DEPLOYSTATUS, DEPLOYED) or the app's CLAIM#deploy.
 TRANSIENT_TTL_SECONDS = 30 * 24 * 3600
 CLAIMED, DONE = "claimed", "done"
+FRESH, RESUMED = "fresh", "resumed"  # how _acquire got the claim
 
 Perform = Callable[[], dict[str, Any]]
 Resume = Callable[[], "dict[str, Any] | None"]
@@ -66,17 +68,37 @@ def _perform(store: Store, pk: str, sk: str, owner: str, perform: Perform, resum
         found = resume() if resume is not None else None
         result = found if found is not None else perform()
     except RequestRefusedError:
-        try:
-            store.delete_if(pk, sk, _held_by(owner))
-        except Exception:  # the refusal is what matters; the claim stays ours and is resumed on a retry
-            logger.exception("could not release a refused claim", extra={"claim": f"{pk} {sk}"})
+        _release(store, pk, sk, owner)
         raise
-    done = {"claim_state": DONE, "result": result, **expires_after(TRANSIENT_TTL_SECONDS)}
-    if not store.set_fields_if(pk, sk, done, _held_by(owner)):
-        # Taken over while this call ran (it outlived STALE_AFTER_SECONDS): the new owner repeats the call
-        # with the same client token, or finds what this one made.
-        logger.warning("claim taken over while its side effect was made", extra={"claim": f"{pk} {sk}"})
+    _record_done(store, pk, sk, owner, {"result": result})
     return result
+
+
+def _acquire(store: Store, pk: str, sk: str, owner: str) -> tuple[str, Item | None]:
+    """Step 1 and 4: (FRESH, None) when this call wrote the claim, (RESUMED, item) when it holds an earlier
+    claim (its own, or a stale one it took over), (DONE, item) when the claim already has its result."""
+    for _ in range(3):
+        claim: Item = {
+            "primary_id": pk, "secondary_id": sk, "claim_state": CLAIMED, "claimed_at": int(time.time()), "owner": owner,
+        }  # fmt: skip
+        if store.put_if_absent(claim):
+            return FRESH, None
+        existing = store.get(pk, sk)
+        if existing is None:  # released by a refused attempt in the meantime: claim it again
+            continue
+        if existing.get("claim_state") == DONE:
+            return DONE, existing
+        if existing.get("owner") == owner:  # our own claim: a lost response, a crash, a failed record step
+            return RESUMED, existing
+        if int(existing.get("claimed_at", 0)) + STALE_AFTER_SECONDS > time.time():
+            raise ClaimPendingError(f"{pk} {sk} is being made by another invocation")
+        taken = {"claimed_at": int(time.time()), "owner": owner}
+        if store.set_fields_if(pk, sk, taken, _as_seen(existing)):
+            logger.warning("stale claim taken over", extra={"claim": f"{pk} {sk}", "from": existing.get("owner")})
+            return RESUMED, existing
+        # Someone else changed it first, or our own take-over write went through and its response was lost:
+        # look again.
+    raise ClaimPendingError(f"{pk} {sk} kept changing; retried later")
 
 
 def claimed(
@@ -93,29 +115,73 @@ def claimed(
     `resume`: for an API without a client token, finds the result of an earlier attempt (None if none)."""
     pk, sk = keys.app_pk(app), keys.claim_sk(scope, action, target)
     owner = owner_for(f"{action}#{target}")
-    for _ in range(3):
-        claim: Item = {
-            "primary_id": pk, "secondary_id": sk, "claim_state": CLAIMED, "claimed_at": int(time.time()), "owner": owner,
-        }  # fmt: skip
-        if store.put_if_absent(claim):
-            return _perform(store, pk, sk, owner, perform, None), True
-        existing = store.get(pk, sk)
-        if existing is None:  # released by a refused attempt in the meantime: claim it again
-            continue
-        if existing.get("claim_state") == DONE:
-            result: dict[str, Any] = existing.get("result", {})
-            return result, False
-        if existing.get("owner") == owner:  # our own claim: a lost response, a crash, a failed record step
-            return _perform(store, pk, sk, owner, perform, resume), True
-        if int(existing.get("claimed_at", 0)) + STALE_AFTER_SECONDS > time.time():
-            raise ClaimPendingError(f"{pk} {sk} is being made by another invocation")
-        taken = {"claimed_at": int(time.time()), "owner": owner}
-        if store.set_fields_if(pk, sk, taken, _as_seen(existing)):
-            logger.warning("stale claim taken over", extra={"claim": f"{pk} {sk}", "from": existing.get("owner")})
-            return _perform(store, pk, sk, owner, perform, resume), True
-        # Someone else changed it first, or our own take-over write went through and its response was lost:
-        # look again.
-    raise ClaimPendingError(f"{pk} {sk} kept changing; retried later")
+    state, existing = _acquire(store, pk, sk, owner)
+    if state == DONE:
+        assert existing is not None
+        result: dict[str, Any] = existing.get("result", {})
+        return result, False
+    return _perform(store, pk, sk, owner, perform, resume if state == RESUMED else None), True
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    """One side effect of a step. `perform` makes it and returns its result; `resume`, for an API without a
+    client token, finds what an earlier attempt made (None if nothing)."""
+
+    target: str
+    perform: Perform
+    resume: Resume | None = None
+
+
+def claimed_step(
+    store: Store, app: str, scope: str, step: str, effects: Sequence[SideEffect]
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Make all of `effects` once per (app, scope, step) under ONE claim, `CLAIM#<scope>#<step>#<target+target...>`: one
+    conditional write before and one after (every result at once), whatever their number. Returns (target →
+    result, whether this call made them).
+
+    The same protocol as `claimed`, for the whole step: a resumed claim (its owner's retry, or a stale one
+    taken over) remakes each effect, so each must be safe to make again: a client token (RunTask,
+    CreateService), a `resume` that finds it (RegisterTaskDefinition by its token tag), or a call whose
+    repetition changes nothing (UpdateService to the same revision and count). A final refusal of any
+    effect releases the claim; effects made before it in the step are then made again only by a new
+    attempt of the same step (with the same tokens)."""
+    if not effects:
+        return {}, False
+    # The targets name the claim: a step asked for another set of effects in the same scope is another claim.
+    targets = "+".join(sorted(effect.target for effect in effects))
+    pk, sk = keys.app_pk(app), keys.claim_sk(scope, step, targets)
+    owner = owner_for(f"{step}#{targets}")
+    state, existing = _acquire(store, pk, sk, owner)
+    if state == DONE:
+        assert existing is not None
+        stored: dict[str, dict[str, Any]] = existing.get("results", {})
+        return stored, False
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for effect in effects:
+            found = effect.resume() if state == RESUMED and effect.resume is not None else None
+            results[effect.target] = found if found is not None else effect.perform()
+    except RequestRefusedError:
+        _release(store, pk, sk, owner)
+        raise
+    _record_done(store, pk, sk, owner, {"results": results})
+    return results, True
+
+
+def _release(store: Store, pk: str, sk: str, owner: str) -> None:
+    try:
+        store.delete_if(pk, sk, _held_by(owner))
+    except Exception:  # the refusal is what matters; the claim stays ours and is resumed on a retry
+        logger.exception("could not release a refused claim", extra={"claim": f"{pk} {sk}"})
+
+
+def _record_done(store: Store, pk: str, sk: str, owner: str, fields: Item) -> None:
+    done = {"claim_state": DONE, **fields, **expires_after(TRANSIENT_TTL_SECONDS)}
+    if not store.set_fields_if(pk, sk, done, _held_by(owner)):
+        # Taken over while this call ran (it outlived STALE_AFTER_SECONDS): the new owner repeats the call
+        # with the same client token, or finds what this one made.
+        logger.warning("claim taken over while its side effect was made", extra={"claim": f"{pk} {sk}"})
 
 
 def client_token(app: str, build_number: int, action: str, target: str) -> str:

@@ -4,7 +4,7 @@
   versioned conditional write that only succeeds while the stored `build_number` is lower. A build that
   finds a newer number there is recorded as superseded (`superseded_by`) and deploys nothing.
 - **Each service once.** CreateService (first deploy; with a client token) or UpdateService (to the new
-  revision) is claimed under `CLAIM#BUILD#<N>#deploy-service#<process>`. The PRIMARY deployment id it
+  revision), for all services at once, is claimed under `CLAIM#BUILD#<N>#deploy-services#<processes>`. The PRIMARY deployment id it
   returns is mapped to the build by a `DEPLOYMENT#<id>` lookup item.
 - **Web traffic.** Before the `web` service is created or updated, its target group and host rule on the
   shared listener are made or confirmed (orchestrator/routing/web.py), and the service is attached to the
@@ -43,7 +43,7 @@ from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
 from orchestrator.pipeline.apps import AppRef, app_tags
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
+from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, SideEffect, claimed_step, client_token
 from orchestrator.pipeline.deploystatus import (
     DeployStatus,
     DeployStatusProcess,
@@ -272,6 +272,7 @@ def start_deploy(
                 ref, plan.healthcheck_path or DEFAULT_HEALTHCHECK_PATH, ecs.container_port,
                 RoutingDeps(deps.store, deps.load_balancing),
             )  # fmt: skip
+        effects: list[SideEffect] = []
         for process in sorted(plan.processes):
             planned = plan.processes[process]
 
@@ -281,13 +282,7 @@ def start_deploy(
                     ref, number, process, planned, ecs, found, deps, route if process == WEB_PROCESS else None
                 )
 
-            result, _ = claimed(deps.store, app, scope, "deploy-service", process, deploy)
-            services[process] = ServiceDeployment(
-                service_name=ref.ecs_name(process),
-                service_arn=str(result.get("service_arn") or ""),
-                deployment_id=str(result.get("deployment_id") or ""),
-                action=str(result.get("action") or ""),
-            )
+            effects.append(SideEffect(process, deploy))
         for process in removed:
             found = existing.get(ref.ecs_name(process))
             if found is None or found.status != "ACTIVE":
@@ -296,7 +291,18 @@ def start_deploy(
             def scale_down(name: str = found.name) -> dict[str, Any]:
                 return {"service_arn": deps.ecs.update_service(ecs.cluster, name, desired_count=0).arn}
 
-            claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
+            effects.append(SideEffect(f"{process}-to-zero", scale_down))
+        # Every service of the deploy under one claim (claims.py): a resumed claim repeats the UpdateServices
+        # (same revision and count: no new deployment) and the CreateServices (client token).
+        results, _ = claimed_step(deps.store, app, scope, "deploy-services", effects)
+        for process in sorted(plan.processes):
+            result = results[process]
+            services[process] = ServiceDeployment(
+                service_name=ref.ecs_name(process),
+                service_arn=str(result.get("service_arn") or ""),
+                deployment_id=str(result.get("deployment_id") or ""),
+                action=str(result.get("action") or ""),
+            )
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 

@@ -121,14 +121,13 @@ def plan_release(
     inputs = load_runtime_inputs(ref, deps)
     commands = {name: service.command for name, service in manifest.services.items()}
     system = manifest.build.system
-    registered = register_task_definitions(
-        ref, number, commands, scope=keys.build_scope(number), deps=deps, inputs=inputs, build_system=system
-    )
     # `<app>-shell` (`<pipeline>-pr<N>-shell`): what AppPack's `shell` and `ps exec` start; never a service.
-    register_task_definitions(
-        ref, number, {SHELL_PROCESS: SHELL_COMMAND}, scope=keys.build_scope(number), deps=deps, inputs=inputs,
-        build_system=system,
+    # Registered with the services, under their one claim (a service named `shell` is that revision).
+    registered = register_task_definitions(
+        ref, number, {SHELL_PROCESS: SHELL_COMMAND, **commands}, scope=keys.build_scope(number), deps=deps,
+        inputs=inputs, build_system=system,
     )  # fmt: skip
+    registered = {process: registered[process] for process in commands}
     if first_deploy is None:
         first_deploy = read_deploy_claim(deps.store, ref.name) is None
     initialize = manifest.review_app.initialize_command

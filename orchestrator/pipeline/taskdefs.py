@@ -7,7 +7,8 @@ scaling changes):
 - `load_runtime_inputs(app, deps)`: what a task definition depends on besides the build: the `CONFIG#ecs`
   item, the NAMES of the config parameters (never their values) and the scaling parameter.
 - `register_task_definitions(app, build_number, commands, scope=..., deps=...)`: registers one revision per
-  process type, each claimed under `CLAIM#<scope>#register-task-definition#<process>`, and returns
+  process type, all under one claim
+  `CLAIM#<scope>#register-task-definitions#<process+process...>`, and returns
   `{process: RegisteredTaskDefinition}`. A caller that registers for another reason than a build passes its
   own `scope` (for example the parameter change it handles), so its revisions are made once per scope.
 
@@ -34,7 +35,7 @@ from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig, EcsConfigError, ecs_config_from_value
 from orchestrator.pipeline.apppack_toml import split_command
 from orchestrator.pipeline.apps import AppRef, app_tags
-from orchestrator.pipeline.claims import claimed
+from orchestrator.pipeline.claims import SideEffect, claimed_step
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_family
 from orchestrator.pipeline.records import PlannedProcess
@@ -261,9 +262,10 @@ def register_task_definitions(
     ref = app if isinstance(app, AppRef) else AppRef(app)
     inputs = inputs or load_runtime_inputs(ref, deps)
     region = get_settings().region
-    registered: dict[str, RegisteredTaskDefinition] = {}
+    effects: list[SideEffect] = []
+    sizes: dict[str, ProcessResources] = {}
     for process in sorted(commands):
-        resources = inputs.resources(process)
+        resources = sizes[process] = inputs.resources(process)
         request = task_definition_input(
             app=ref, process=process, command=commands[process], build_number=build_number, ecs=inputs.ecs,
             secrets=inputs.secrets, resources=resources, region=region, build_system=build_system,
@@ -281,15 +283,17 @@ def register_task_definitions(
         def register(request: dict[str, Any] = request, token: str = token) -> dict[str, Any]:
             return {"arn": deps.ecs.register_task_definition(request, token)}
 
-        def resume(family: str = str(request["family"]), token: str = token) -> dict[str, Any] | None:
+        def resume(family: str = family, token: str = token) -> dict[str, Any] | None:
             found = deps.ecs.find_task_definition(family, token)
             return {"arn": found} if found else None
 
-        result, _ = claimed(
-            deps.store, ref.name, scope, "register-task-definition", process, register, resume=resume
-        )
-        registered[process] = RegisteredTaskDefinition(process, str(result["arn"]), commands[process], resources)
-    return registered
+        effects.append(SideEffect(process, register, resume))
+    # One claim for all the process types of the scope (claims.py: 2 writes, not 2 per revision).
+    results, _ = claimed_step(deps.store, ref.name, scope, "register-task-definitions", effects)
+    return {
+        process: RegisteredTaskDefinition(process, str(results[process]["arn"]), commands[process], sizes[process])
+        for process in sorted(commands)
+    }
 
 
 def planned_task_definitions(
