@@ -1,26 +1,35 @@
 """Publish a build's state changes exactly once each, whatever the number of deliveries.
 
-Each change found in the stored record (derive.py) and not yet marked `notified` is published under a
-claim (`CLAIM#BUILD#<N>#notify#<stage>:<state>`, orchestrator/pipeline/claims.py): the conditional write
-that wins the claim is the only one that calls PutEvents, and every later delivery gets the claim's
-result back. The keys are then marked on the record, so later deliveries skip even the claim read.
-A crash between the record write and the publish leaves the change unmarked: the next delivery of any
-event of the build publishes it.
+Each change found in the stored record (derive.py) and not yet marked `notified` is published by the one
+invocation that claims it. Three calls for all the changes an event causes:
+
+1. **Claim** them together: one conditional UpdateItem of `CLAIM#BUILD#<N>#notify#each`, one attribute per
+   change with its owner (the event id, orchestrator/invocation.py; claims.claim_each). A change claimed by
+   another invocation less than 15 minutes ago is left to it.
+2. **Publish** them in one PutEvents.
+3. **Mark** them in the record's `notified` (one versioned write): later deliveries find nothing pending and
+   make no call at all.
+
+A crash or a refused entry between 1 and 3 leaves the change unmarked and claimed by this event: Lambda's
+retry (same event id) publishes it; another event's delivery leaves it to that retry, or takes it over once
+the claim is stale. What is not covered: PutEvents has no client token, so a lost *response* of a
+successful PutEvents (or a crash between 2 and 3) followed by the retry publishes twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orchestrator.adapters.event_bus import EventBus
+from orchestrator.adapters.event_bus import EventBus, EventPublishError
 from orchestrator.adapters.store import Store
 from orchestrator.notifications.derive import unpublished
 from orchestrator.notifications.models import DETAIL_TYPES, SOURCE, StateChangeDetail
-from orchestrator.observability import logger
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.claims import ClaimPendingError, claimed
+from orchestrator.pipeline.claims import claim_each
 from orchestrator.pipeline.record_store import change_record, load_record, with_notified
 from orchestrator.pipeline.records import BuildRecord
+
+ROLLOUT_ONLY = {"release", "kind", "description"}  # detail fields of rollouts (rollouts.py), not of builds
 
 
 @dataclass
@@ -39,25 +48,27 @@ def publish_state_changes(
     if record is None:
         return []
     pending = unpublished(record)
-    published: list[StateChangeDetail] = []
-    done: list[str] = []  # published now or before (the claim's result)
+    if not pending:
+        return []
+    scope = keys.build_scope(build_number)
+    mine = set(claim_each(deps.store, app, scope, "notify", [change.key for change in pending]))
+    to_publish = [change for change in pending if change.key in mine]
+    if not to_publish:
+        return []
     resources = [record.build_arn] if record.build_arn else []
-    for change in pending:
-
-        def publish(change: StateChangeDetail = change) -> dict[str, object]:
-            detail = change.model_dump(mode="json", exclude={"release", "kind", "description"})  # rollouts' only
-            return {"event_id": deps.bus.publish(SOURCE, DETAIL_TYPES[change.stage], detail, resources)}
-
-        try:
-            _, made = claimed(deps.store, app, keys.build_scope(build_number), "notify", change.key, publish)
-        except ClaimPendingError:
-            # Another invocation holds this publish (a failed attempt, retried by Lambda with the same owner):
-            # it publishes it. A redelivered event that only records must not fail for it.
-            logger.info("state change being published by another invocation", extra={"change": change.key})
-            continue
-        done.append(change.key)
-        if made:
-            published.append(change)
-    if done:
+    ids = deps.bus.publish_all(
+        SOURCE,
+        [
+            (DETAIL_TYPES[change.stage], change.model_dump(mode="json", exclude=ROLLOUT_ONLY), resources)
+            for change in to_publish
+        ],
+    )
+    published = [change for change, event_id in zip(to_publish, ids, strict=True) if event_id is not None]
+    if published:
+        done = [change.key for change in published]
         change_record(deps.store, app, build_number, lambda r: with_notified(r, done), current=record)
+    if len(published) < len(to_publish):
+        refused = sorted(c.key for c in to_publish if c not in published)
+        # Still claimed by this event: Lambda's retry publishes them.
+        raise EventPublishError(f"EventBridge refused {', '.join(refused)} of {app} build {build_number}; retried")
     return published
