@@ -33,7 +33,7 @@ from orchestrator.bounded_json import SSM_VALUE_MAX_BYTES, JsonBoundsError, load
 from orchestrator.observability import logger
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig, EcsConfigError, ecs_config_from_value
-from orchestrator.pipeline.apppack_toml import split_command
+from orchestrator.pipeline.apppack_toml import SHELL_PROCESS, split_command
 from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.claims import SideEffect, claimed_step
 from orchestrator.pipeline.deps import PipelineDeps
@@ -264,7 +264,7 @@ def register_task_definitions(
     region = get_settings().region
     effects: list[SideEffect] = []
     sizes: dict[str, ProcessResources] = {}
-    for process in sorted(commands):
+    for process in sorted(commands, key=lambda p: (p == SHELL_PROCESS, p)):  # the services, then the shell
         resources = sizes[process] = inputs.resources(process)
         request = task_definition_input(
             app=ref, process=process, command=commands[process], build_number=build_number, ecs=inputs.ecs,

@@ -1,0 +1,143 @@
+"""The cheaper claims of issue 17 (orchestrator/pipeline/claims.py): one claim per step (`claimed_step`) and
+several targets claimed in one write (`claim_each`, the notifications), against moto; exact call counts."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from orchestrator.adapters.aws_errors import RequestRefusedError
+from orchestrator.adapters.event_bus import EventBus, EventPublishError
+from orchestrator.adapters.store import Store
+from orchestrator.invocation import handling
+from orchestrator.pipeline import keys
+from orchestrator.pipeline.claims import STALE_AFTER_SECONDS, ClaimPendingError, SideEffect, claim_each, claimed_step
+from tests.conftest import recording_calls
+from tests.integration.pipeline.world import TOML_WEB_ONLY, build, declare, deliver, record, upload_toml
+
+
+def step_claim(targets: str) -> dict[str, Any] | None:
+    return Store().get(keys.app_pk("demo"), keys.claim_sk("SCOPE", "step", targets))
+
+
+def effects(made: list[str], fail_on: str | None = None) -> list[SideEffect]:
+    def perform(target: str) -> dict[str, Any]:
+        if target == fail_on:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "UpdateService")
+        made.append(target)
+        return {"arn": f"arn:{target}"}
+
+    def resume(target: str) -> dict[str, Any] | None:  # what an API without a client token finds again
+        return {"arn": f"arn:{target}"} if target in made else None
+
+    return [SideEffect(t, lambda t=t: perform(t), lambda t=t: resume(t)) for t in ("a", "b")]
+
+
+def test_a_step_is_one_claim_write_before_and_one_after_whatever_its_effects(aws: None) -> None:
+    made: list[str] = []
+    with recording_calls() as calls, handling("event-1"):
+        results, fresh = claimed_step(Store(), "demo", "SCOPE", "step", effects(made))
+    assert (results, fresh, made) == ({"a": {"arn": "arn:a"}, "b": {"arn": "arn:b"}}, True, ["a", "b"])
+    assert [o for _, o, _ in calls.params] == ["PutItem", "UpdateItem"]
+    stored = step_claim("a+b")
+    assert stored is not None
+    assert (stored["claim_state"], stored["results"]) == ("done", results)
+    with handling("event-2"):  # another event asking for the same step: the results, no call to AWS
+        again, fresh = claimed_step(Store(), "demo", "SCOPE", "step", effects(made))
+    assert (again, fresh, made) == (results, False, ["a", "b"])
+
+
+def test_a_step_that_failed_half_way_is_resumed_by_its_own_retry_without_repeating_an_effect(aws: None) -> None:
+    made: list[str] = []
+    with handling("event-1"), pytest.raises(ClientError):
+        claimed_step(Store(), "demo", "SCOPE", "step", effects(made, fail_on="b"))
+    assert made == ["a"]
+    assert (step_claim("a+b") or {})["claim_state"] == "claimed"
+    with handling("event-2"), pytest.raises(ClaimPendingError):  # another event waits for it
+        claimed_step(Store(), "demo", "SCOPE", "step", effects(made))
+    with handling("event-1"):  # Lambda's retry: `a` is found again (resume), `b` is made
+        results, fresh = claimed_step(Store(), "demo", "SCOPE", "step", effects(made))
+    assert (sorted(results), fresh, made) == (["a", "b"], True, ["a", "b"])
+    assert (step_claim("a+b") or {})["claim_state"] == "done"
+
+
+def test_a_refused_effect_releases_the_step(aws: None) -> None:
+    def refuse() -> dict[str, Any]:
+        raise RequestRefusedError("UpdateService refused (InvalidParameterException): no")
+
+    with handling("event-1"), pytest.raises(RequestRefusedError):
+        claimed_step(Store(), "demo", "SCOPE", "step", [SideEffect("a", refuse)])
+    assert step_claim("a") is None
+    with handling("event-2"):  # a corrected attempt may make it
+        results, fresh = claimed_step(Store(), "demo", "SCOPE", "step", [SideEffect("a", lambda: {"ok": 1})])
+    assert (results, fresh) == ({"a": {"ok": 1}}, True)
+
+
+def test_claim_each_leaves_to_another_invocation_what_it_holds(aws: None) -> None:
+    store = Store()
+    with recording_calls() as calls, handling("event-1"):
+        assert claim_each(store, "demo", "SCOPE", "notify", ["x", "y"]) == ["x", "y"]
+    assert [o for _, o, _ in calls.params] == ["UpdateItem"]
+    with handling("event-2"):
+        assert claim_each(store, "demo", "SCOPE", "notify", ["y", "z"]) == ["z"]
+    with handling("event-1"):  # its own retry holds them still
+        assert claim_each(store, "demo", "SCOPE", "notify", ["x", "y"]) == ["x", "y"]
+    pk, sk = keys.app_pk("demo"), keys.claim_sk("SCOPE", "notify", "each")
+    stale = int(time.time()) - STALE_AFTER_SECONDS - 1
+    store.set_fields_if(pk, sk, {"y": {"owner": "crashed/notify#each", "claimed_at": stale}}, condition=_always())
+    with handling("event-3"):  # a stale one is taken over
+        assert claim_each(store, "demo", "SCOPE", "notify", ["y"]) == ["y"]
+    assert (store.get(pk, sk) or {})["y"]["owner"] == "event-3/notify#each"
+
+
+def _always() -> Any:
+    from boto3.dynamodb.conditions import Attr
+
+    return Attr("primary_id").exists()
+
+
+def test_a_notification_costs_one_claim_write_one_put_events_and_one_record_write(aws: None) -> None:
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY)
+    in_progress = build()[0]
+    with recording_calls() as calls:
+        deliver(in_progress)  # publishes build:started
+    claim_writes = [p for s, o, p in calls.params if s == "dynamodb" and "CLAIM#" in str(p.get("Key", p.get("Item")))]
+    assert [str(p["Key"]["secondary_id"]["S"]) for p in claim_writes] == [keys.claim_sk(keys.build_scope(1), "notify", "each")]
+    assert calls.count("events", "PutEvents") == 1
+    assert record()["notified"] == ["build:started"]
+    with recording_calls() as again:
+        deliver(in_progress)  # a redelivery: nothing pending, no claim, no PutEvents
+    assert again.count("events", "PutEvents") == 0
+    assert not [p for s, o, p in again.params if "CLAIM#" in str(p)]
+
+
+def test_a_refused_entry_is_published_by_the_retry_once(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY)
+    real = EventBus.publish_all
+    sent: list[str] = []
+
+    def refuse_releases(self: EventBus, source: str, events: list[Any]) -> list[str | None]:
+        """EventBridge takes the request and refuses the release entries (FailedEntryCount)."""
+        taken = [e for e in events if "Release" not in e[0]]
+        ids = iter(real(self, source, taken))
+        sent.extend(f"{d['stage']}:{d['state']}" for _, d, _ in taken)
+        return [None if "Release" in e[0] else next(ids) for e in events]
+
+    def publish(self: EventBus, source: str, events: list[Any]) -> list[str | None]:
+        sent.extend(f"{d['stage']}:{d['state']}" for _, d, _ in events)
+        return real(self, source, events)
+
+    events = build()
+    monkeypatch.setattr(EventBus, "publish_all", refuse_releases)
+    with pytest.raises(EventPublishError, match="release:started"):
+        deliver(*events)  # SUCCEEDED starts the release; its release:started entry is refused
+    assert "release:started" not in (record().get("notified") or [])
+    monkeypatch.setattr(EventBus, "publish_all", publish)
+    deliver(*events)  # Lambda's retry of SUCCEEDED (same id) publishes it; the others find nothing pending
+    assert sorted(sent) == ["build:started", "build:succeeded", "release:started"]
+    assert sorted(record()["notified"]) == sorted(sent)
