@@ -73,8 +73,8 @@ def test_success_with_release_command(aws: None, api_calls: CallRecorder, deploy
         "RegisterTaskDefinition",
         "RegisterTaskDefinition",
         "RunTask",
-    ]  # shell, web, worker: one claim for the three, registered in name order (pipeline/claims.py claimed_step)
-    shell_td, web_td, worker_td, run = (params for _, params in ecs_writes(api_calls))
+    ]  # web, worker, shell
+    web_td, worker_td, shell_td, run = (params for _, params in ecs_writes(api_calls))
     assert shell_td["family"] == "demo-shell"  # AppPack's `shell` / `ps exec` family
     container = web_td["containerDefinitions"][0]
     assert web_td["family"] == "demo-web"
