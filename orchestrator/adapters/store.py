@@ -125,6 +125,25 @@ class Store:
             raise
         return True
 
+    def put_all_if(self, items: list[Item], condition: ConditionBase) -> list[Item | None] | None:
+        """Put all `items` (at most 100) or none, each on `condition`, in one TransactWriteItems. None when
+        written; else, per item, the stored item whose condition failed (None for the others, and where
+        DynamoDB did not return it)."""
+        expression = _expression(condition)
+        options = {"TableName": self._name, **expression, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        puts: Any = [{"Put": {"Item": serialize(item), **options}} for item in items]
+        try:
+            self._dynamodb.transact_write_items(TransactItems=puts)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or []
+            if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise
+            return [
+                (deserialize(r["Item"]) if r.get("Item") else {}) if r.get("Code") == "ConditionalCheckFailed" else None
+                for r in reasons
+            ]
+        return None
+
     def delete(self, primary_id: str, secondary_id: str) -> None:
         self._dynamodb.delete_item(TableName=self._name, Key=self._key(primary_id, secondary_id))
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr
+
 from orchestrator.adapters.bundle_storage import BundleStorage
 from orchestrator.adapters.lambda_functions import LambdaFunctions
-from orchestrator.adapters.store import Store
+from orchestrator.adapters.store import Item, Store
 from orchestrator.bundles import naming
 from orchestrator.bundles.plan import OWNER_TAG, DeployPlan
 
@@ -61,6 +63,14 @@ def find_collisions(
             missing.append(claim)
         elif item.get("owner") != owner:
             conflicts.append(f"{claim.what} belong(s) to {item.get('owner')}")
+    conflicts.extend(_existing_conflicts(plan, lambdas, storage, owner))
+    return sorted(set(conflicts)), missing
+
+
+def _existing_conflicts(plan: DeployPlan, lambdas: LambdaFunctions, storage: BundleStorage, owner: str) -> list[str]:
+    """What exists already and belongs to another app version: a function's owner tag, the published
+    manifest (resources older than the name claims, or made by hand)."""
+    conflicts: list[str] = []
     for spec in plan.functions:
         state = lambdas.get(spec.name)
         if state is not None and state.tags.get(OWNER_TAG) != owner:
@@ -68,7 +78,7 @@ def find_collisions(
     published = _published_manifest(storage, plan.manifest_key)
     if published is not None and (published.get("app_id"), published.get("version")) != (plan.app_id, plan.version):
         conflicts.append(f"{plan.manifest_key} is the manifest of {published.get('app_id')}/{published.get('version')}")
-    return sorted(set(conflicts)), missing
+    return sorted(set(conflicts))
 
 
 def _published_manifest(storage: BundleStorage, key: str) -> dict[str, Any] | None:
@@ -87,22 +97,23 @@ def collision_message(plan: DeployPlan, conflicts: list[str]) -> str:
 
 
 def claim_names(plan: DeployPlan, store: Store, lambdas: LambdaFunctions, storage: BundleStorage) -> None:
-    """Check every name, then claim the unclaimed ones. NameCollisionError, with nothing claimed by this
-    call left behind, when any belongs to another app version. Writes nothing when all are already ours."""
+    """Check what exists, then claim every name in one transaction (TransactWriteItems, each put on "absent
+    or already ours"): one call, not a read and a write per name. NameCollisionError, with nothing claimed,
+    when any belongs to another app version."""
     owner = plan.tags[OWNER_TAG]
-    conflicts, missing = find_collisions(plan, store, lambdas, storage)
+    conflicts = _existing_conflicts(plan, lambdas, storage, owner)
     if conflicts:
         raise NameCollisionError(collision_message(plan, conflicts))
-    made: list[Claim] = []
-    for claim in missing:
-        if store.put_if_absent({"primary_id": NAMES_PK, "secondary_id": claim.sk, "owner": owner}):
-            made.append(claim)
-            continue
-        holder = (store.get(NAMES_PK, claim.sk) or {}).get("owner")
-        if holder != owner:  # another deploy claimed it between our read and our write
-            for undo in made:
-                store.delete(NAMES_PK, undo.sk)
-            raise NameCollisionError(collision_message(plan, [f"{claim.what} belong(s) to {holder}"]))
+    wanted = _plan_claims(plan)
+    items: list[Item] = [{"primary_id": NAMES_PK, "secondary_id": c.sk, "owner": owner} for c in wanted]
+    refused = store.put_all_if(items, Attr("primary_id").not_exists() | Attr("owner").eq(owner))
+    if refused is None:
+        return
+    for claim, held in zip(wanted, refused, strict=True):
+        if held is not None:
+            holder = held.get("owner") or (store.get(NAMES_PK, claim.sk) or {}).get("owner")
+            conflicts.append(f"{claim.what} belong(s) to {holder}")
+    raise NameCollisionError(collision_message(plan, conflicts))
 
 
 def release_names(app_id: str, version: str, store: Store) -> None:

@@ -66,7 +66,9 @@ def test_a_step_that_failed_half_way_is_resumed_by_its_own_retry_without_repeati
 
 def test_a_refused_effect_releases_the_step(aws: None) -> None:
     def refuse() -> dict[str, Any]:
-        raise RequestRefusedError("UpdateService refused (InvalidParameterException): no")
+        raise RequestRefusedError(
+            ClientError({"Error": {"Code": "InvalidParameterException", "Message": "no"}}, "UpdateService")
+        )
 
     with handling("event-1"), pytest.raises(RequestRefusedError):
         claimed_step(Store(), "demo", "SCOPE", "step", [SideEffect("a", refuse)])
@@ -105,8 +107,10 @@ def test_a_notification_costs_one_claim_write_one_put_events_and_one_record_writ
     in_progress = build()[0]
     with recording_calls() as calls:
         deliver(in_progress)  # publishes build:started
-    claim_writes = [p for s, o, p in calls.params if s == "dynamodb" and "CLAIM#" in str(p.get("Key", p.get("Item")))]
-    assert [str(p["Key"]["secondary_id"]["S"]) for p in claim_writes] == [keys.claim_sk(keys.build_scope(1), "notify", "each")]
+    claim_calls = [(o, str(p)) for s, o, p in calls.params if s == "dynamodb" and "CLAIM#" in str(p)]
+    assert len(claim_calls) == 1
+    assert claim_calls[0][0] == "UpdateItem"
+    assert keys.claim_sk(keys.build_scope(1), "notify", "each") in claim_calls[0][1]
     assert calls.count("events", "PutEvents") == 1
     assert record()["notified"] == ["build:started"]
     with recording_calls() as again:
@@ -135,9 +139,10 @@ def test_a_refused_entry_is_published_by_the_retry_once(aws: None, monkeypatch: 
     events = build()
     monkeypatch.setattr(EventBus, "publish_all", refuse_releases)
     with pytest.raises(EventPublishError, match="release:started"):
-        deliver(*events)  # SUCCEEDED starts the release; its release:started entry is refused
+        deliver(*events)  # SUCCEEDED (no release command): its release entries are refused
     assert "release:started" not in (record().get("notified") or [])
     monkeypatch.setattr(EventBus, "publish_all", publish)
     deliver(*events)  # Lambda's retry of SUCCEEDED (same id) publishes it; the others find nothing pending
-    assert sorted(sent) == ["build:started", "build:succeeded", "release:started"]
+    # each once: the refused ones by the retry, the others (deploy:started, taken in the same PutEvents) before
+    assert sorted(sent) == ["build:started", "build:succeeded", "deploy:started", "release:started", "release:succeeded"]
     assert sorted(record()["notified"]) == sorted(sent)
