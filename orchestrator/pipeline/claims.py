@@ -16,6 +16,10 @@ UpdateService:
 
 A final refusal of the call (RequestRefusedError) releases the claim: the step is recorded as failed, and
 a later, corrected attempt may claim it again. Any other error keeps the claim for its owner's retry.
+
+Cheaper forms of the same protocol (issue 17): `claimed_step` claims all the side effects of one step with
+one item (2 writes per step, not per side effect); `claim_each` claims several targets in one UpdateItem
+for a caller that records their completion elsewhere (the notifications' `notified`).
 """
 
 from __future__ import annotations
