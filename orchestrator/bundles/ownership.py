@@ -102,18 +102,19 @@ def claim_names(plan: DeployPlan, store: Store, lambdas: LambdaFunctions, storag
     when any belongs to another app version."""
     owner = plan.tags[OWNER_TAG]
     conflicts = _existing_conflicts(plan, lambdas, storage, owner)
-    if conflicts:
-        raise NameCollisionError(collision_message(plan, conflicts))
     wanted = _plan_claims(plan)
-    items: list[Item] = [{"primary_id": NAMES_PK, "secondary_id": c.sk, "owner": owner} for c in wanted]
-    refused = store.put_all_if(items, Attr("primary_id").not_exists() | Attr("owner").eq(owner))
-    if refused is None:
-        return
-    for claim, held in zip(wanted, refused, strict=True):
-        if held is not None:
-            holder = held.get("owner") or (store.get(NAMES_PK, claim.sk) or {}).get("owner")
-            conflicts.append(f"{claim.what} belong(s) to {holder}")
-    raise NameCollisionError(collision_message(plan, conflicts))
+    if not conflicts:
+        items: list[Item] = [{"primary_id": NAMES_PK, "secondary_id": c.sk, "owner": owner} for c in wanted]
+        refused = store.put_all_if(items, Attr("primary_id").not_exists() | Attr("owner").eq(owner))
+        if refused is None:
+            return
+        for claim, held in zip(wanted, refused, strict=True):
+            if held is not None:
+                holder = held.get("owner") or (store.get(NAMES_PK, claim.sk) or {}).get("owner")
+                conflicts.append(f"{claim.what} belong(s) to {holder}")
+    # Refused: the whole report (every name and resource that belongs to another), read on this path only.
+    found, _ = find_collisions(plan, store, lambdas, storage)
+    raise NameCollisionError(collision_message(plan, sorted(set(conflicts) | set(found))))
 
 
 def release_names(app_id: str, version: str, store: Store) -> None:

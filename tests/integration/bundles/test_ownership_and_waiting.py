@@ -104,18 +104,31 @@ def test_deleting_an_app_version_gives_its_names_back(bundles_aws: None) -> None
 
 
 def test_a_redeploy_claims_nothing_new(bundles_aws: None) -> None:
-    def claims_written(calls: CallRecorder) -> list[str]:
-        return [
-            str(params) for _, operation, params in calls.params if operation == "PutItem" and NAMES_PK in str(params)
-        ]
+    def claim_calls(calls: CallRecorder) -> list[str]:
+        return [operation for _, operation, params in calls.params if NAMES_PK in str(params)]
 
     bundle = bundle_of("my_app", "1_0")
     with recording_calls() as first:
         deploy(bundle)
-    assert len(claims_written(first)) == 3
+    # the 3 names (S3 stem, 2 functions) in one transaction (ownership.claim_names; was a GetItem and a PutItem each)
+    assert claim_calls(first) == ["TransactWriteItems"]
+    names = Store().query(NAMES_PK)
+    assert len(names) == 3
     with recording_calls() as again:
         assert deploy(bundle).status == "unchanged"
-    assert claims_written(again) == []
+    assert claim_calls(again) == ["TransactWriteItems"]  # each put holds ("ours"): the same items
+    assert Store().query(NAMES_PK) == names
+
+
+def test_a_name_claimed_by_a_racing_deploy_refuses_the_transaction_and_claims_nothing(bundles_aws: None) -> None:
+    # Another app version claimed one Lambda name (its deploy has not created the function yet): only the
+    # table says so, and the one transaction of this deploy is refused as a whole.
+    lambda_name = naming.lambda_name("my_app", "1_0", "main")
+    Store().put({"primary_id": NAMES_PK, "secondary_id": f"LAMBDA#{lambda_name}", "owner": "other/9"})
+    with pytest.raises(NameCollisionError, match=f"Lambda function {lambda_name} belong\\(s\\) to other/9"):
+        deploy(bundle_of("my_app", "1_0"))
+    assert [i["owner"] for i in Store().query(NAMES_PK)] == ["other/9"]  # nothing of ours left claimed
+    assert static_body("my_app", "1_0") is None
 
 
 def test_deploy_waits_while_the_handler_deploys_the_same_upload(bundles_aws: None) -> None:
