@@ -24,6 +24,7 @@ for a caller that records their completion elsewhere (the notifications' `notifi
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -154,6 +155,8 @@ def claimed_step(
         return {}, False
     # The targets name the claim: a step asked for another set of effects in the same scope is another claim.
     targets = "+".join(sorted(effect.target for effect in effects))
+    if len(targets) > 200:  # a sort key has at most 1 KB: many targets are named by their digest
+        targets = hashlib.sha256(targets.encode()).hexdigest()[:32]
     pk, sk = keys.app_pk(app), keys.claim_sk(scope, step, targets)
     owner = owner_for(f"{step}#{targets}")
     state, existing = _acquire(store, pk, sk, owner)

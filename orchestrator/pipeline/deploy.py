@@ -4,8 +4,8 @@
   versioned conditional write that only succeeds while the stored `build_number` is lower. A build that
   finds a newer number there is recorded as superseded (`superseded_by`) and deploys nothing.
 - **Each service once.** CreateService (first deploy; with a client token) or UpdateService (to the new
-  revision), for all services at once, is claimed under `CLAIM#BUILD#<N>#deploy-services#<processes>`. The PRIMARY deployment id it
-  returns is mapped to the build by a `DEPLOYMENT#<id>` lookup item.
+  revision) is claimed, for all the services at once, under `CLAIM#BUILD#<N>#deploy-services#<processes>`.
+  The PRIMARY deployment id it returns is mapped to the build by a `DEPLOYMENT#<id>` lookup item.
 - **Web traffic.** Before the `web` service is created or updated, its target group and host rule on the
   shared listener are made or confirmed (orchestrator/routing/web.py), and the service is attached to the
   target group. ECS then counts the deployment COMPLETED only once the new targets pass the load balancer's
