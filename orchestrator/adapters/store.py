@@ -109,6 +109,22 @@ class Store:
         item = response.get("Item")
         return deserialize(item) if item is not None else None
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Several items in one BatchGetItem (consistent reads; up to 100 keys): (primary_id, secondary_id) →
+        item, for those that exist. Keys DynamoDB leaves unprocessed (throttling) are asked again."""
+        found: dict[tuple[str, str], Item] = {}
+        wanted = [self._key(pk, sk) for pk, sk in dict.fromkeys(keys)]
+        while wanted:
+            response = self._dynamodb.batch_get_item(
+                RequestItems={self._name: {"Keys": wanted, "ConsistentRead": True}}
+            )
+            for raw in response.get("Responses", {}).get(self._name, []):
+                item = deserialize(raw)
+                found[(str(item["primary_id"]), str(item["secondary_id"]))] = item
+            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+            wanted = list((unprocessed.get(self._name) or {}).get("Keys", []))
+        return found
+
     def put(self, item: Item) -> None:
         self._dynamodb.put_item(TableName=self._name, Item=serialize(item))
 
@@ -124,6 +140,24 @@ class Store:
                 return False
             raise
         return True
+
+    def put_all_if_absent(self, items: list[Item]) -> list[Item | None] | None:
+        """Write every item only if its key is new, all or none, in one TransactWriteItems. None when written;
+        otherwise, for each item, what is stored under its key (None where the key is still free)."""
+        condition = _expression(Attr("primary_id").not_exists())
+        puts = [
+            {"Put": {"TableName": self._name, "Item": serialize(item), **condition,
+                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+            for item in items
+        ]  # fmt: skip
+        try:
+            self._dynamodb.transact_write_items(TransactItems=puts)  # type: ignore[arg-type]
+        except ClientError as error:
+            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or []  # type: ignore[assignment]
+            if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise  # a conflict with another transaction, a throttle: Lambda retries the event
+            return [deserialize(r["Item"]) if r.get("Item") else None for r in reasons]
+        return None
 
     def delete(self, primary_id: str, secondary_id: str) -> None:
         self._dynamodb.delete_item(TableName=self._name, Key=self._key(primary_id, secondary_id))

@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -96,6 +96,8 @@ class DeployOutcome:
     app: str | None = None
     build_number: int | None = None
     process: str | None = None
+    # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
+    record: BuildRecord | None = field(default=None, compare=False, repr=False)
 
     def response(self) -> dict[str, object]:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "process": self.process}
@@ -244,13 +246,13 @@ def start_deploy(
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-        change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
-        return DeployOutcome("superseded", app, number)
+        _, stored = change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
+        return DeployOutcome("superseded", app, number, record=stored)
     previous = claim.get("previous_build_number")
     if previous:
-        close_replaced_deploy(deps.store, app, int(previous), number, at)
+        replaced = close_replaced_deploy(deps.store, app, int(previous), number, at)
         # ECS sends no event for the replaced deployment: its failure is published here (once, claimed).
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous))
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous), replaced)
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
     try:
@@ -300,7 +302,7 @@ def start_deploy(
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
         return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
 
-    record_release(
+    release, _ = record_release(
         deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
         build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
         caller=record.initiator or f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
@@ -310,11 +312,11 @@ def start_deploy(
     def change(record: BuildRecord) -> BuildRecord:
         record = with_services(with_phase(record, "deploy", started), services)
         gone = sorted(set(record.scaled_to_zero or []) | set(removed))
-        return record.model_copy(update={"scaled_to_zero": gone or None})
+        return record.model_copy(update={"scaled_to_zero": gone or None, "release_version": release.version})
 
-    change_record(deps.store, app, number, change, current=record)
+    _, stored = change_record(deps.store, app, number, change, current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
-    return DeployOutcome("deploy started", app, number)
+    return DeployOutcome("deploy started", app, number, record=stored)
 
 
 def _deploy_failed(
@@ -328,7 +330,7 @@ def _deploy_failed(
         deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
     )
     write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
-    return DeployOutcome("deploy failed", app, number)
+    return DeployOutcome("deploy failed", app, number, record=after)
 
 
 def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps) -> BuildRecord:
@@ -363,12 +365,13 @@ def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: Pip
     return stored
 
 
-def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> None:
+def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> BuildRecord | None:
     """The build whose deploy this one replaces: if its deploy is still open, it never ends on its own (ECS
-    sends no event for a deployment that a newer one replaced). End it, visibly: superseded by `newer`."""
+    sends no event for a deployment that a newer one replaced). End it, visibly: superseded by `newer`.
+    Returns its record as stored now (None when there is none), for its notifications."""
     record = load_record(store, app, previous)
     if record is None or record.deploy is None or record.deploy.state is not PhaseState.STARTED:
-        return
+        return record
     replaced = Phase(state=PhaseState.FAILED, end=at, error=f"superseded by build {newer} before its deploy completed")
 
     def change(r: BuildRecord) -> BuildRecord:
@@ -376,10 +379,11 @@ def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at:
             return r
         return with_superseded(with_phase(r, "deploy", replaced), newer)
 
-    change_record(store, app, previous, change, current=record)
-    release = release_of_scope(store, app, deploy_release_scope(previous))
-    if release is not None:  # its release ends too: a release left deploying would block every rollback
-        set_status(store, app, release.version, "failed", replaced.error)
+    _, stored = change_record(store, app, previous, change, current=record)
+    version = stored.release_version or _release_version(store, app, previous)
+    if version is not None:  # its release ends too: a release left deploying would block every rollback
+        set_status(store, app, version, "failed", replaced.error)
+    return stored
 
 
 # --- deployment events ---------------------------------------------------------------------------
@@ -484,11 +488,11 @@ def _record_deployment_event(
     rolled_back = False
     if closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
-        release = release_of_scope(deps.store, app, deploy_release_scope(number))
-        if release is not None:
-            set_status(deps.store, app, release.version, "deployed" if succeeded else "failed",
+        version = after.release_version or _release_version(deps.store, app, number)  # older records: a lookup
+        if version is not None:
+            set_status(deps.store, app, version, "deployed" if succeeded else "failed",
                        None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
-            rolled_back = rolled_back_since(deps.store, app, release.version)
+            rolled_back = rolled_back_since(deps.store, app, version)
     if closed and not rolled_back:  # a late event of a build that a rollback replaced leaves what runs alone
         write_deploy_status(deps.store, after)
     if closed and not was_closed:
@@ -505,6 +509,11 @@ def _record_deployment_event(
     if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
         run_hooks(deps.store, after)
     return DeployOutcome(f"deployment {state.lower()}", app, number, process), after
+
+
+def _release_version(store: Store, app: str, number: int) -> int | None:
+    release = release_of_scope(store, app, deploy_release_scope(number))
+    return release.version if release is not None else None
 
 
 def hooks_pending(store: Store, app: str, number: int) -> bool:

@@ -90,7 +90,7 @@ def _fail(
     _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, failed), current=record)
     if task_failed:
         _release_failed_status(deps, stored, step, when)
-    return StepOutcome(f"{step} failed", app, number, step)
+    return StepOutcome(f"{step} failed", app, number, step, record=stored)
 
 
 def _release_failed_status(deps: PipelineDeps, record: BuildRecord, step: str, when: int | None) -> None:
@@ -105,8 +105,8 @@ def _superseded(
 ) -> StepOutcome:
     logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": newer})
     metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-    change_record(deps.store, app, number, lambda r: with_superseded(r, newer), current=record)
-    return StepOutcome("superseded", app, number, step)
+    _, stored = change_record(deps.store, app, number, lambda r: with_superseded(r, newer), current=record)
+    return StepOutcome("superseded", app, number, step, record=stored)
 
 
 def plan_release(
@@ -291,7 +291,7 @@ def advance(
     if finished == "release" and record.plan.postdeploy_command:
         return run_task_step(ref, number, "postdeploy", record.plan.postdeploy_command, at, deps, record=record)
     outcome = start_deploy(ref, number, at, deps, record=record)
-    return StepOutcome(outcome.action, ref.name, number, "deploy")
+    return StepOutcome(outcome.action, ref.name, number, "deploy", record=outcome.record)
 
 
 def _tag(event: TaskStateChangeEvent, key: str) -> str | None:
@@ -369,7 +369,7 @@ def _record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps) -> Ste
             name="ReleaseFailures" if step == "release" else "PostdeployFailures", unit=MetricUnit.Count, value=1
         )
         _release_failed_status(deps, record, step, at)
-        return StepOutcome(f"{step} failed", app, number, step)
+        return StepOutcome(f"{step} failed", app, number, step, record=record)
     return advance(AppRef(app), number, step, at, deps, record=record)
 
 
