@@ -240,10 +240,13 @@ class Store:
         condition: ConditionBase,
         *,
         defaults: Item | None = None,
+        copies: Mapping[str, tuple[str, Any]] | None = None,
     ) -> tuple[bool, Item | None]:
         """`set_fields_if`, also returning the item as it was before the call, whether the condition held or
         not (DynamoDB returns it either way: `ReturnValues` and `ReturnValuesOnConditionCheckFailure`), so a
-        caller whose condition failed can merge and write without reading it. (written, old item or None)."""
+        caller whose condition failed can merge and write without reading it. (written, old item or None).
+        `copies`: attribute → (attribute, default): set to the other attribute's value before this update
+        (or the default where it has none), in the same write, e.g. to keep the value `fields` replace."""
         names: dict[str, str] = {"#version": VERSION_ATTR}
         values: dict[str, Any] = {":one": 1}
         sets = []
@@ -263,6 +266,9 @@ class Store:
                 continue
             names[f"#def{index}"], values[f":def{index}"] = name, to_dynamo(value)
             sets.append(f"#def{index} = if_not_exists(#def{index}, :def{index})")
+        for index, (name, (source, default)) in enumerate(sorted((copies or {}).items())):
+            names[f"#cp{index}"], names[f"#cps{index}"], values[f":cp{index}"] = name, source, to_dynamo(default)
+            sets.append(f"#cp{index} = if_not_exists(#cps{index}, :cp{index})")  # operands read the old item
         expression = _expression(condition)
         try:
             response = self._dynamodb.update_item(

@@ -53,12 +53,15 @@ from orchestrator.pipeline.deploystatus import (
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
+    Change,
     change_record,
     change_record_forward,
     load_record,
+    then,
     with_phase,
     with_services,
     with_superseded,
+    write_pending,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
 from orchestrator.pipeline.releases import (
@@ -123,26 +126,26 @@ def newer_deploy(store: Store, app: str, build_number: int) -> int | None:
 
 
 def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]) -> Item:
-    """Take the app's deploy claim for this build unless a newer build holds it. Returns the claim as stored:
-    its `build_number` is this build's when this build may deploy. Its `scaled_to_zero` lists the process
-    types of the previous deploy that this build no longer runs."""
-
-    def change(item: Item | None) -> Item | None:
-        current = int(item["build_number"]) if item else 0
-        if current >= build_number:
-            return None
-        previous = list(item.get("processes", [])) if item else []
-        return {
-            "build_number": build_number,
-            "previous_build_number": current or None,
-            "processes": sorted(processes),
-            "scaled_to_zero": sorted(set(previous) - set(processes)),
-        }
-
-    before, after = store.update(keys.app_pk(app), keys.DEPLOY_CLAIM_SK, change)
-    result = after or before
-    assert result is not None
-    return result
+    """Take the app's deploy claim for this build unless a newer build holds it: one conditional UpdateItem,
+    no read. Returns the claim as stored: its `build_number` is this build's when this build may deploy. Its
+    `previous_build_number` is the build it replaces, and `scaled_to_zero` the process types of that build's
+    deploy that this build no longer runs (derived from `previous_processes`, kept by the same write, so a
+    repeated call finds them again)."""
+    fields = {"build_number": build_number, "processes": sorted(processes)}
+    newer_or_equal_held = Attr("primary_id").not_exists() | Attr("build_number").lt(build_number)
+    copies = {"previous_build_number": ("build_number", 0), "previous_processes": ("processes", [])}
+    written, old = store.set_fields_returning_old(
+        keys.app_pk(app), keys.DEPLOY_CLAIM_SK, fields, newer_or_equal_held, copies=copies
+    )
+    before: Item = old or {}
+    claim: Item = dict(before)  # the condition failed: the claim as stored (this build's, or a newer one's)
+    if written:
+        claim = {**before, **fields, "previous_build_number": before.get("build_number") or 0,
+                 "previous_processes": before.get("processes") or []}  # fmt: skip
+    if "previous_processes" in claim:  # (a claim written before it kept them holds `scaled_to_zero` itself)
+        claim["scaled_to_zero"] = sorted(set(claim["previous_processes"]) - set(claim.get("processes") or []))
+    claim["previous_build_number"] = claim.get("previous_build_number") or None
+    return claim
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -226,27 +229,31 @@ def _deploy_service(
 
 
 def start_deploy(
-    ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None, *, record: BuildRecord | None = None
-) -> DeployOutcome:
+    ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None, *, record: BuildRecord | None = None,
+    pending: Change | None = None,
+) -> DeployOutcome:  # fmt: skip
     """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat.
-    `record`: the build record as the caller just stored it (else it is read)."""
+    `record`: the build record as the caller just stored it (else it is read). `pending`: the caller's change
+    not written yet (`record` shows it; the release task's outcome): the first write of the record carries it."""
     deps = deps or PipelineDeps()
     app = ref.name
     record = record or load_record(deps.store, app, number)
     if record is None or record.plan is None:
-        return DeployOutcome("no plan", app, number)
+        return DeployOutcome("no plan", app, number, record=write_pending(deps.store, app, number, pending, record))
     if record.superseded_by:
-        return DeployOutcome("superseded", app, number)
+        return DeployOutcome("superseded", app, number, record=write_pending(deps.store, app, number, pending, record))
     if record.deploy is not None:
         # The deploy has begun: every service was claimed and recorded (or it failed, and is not retried).
         # A late or repeated event changes nothing, and never marks a build that deployed as superseded.
-        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number)
+        stored = write_pending(deps.store, app, number, pending, record)
+        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number, record=stored)
     claim = claim_deploy(deps.store, app, number, list(record.plan.processes))
     holder = int(claim["build_number"])
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-        _, stored = change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
+        superseded = then(pending, lambda r: with_superseded(r, holder))
+        _, stored = change_record(deps.store, app, number, superseded, current=record)
         return DeployOutcome("superseded", app, number, record=stored)
     previous = claim.get("previous_build_number")
     if previous:
@@ -256,9 +263,10 @@ def start_deploy(
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
     try:
-        record = with_current_config(ref, number, record, deps)
+        record, pending = with_current_config(ref, number, record, deps, pending)
     except RequestRefusedError as error:
-        return _deploy_failed(deps, app, number, at, f"deploy failed: task definitions refused: {error}", {}, record)
+        message = f"deploy failed: task definitions refused: {error}"
+        return _deploy_failed(deps, app, number, at, message, {}, record, pending)
     plan = record.plan
     assert plan is not None
     scope = keys.build_scope(number)
@@ -300,7 +308,7 @@ def start_deploy(
 
             claimed(deps.store, app, scope, "scale-to-zero", process, scale_down)
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
-        return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
+        return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record, pending)
 
     release, _ = record_release(
         deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
@@ -314,36 +322,38 @@ def start_deploy(
         gone = sorted(set(record.scaled_to_zero or []) | set(removed))
         return record.model_copy(update={"scaled_to_zero": gone or None, "release_version": release.version})
 
-    _, stored = change_record(deps.store, app, number, change, current=record)
+    _, stored = change_record(deps.store, app, number, then(pending, change), current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
     return DeployOutcome("deploy started", app, number, record=stored)
 
 
 def _deploy_failed(
     deps: PipelineDeps, app: str, number: int, at: int | None, message: str,
-    services: dict[str, ServiceDeployment], record: BuildRecord,
+    services: dict[str, ServiceDeployment], record: BuildRecord, pending: Change | None = None,
 ) -> DeployOutcome:  # fmt: skip
     logger.error(message, extra={"app": app, "build_number": number})
     metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
     failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
-    _, after = change_record(
-        deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
-    )
+    change = then(pending, lambda r: with_services(with_phase(r, "deploy", failed), services))
+    _, after = change_record(deps.store, app, number, change, current=record)
     write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
     return DeployOutcome("deploy failed", app, number, record=after)
 
 
-def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps) -> BuildRecord:
+def with_current_config(
+    ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps, pending: Change | None = None
+) -> tuple[BuildRecord, Change | None]:
     """The record with a plan whose task definitions carry the config names current now. The release
     registered them earlier; a config change in between was applied to the old services only, so without
     this the new build would roll out without it. Called after the deploy claim is taken: from then on a
-    config change is deferred until the deploy ends, and the post-deploy hook applies it."""
+    config change is deferred until the deploy ends, and the post-deploy hook applies it. Returns the record
+    and what of `pending` is still to write (None once a new plan was written with it)."""
     plan = record.plan
     assert plan is not None
     secrets = config_secrets(ref, deps, get_settings().ssm_prefix)
     digest = secrets_digest(secrets)
     if digest == plan.config_digest:
-        return record
+        return record, pending
     inputs = load_runtime_inputs(ref, deps)
     commands = {name: p.command for name, p in plan.processes.items()}
     scope = f"{keys.build_scope(number)}#config-{digest}"
@@ -361,8 +371,8 @@ def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: Pip
             return r
         return r.model_copy(update={"plan": r.plan.model_copy(update=fields)})
 
-    _, stored = change_record(deps.store, ref.name, number, change, current=record)
-    return stored
+    _, stored = change_record(deps.store, ref.name, number, then(pending, change), current=record)
+    return stored, None
 
 
 def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> BuildRecord | None:
