@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
-from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.adapters.store import ConditionalUpdate, Item, Store, expires_after, newest_wins
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
@@ -70,6 +70,7 @@ from orchestrator.pipeline.releases import (
     release_of_scope,
     rolled_back_since,
     set_status,
+    status_update,
 )
 from orchestrator.pipeline.service_forward import service_forward_update
 from orchestrator.pipeline.taskdefs import (
@@ -495,16 +496,24 @@ def _record_deployment_event(
         and before.deploy is not None
         and before.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     )
-    rolled_back = False
+    rolled_back = deployed_now = False
     if closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         version = after.release_version or _release_version(deps.store, app, number)  # older records: a lookup
+        rolled_back = version is not None and rolled_back_since(deps.store, app, version)
+        # The release's end, DEPLOYSTATUS and DEPLOYED: one transaction when all are due (the first event that
+        # ends the deploy), else each on its own condition. A late event of a build that a rollback replaced
+        # leaves what runs alone.
+        updates = []
         if version is not None:
-            set_status(deps.store, app, version, "deployed" if succeeded else "failed",
-                       None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
-            rolled_back = rolled_back_since(deps.store, app, version)
-    if closed and not rolled_back:  # a late event of a build that a rollback replaced leaves what runs alone
-        write_deploy_status(deps.store, after)
+            error = None if succeeded else (after.deploy.error if after.deploy else None)
+            updates.append(status_update(app, version, "deployed" if succeeded else "failed", error))
+        if not rolled_back:
+            updates.append(deploy_status_update(after))
+            if succeeded:
+                updates.append(deployed_update(after))
+        written = deps.store.set_fields_together(updates)
+        deployed_now = not rolled_back and succeeded and written[-1]
     if closed and not was_closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         metrics.add_metric(name="Deploys" if succeeded else "DeployFailures", unit=MetricUnit.Count, value=1)
@@ -516,7 +525,7 @@ def _record_deployment_event(
     succeeded_now = not rolled_back and closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
     # DEPLOYED is written with hooks `pending` (once, by the first event that ends the deploy); any later
     # delivery of this build's events runs them again until they have all succeeded once.
-    if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
+    if succeeded_now and (deployed_now or hooks_pending(deps.store, app, number)):
         run_hooks(deps.store, after)
     return DeployOutcome(f"deployment {state.lower()}", app, number, process), after
 
@@ -574,14 +583,19 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
     )
 
 
-def write_deploy_status(store: Store, record: BuildRecord) -> bool:
-    """Write DEPLOYSTATUS once for this build's ended deploy, unless this build's or a newer one's is there:
-    one conditional write, no read. Strictly newer: a late duplicate of the event that ended the deploy must
-    not rewrite the planned sizes over a `ps scale` applied since (`write_scaled_deploy_status`). Called
-    only when the deploy has ended, so the first write is already final. True when written."""
+def deploy_status_update(record: BuildRecord) -> ConditionalUpdate:
+    """DEPLOYSTATUS for this build's ended deploy, unless this build's or a newer one's is there: one
+    conditional write, no read. Strictly newer: a late duplicate of the event that ended the deploy must
+    not rewrite the planned sizes over a `ps scale` applied since (`write_scaled_deploy_status`). Written
+    only when the deploy has ended, so the first write is already final."""
     pk, sk = AppRef(record.app).deploystatus_key
     fields = deploystatus_fields(deploy_status(record))
-    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=False)
+    return ConditionalUpdate(pk, sk, fields, newest_wins("build_number", record.build_number, replace_equal=False))
+
+
+def write_deploy_status(store: Store, record: BuildRecord) -> bool:
+    """Write `deploy_status_update`. True when written."""
+    return store.set_fields_together([deploy_status_update(record)])[0]
 
 
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
@@ -658,7 +672,9 @@ class Deployed(BaseModel):
     container_name: str
 
 
-def write_deployed(store: Store, record: BuildRecord) -> bool:
+def deployed_update(record: BuildRecord) -> ConditionalUpdate:
+    """DEPLOYED for this build's successful deploy, with its hooks pending; only the first event that ends
+    the deploy writes it (strictly newer)."""
     assert record.plan is not None
     deployed = Deployed(
         app=record.app,
@@ -671,11 +687,10 @@ def write_deployed(store: Store, record: BuildRecord) -> bool:
         task_definition=record.plan.task_definition,
         container_name=record.plan.container_name,
     ).model_dump(mode="json")
-    # One conditional write, no read; strictly newer, so only the first event that ends the deploy writes it.
-    return store.set_fields_unless_newer(
+    return ConditionalUpdate(
         keys.app_pk(record.app), keys.DEPLOYED_SK, {**deployed, "hooks": "pending", "hooks_error": ""},
-        order="build_number", replace_equal=False,
-    )  # fmt: skip
+        newest_wins("build_number", record.build_number, replace_equal=False),
+    )
 
 
 def current_deployment(app: str, store: Store | None = None) -> Deployed | None:

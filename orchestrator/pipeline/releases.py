@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from orchestrator.adapters.store import VERSION_ATTR, Item, Store
+from orchestrator.adapters.store import VERSION_ATTR, ConditionalUpdate, Item, Store
 
 RELEASE_PREFIX = "RELEASE#"
 SCOPE_PREFIX = "RELEASESCOPE#"
@@ -130,10 +130,15 @@ def rolled_back_since(store: Store, app: str, version: int) -> bool:
     return any(r.kind == "rollback" and r.version > version for r in list_releases(store, app, RECENT))
 
 
-def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
-    """Move a release from deploying to deployed or failed; a finished release keeps its status."""
+def status_update(app: str, version: int, status: ReleaseStatus, error: str | None = None) -> ConditionalUpdate:
+    """The write that moves a release from deploying to deployed or failed (a finished one keeps its status)."""
     from boto3.dynamodb.conditions import Attr
 
-    store.set_fields_if(
+    return ConditionalUpdate(
         _pk(app), release_sk(version), {"status": status, "error": error}, Attr("status").eq("deploying")
     )
+
+
+def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
+    """Move a release from deploying to deployed or failed; a finished release keeps its status."""
+    store.set_fields_together([status_update(app, version, status, error)])
