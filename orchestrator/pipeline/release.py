@@ -185,7 +185,6 @@ def start_release(
     if newer is not None:
         return _superseded(deps, app, number, newer, "release", record)
     ecs: EcsConfig | None = None
-    pending: Change | None = None  # decided here, written with the next step's first write of the record
     if record.plan is None:
         try:
             new_plan, ecs = plan_release(ref, number, deps, first_deploy=claim is None)
@@ -196,24 +195,24 @@ def start_release(
         except RequestRefusedError as error:  # ECS refused a task definition for good (e.g. its sizes)
             message = f"task definitions refused: {error}"
             return _fail(deps, app, number, "release", at or 0, message, "TaskDefinitionFailures", record)
-
-        def store_plan(r: BuildRecord) -> BuildRecord:
-            return r if r.plan else r.model_copy(update={"plan": new_plan})  # the first plan stored wins
-
-        pending, record = store_plan, store_plan(record)
+        # Stored before any side effect that makes events (RunTask, UpdateService): a task found by its tags,
+        # and a deployment event that ends the deploy, need the plan in the record.
+        _, record = change_record(
+            deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan}), current=record
+        )
     plan = record.plan
     assert plan is not None
     if plan.release_command:
         return run_task_step(
-            ref, number, "release", plan.release_command, at, deps, record=record, ecs=ecs, newest_checked=True,
-            pending=pending,
-        )  # fmt: skip
+            ref, number, "release", plan.release_command, at, deps, record=record, ecs=ecs, newest_checked=True
+        )
     skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
 
     def skip_release(r: BuildRecord) -> BuildRecord:
         return with_phase(r, "release", skipped)
 
-    return advance(ref, number, "release", at, deps, record=skip_release(record), pending=then(pending, skip_release))
+    # No release command: the skipped release is written with the deploy's first write of the record.
+    return advance(ref, number, "release", at, deps, record=skip_release(record), pending=skip_release)
 
 
 def review_app_refusal(ref: AppRef, deps: PipelineDeps) -> str | None:
