@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,25 @@ EXPIRATION_ATTR = "expiration"
 def expires_after(seconds: int, now: float | None = None) -> Item:
     """The attribute that makes an item expire `seconds` from `now` (default: the current time)."""
     return {EXPIRATION_ATTR: int(time.time() if now is None else now) + seconds}
+
+
+@dataclass(frozen=True)
+class ConditionalUpdate:
+    """One `set_fields_if`: SET `fields` (and `defaults` where absent; `copies`: see set_fields_returning_old)
+    if `condition` holds on the stored item."""
+
+    primary_id: str
+    secondary_id: str
+    fields: Item
+    condition: ConditionBase
+    defaults: Item | None = None
+    copies: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+
+def newest_wins(order: str, value: Any, *, replace_equal: bool) -> ConditionBase:
+    """The item is absent, or its `order` attribute is lower than `value` (or equal, with `replace_equal`)."""
+    stored = Attr(order)
+    return Attr("primary_id").not_exists() | (stored.lte(value) if replace_equal else stored.lt(value))
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -109,6 +129,22 @@ class Store:
         item = response.get("Item")
         return deserialize(item) if item is not None else None
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Several items in one BatchGetItem (consistent reads; up to 100 keys): (primary_id, secondary_id) →
+        item, for those that exist. Keys DynamoDB leaves unprocessed (throttling) are asked again."""
+        found: dict[tuple[str, str], Item] = {}
+        wanted = [self._key(pk, sk) for pk, sk in dict.fromkeys(keys)]
+        while wanted:
+            response = self._dynamodb.batch_get_item(
+                RequestItems={self._name: {"Keys": wanted, "ConsistentRead": True}}
+            )
+            for raw in response.get("Responses", {}).get(self._name, []):
+                item = deserialize(raw)
+                found[(str(item["primary_id"]), str(item["secondary_id"]))] = item
+            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+            wanted = list((unprocessed.get(self._name) or {}).get("Keys", []))
+        return found
+
     def put(self, item: Item) -> None:
         self._dynamodb.put_item(TableName=self._name, Item=serialize(item))
 
@@ -143,6 +179,11 @@ class Store:
                 for r in reasons
             ]
         return None
+
+    def put_all_if_absent(self, items: list[Item]) -> list[Item | None] | None:
+        """Write every item only if its key is new, all or none, in one TransactWriteItems. None when written;
+        otherwise, for each item, what is stored under its key (None where the key is still free)."""
+        return self.put_all_if(items, Attr("primary_id").not_exists())
 
     def delete(self, primary_id: str, secondary_id: str) -> None:
         self._dynamodb.delete_item(TableName=self._name, Key=self._key(primary_id, secondary_id))
@@ -195,9 +236,8 @@ class Store:
         attribute (e.g. a build number) is higher than `fields[order]` (or `order_value`, when `fields` do not
         set it), or equal, unless `replace_equal`. `defaults` are set only where the item has no such
         attribute yet. True when written."""
-        stored, value = Attr(order), fields[order] if order_value is None else order_value
-        not_newer = stored.lte(value) if replace_equal else stored.lt(value)
-        condition = Attr("primary_id").not_exists() | not_newer
+        value = fields[order] if order_value is None else order_value
+        condition = newest_wins(order, value, replace_equal=replace_equal)
         return self.set_fields_if(primary_id, secondary_id, fields, condition, defaults=defaults)
 
     def set_fields_if(
@@ -225,10 +265,31 @@ class Store:
         condition: ConditionBase,
         *,
         defaults: Item | None = None,
+        copies: Mapping[str, tuple[str, Any]] | None = None,
     ) -> tuple[bool, Item | None]:
         """`set_fields_if`, also returning the item as it was before the call, whether the condition held or
         not (DynamoDB returns it either way: `ReturnValues` and `ReturnValuesOnConditionCheckFailure`), so a
-        caller whose condition failed can merge and write without reading it. (written, old item or None)."""
+        caller whose condition failed can merge and write without reading it. (written, old item or None).
+        `copies`: attribute → (attribute, default): set to the other attribute's value before this update
+        (or the default where it has none), in the same write, e.g. to keep the value `fields` replace."""
+        request = self._update_request(
+            ConditionalUpdate(primary_id, secondary_id, fields, condition, defaults, dict(copies or {}))
+        )
+        try:
+            response = self._dynamodb.update_item(
+                **request, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                item: Any = error.response.get("Item")
+                return False, deserialize(item) if item else None
+            raise
+        old = response.get("Attributes")
+        return True, deserialize(old) if old else None
+
+    def _update_request(self, update: ConditionalUpdate) -> dict[str, Any]:
+        """The UpdateItem (or transaction Update) parameters of `update` (see `set_fields_returning_old`)."""
+        fields, defaults, copies = update.fields, update.defaults, update.copies
         names: dict[str, str] = {"#version": VERSION_ATTR}
         values: dict[str, Any] = {":one": 1}
         sets = []
@@ -248,25 +309,40 @@ class Store:
                 continue
             names[f"#def{index}"], values[f":def{index}"] = name, to_dynamo(value)
             sets.append(f"#def{index} = if_not_exists(#def{index}, :def{index})")
-        expression = _expression(condition)
+        for index, (name, (source, default)) in enumerate(sorted((copies or {}).items())):
+            names[f"#cp{index}"], names[f"#cps{index}"], values[f":cp{index}"] = name, source, to_dynamo(default)
+            sets.append(f"#cp{index} = if_not_exists(#cps{index}, :cp{index})")  # operands read the old item
+        expression = _expression(update.condition)
+        return {
+            "TableName": self._name,
+            "Key": self._key(update.primary_id, update.secondary_id),
+            "UpdateExpression": f"SET {', '.join(sets)} ADD #version :one" if sets else "ADD #version :one",
+            "ConditionExpression": expression["ConditionExpression"],
+            "ExpressionAttributeNames": {**names, **expression["ExpressionAttributeNames"]},
+            "ExpressionAttributeValues": {**serialize(values), **expression.get("ExpressionAttributeValues", {})},
+        }
+
+    def set_fields_together(self, updates: list[ConditionalUpdate]) -> list[bool]:
+        """Several `set_fields_if`, in one TransactWriteItems when every condition holds. When some do not,
+        DynamoDB writes none of them; the others are then written one by one, each on its own condition.
+        Whether each was written, in order."""
+        if len(updates) < 2:
+            return [self.set_fields_if(u.primary_id, u.secondary_id, u.fields, u.condition, defaults=u.defaults)
+                    for u in updates]  # fmt: skip
         try:
-            response = self._dynamodb.update_item(
-                TableName=self._name,
-                Key=self._key(primary_id, secondary_id),
-                UpdateExpression=f"SET {', '.join(sets)} ADD #version :one" if sets else "ADD #version :one",
-                ConditionExpression=expression["ConditionExpression"],
-                ExpressionAttributeNames={**names, **expression["ExpressionAttributeNames"]},
-                ExpressionAttributeValues={**serialize(values), **expression.get("ExpressionAttributeValues", {})},
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self._dynamodb.transact_write_items(
+                TransactItems=[{"Update": self._update_request(u)} for u in updates]  # type: ignore[typeddict-item]
             )
         except ClientError as error:
-            if _is_condition_failure(error):
-                item: Any = error.response.get("Item")
-                return False, deserialize(item) if item else None
-            raise
-        old = response.get("Attributes")
-        return True, deserialize(old) if old else None
+            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or []  # type: ignore[assignment]
+            if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise
+            return [
+                reason.get("Code") != "ConditionalCheckFailed"
+                and self.set_fields_if(u.primary_id, u.secondary_id, u.fields, u.condition, defaults=u.defaults)
+                for u, reason in zip(updates, reasons, strict=True)
+            ]
+        return [True] * len(updates)
 
     def update_forward(
         self,

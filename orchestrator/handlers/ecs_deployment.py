@@ -17,9 +17,12 @@ def on_deployment_event(event: DeploymentStateChangeEvent) -> Response:
     return record_deployment_event(event).response()
 
 
-def may_end_deploy(event: DeploymentStateChangeEvent) -> bool:
-    """A COMPLETED deployment may end the deploy and run the post-deploy hooks; the other events only record."""
-    return event.detail.event_name == "SERVICE_DEPLOYMENT_COMPLETED"
+def saves_work(event: DeploymentStateChangeEvent) -> bool:
+    """No deployment event is worth idempotency's two writes on every first delivery: each records with one
+    forward-only UpdateItem, and the end of a deploy (the release's status, DEPLOYSTATUS, DEPLOYED, the
+    post-deploy hooks, the notifications) is conditional writes and claims that a redelivery finds done
+    (a redelivered last COMPLETED costs about 7 calls that change nothing, instead of 1)."""
+    return False
 
 
 @logger.inject_lambda_context
@@ -32,5 +35,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Response:
         model=DeploymentStateChangeEvent,
         logic=on_deployment_event,
         context=context,
-        saves_work=may_end_deploy,
+        saves_work=saves_work,
     )

@@ -40,7 +40,7 @@ from orchestrator.parameters.names import (
     kind_name,
     parse_parameter_name,
 )
-from orchestrator.parameters.rollout import Rollout, RolloutResult, RunningApp, scope_for
+from orchestrator.parameters.rollout import ROLLOUT_SK, Rollout, RolloutResult, RunningApp, scope_for
 from orchestrator.parameters.scaling import InvalidParameterError, ProcessScaling, ScalingSpec
 from orchestrator.parameters.schedules import (
     TaskTemplate,
@@ -50,7 +50,7 @@ from orchestrator.parameters.schedules import (
     scheduled_tasks_refused,
     sync_rules,
 )
-from orchestrator.parameters.state import ParameterStates, Ticket
+from orchestrator.parameters.state import ParameterStates, Ticket, state_sk
 from orchestrator.parameters.values import (
     emails_of,
     refused_tasks_message,
@@ -157,12 +157,17 @@ class Current:
 def _take_current(
     deps: ParameterDeps, ref: ParameterRef, *, target: Target | None = None, kind: ParameterKind | None = None,
     read: Callable[[], tuple[str | None, str, str]] | None = None, extend: Callable[[str], str] | None = None,
-    check_unchanged: bool = True,
+    check_unchanged: bool = True, ctx: AppContext | None = None,
 ) -> Current:  # fmt: skip
     """Take a ticket, THEN read the current value (so a newer write gets a newer ticket), fingerprint it
-    (`extend` adds what else the applied state depends on), and say whether it is already applied."""
+    (`extend` adds what else the applied state depends on), and say whether it is already applied. `ctx`:
+    when it was read with the state items, the ticket's write starts from the state item read there."""
     target = target or ref.target
-    ticket = deps.states.take_ticket(target, kind or ref.kind)
+    kind = kind or ref.kind
+    if ctx is not None and ctx.states is not None:
+        ticket = deps.states.take_ticket(target, kind, current=ctx.state(state_sk(kind)), read=True)
+    else:
+        ticket = deps.states.take_ticket(target, kind)
     value, fingerprint, source = (read or (lambda: value_of(deps.parameters, [ref.name])))()
     if extend is not None:
         fingerprint = extend(fingerprint)
@@ -230,7 +235,7 @@ def apply_scaling(
     current = _take_current(
         deps, ref, target=target, kind=ParameterKind.SCALING,
         read=lambda: value_of(deps.parameters, scaling_names(target, prefix)),
-        extend=lambda f: f"{f}|processes={','.join(sorted(known or []))}|build={ctx.build_number}",
+        extend=lambda f: f"{f}|processes={','.join(sorted(known or []))}|build={ctx.build_number}", ctx=ctx,
     )  # fmt: skip
     if current.unchanged is not None:
         return current.unchanged
@@ -434,7 +439,8 @@ def _repoint_schedules(ctx: AppContext, deps: ParameterDeps) -> list[str]:
     """Point the app's schedule targets at the current task definition (after a rollout or a deploy)."""
     if ctx.target.kind != "app":
         return []
-    tasks = applied_tasks(deps.states, ctx.target)
+    known = ctx.state(state_sk(ParameterKind.SCHEDULED_TASKS)) if ctx.states is not None else None
+    tasks = applied_tasks(deps.states, ctx.target, known, read=ctx.states is not None)
     try:
         template = task_template(ctx, deps.roll.running(ctx), deps)
     except ForeignResourceError as error:
@@ -603,6 +609,12 @@ def apply_parameter_change(event: ParameterStoreChangeEvent, deps: ParameterDeps
     return outcome
 
 
+# The parameter states the post-deploy step reads: read once, with the app's context.
+AFTER_DEPLOY_STATES = (
+    state_sk(ParameterKind.CONFIG), state_sk(ParameterKind.SCALING), state_sk(ParameterKind.SCHEDULED_TASKS), ROLLOUT_SK,
+)
+
+
 def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterOutcome]:
     """Post-deploy callback: re-apply a config change that was deferred while the deploy ran, bring desired
     counts and autoscaling in line with the scaling (new services included), and re-point the scheduled tasks
@@ -610,11 +622,11 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
     deps = deps or ParameterDeps()
     prefix = get_settings().ssm_prefix
     target = Target.of_deployed(app)
-    ctx = load_context(deps.store, target)
+    ctx = load_context(deps.store, target, AFTER_DEPLOY_STATES)  # the context and the states: one read
     if ctx is None:
         return []
     outcomes = []
-    if deps.states.is_deferred(target, ParameterKind.CONFIG):
+    if (ctx.state(state_sk(ParameterKind.CONFIG)) or {}).get("deferred"):
         # Only a deferred config change is re-applied: otherwise the deploy itself read the current names,
         # and rolling again would restart every service for nothing.
         config_ref = ParameterRef(config_path(target, prefix) + "/*", prefix, ParameterKind.CONFIG, target, "*")
@@ -626,7 +638,7 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
     outcomes.append(scaling)
     if target.kind == "app":
         # Read again only when what runs changed since the read (new revisions of the config or the scaling).
-        fresh = load_context(deps.store, target) if config_rolled or scaling.registered else ctx
+        fresh = load_context(deps.store, target, AFTER_DEPLOY_STATES) if config_rolled or scaling.registered else ctx
         if fresh is not None:
             _repoint_schedules(fresh, deps)
     return outcomes

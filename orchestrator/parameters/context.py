@@ -34,6 +34,14 @@ class AppContext:
     deployed_item: Item | None = None
     deploy_claim: Item | None = None
     processes: list[DeployedProcess] = field(default_factory=list)
+    # The target's PARAMETERS# items (sort key → item), when read with the context (`after_deploy` reads them
+    # once, in the same call); None: not read. What this invocation writes to them is put back here.
+    states: dict[str, Item] | None = None
+
+    def state(self, sk: str) -> Item | None:
+        """A PARAMETERS# item read with the context (None: absent). Only when `states` were read."""
+        assert self.states is not None
+        return self.states.get(sk)
 
     @property
     def ref(self) -> AppRef:
@@ -97,19 +105,22 @@ def declared(store: Store, target: Target) -> bool:
     return store.get(keys.app_pk(target.name), keys.SETTINGS_SK) is not None
 
 
-def load_context(store: Store, target: Target) -> AppContext | None:
-    """The app context of an app or review app; None when no stack declared it (not managed)."""
+def load_context(store: Store, target: Target, states: tuple[str, ...] = ()) -> AppContext | None:
+    """The app context of an app or review app; None when no stack declared it (not managed). `states`: the
+    sort keys of PARAMETERS# items to read with it (AppContext.states), in the same call."""
     if target.kind not in ("app", "review_app"):
         return None
-    config = store.get(keys.app_pk(target.name), keys.CONFIG_ECS_SK)
+    config_key, status_key = (keys.app_pk(target.name), keys.CONFIG_ECS_SK), AppRef(target.key).deploystatus_key
+    deployed_key, claim_key = (target.pk, keys.DEPLOYED_SK), (target.pk, keys.DEPLOY_CLAIM_SK)
+    state_keys = [(target.pk, sk) for sk in states]
+    items = store.get_many([config_key, status_key, deployed_key, claim_key, *state_keys])  # one call
+    config = items.get(config_key)
     if config is None:
         return None
     ecs = ecs_config_from_value(config.get("value"))
-    pk, sk = AppRef(target.key).deploystatus_key
-    status = deploystatus_value(store.get(pk, sk))
-    deployed = store.get(target.pk, keys.DEPLOYED_SK)
-    claim = store.get(target.pk, keys.DEPLOY_CLAIM_SK)
-    return AppContext(target, ecs, status, deployed, claim, _processes(status))
+    status = deploystatus_value(items.get(status_key))
+    read = {sk: items[(pk, sk)] for pk, sk in state_keys if (pk, sk) in items} if states else None
+    return AppContext(target, ecs, status, items.get(deployed_key), items.get(claim_key), _processes(status), read)
 
 
 def review_apps(store: Store, pipeline: str) -> list[Target]:

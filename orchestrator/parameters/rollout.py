@@ -94,6 +94,9 @@ class Rollout:
         return ctx.deploy_in_progress
 
     def record(self, ctx: AppContext) -> Item | None:
+        """This module's record for the target: as read with the context when it was, else read now."""
+        if ctx.states is not None:
+            return ctx.state(ROLLOUT_SK)
         return self.store.get(ctx.target.pk, ROLLOUT_SK)
 
     def running(self, ctx: AppContext) -> RunningApp | None:
@@ -186,6 +189,10 @@ class Rollout:
         check_services(ctx.ref, found.values())  # before any UpdateService or autoscaling change
         current = {name: info for name, info in found.items() if info.status == "ACTIVE"}
         existing = set(current)
+        # Which fixed-size services still have a scalable target to remove: one call for all of them.
+        fixed = [now.service for p, now in running.processes.items() if now.service in existing
+                 and sizes is not None and p in sizes and not sizes[p].autoscaling]  # fmt: skip
+        scalable = self.autoscaling.capacities(ctx.ecs.cluster, sorted(fixed)) if fixed else {}
         for process, now in sorted(running.processes.items()):
             if now.service not in existing:
                 result.skipped.append(f"{now.service} (no active service)")
@@ -216,7 +223,7 @@ class Rollout:
                         target_cpu=size.target_cpu,
                     )  # fmt: skip
                     result.autoscaling[now.service] = "enabled"
-                elif self.autoscaling.disable(ctx.ecs.cluster, now.service):
+                elif now.service in scalable and self.autoscaling.disable(ctx.ecs.cluster, now.service):
                     result.autoscaling[now.service] = "disabled"
         self._remember(ctx, running, task_definitions, sizes)
         if sizes is not None:
@@ -260,4 +267,14 @@ class Rollout:
                 processes[process] = entry
             return {**current, "build_number": running.build_number, "processes": processes, "at": int(time.time())}
 
-        self.store.update(ctx.target.pk, ROLLOUT_SK, change)
+        if ctx.states is None:
+            self.store.update(ctx.target.pk, ROLLOUT_SK, change)
+            return
+        # Start from the item read with the context (absent: None), and put back what was written: a later
+        # `running(ctx)` of this invocation sees it without a read.
+        before, after = self.store.update(
+            ctx.target.pk, ROLLOUT_SK, change, current=ctx.state(ROLLOUT_SK), current_is_read=True
+        )
+        stored = after or before
+        if stored is not None:
+            ctx.states[ROLLOUT_SK] = stored

@@ -19,10 +19,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator
 
 from orchestrator.adapters.scheduling import RuleTarget, ScheduledRule, Scheduling
+from orchestrator.adapters.store import Item
 from orchestrator.parameters.cron import CronError, parse_cron
 from orchestrator.parameters.names import ParameterKind, Target
 from orchestrator.parameters.scaling import InvalidParameterError, format_validation_error, parse_json
-from orchestrator.parameters.state import ParameterStates
+from orchestrator.parameters.state import ParameterStates, applied_desired_of
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apps import AppRef, app_tags
 
@@ -103,9 +104,13 @@ def parse_scheduled_tasks(value: str) -> list[ScheduledTask]:
     return unique
 
 
-def applied_tasks(states: ParameterStates, target: Target) -> list[ScheduledTask]:
-    """The scheduled tasks of the last valid value applied (what the rules are built from)."""
-    raw = states.applied_desired(target, ParameterKind.SCHEDULED_TASKS).get("tasks") or []
+def applied_tasks(
+    states: ParameterStates, target: Target, item: Item | None = None, *, read: bool = False
+) -> list[ScheduledTask]:
+    """The scheduled tasks of the last valid value applied (what the rules are built from). `item`, `read`:
+    the state item as the caller read it (None and read: absent), instead of a read here."""
+    desired = (applied_desired_of(item) or {}) if read else states.applied_desired(target, ParameterKind.SCHEDULED_TASKS)
+    raw = desired.get("tasks") or []
     return [ScheduledTask.model_validate(t) for t in raw]
 
 

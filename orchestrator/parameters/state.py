@@ -29,7 +29,8 @@ def state_sk(kind: ParameterKind | str) -> str:
     return f"{STATE_PREFIX}{ParameterKind(kind).value}"
 
 
-def _applied_desired(item: Item | None) -> dict[str, Any] | None:
+def applied_desired_of(item: Item | None) -> dict[str, Any] | None:
+    """The desired state last applied, as a state item holds it; None when nothing was applied."""
     desired = ((item or {}).get("applied") or {}).get("desired")
     return dict(desired) if isinstance(desired, dict) else None
 
@@ -40,6 +41,9 @@ class Ticket:
     kind: ParameterKind
     number: int
     before: Item | None  # the state item as it was when the ticket was taken
+    # ... and as the ticket's write stored it: the next write of this invocation starts from it, with no read
+    # (conditional on its version: a write by anyone since costs a read and a retry).
+    after: Item | None = None
 
     @property
     def applied_fingerprint(self) -> str | None:
@@ -49,7 +53,7 @@ class Ticket:
 
     @property
     def applied_desired(self) -> dict[str, Any] | None:
-        return _applied_desired(self.before)
+        return applied_desired_of(self.before)
 
     @property
     def error_fingerprint(self) -> str | None:
@@ -67,9 +71,13 @@ class ParameterStates:
 
     def applied_desired(self, target: Target, kind: ParameterKind) -> dict[str, Any]:
         """The desired state last applied for (target, kind); {} when nothing was applied."""
-        return _applied_desired(self.get(target, kind)) or {}
+        return applied_desired_of(self.get(target, kind)) or {}
 
-    def take_ticket(self, target: Target, kind: ParameterKind) -> Ticket:
+    def take_ticket(
+        self, target: Target, kind: ParameterKind, *, current: Item | None = None, read: bool = False
+    ) -> Ticket:
+        """`current`, `read`: the state item as this invocation just read it (None and read: absent), which
+        saves the read before the write."""
         taken: dict[str, int] = {}
 
         def bump(item: Item | None) -> Item:
@@ -78,8 +86,8 @@ class ParameterStates:
             taken["number"] = current["ticket"]
             return current
 
-        before, _ = self.store.update(target.pk, state_sk(kind), bump)
-        return Ticket(target, kind, taken["number"], before)
+        before, after = self.store.update(target.pk, state_sk(kind), bump, current=current, current_is_read=read)
+        return Ticket(target, kind, taken["number"], before, after)
 
     def is_newest(self, ticket: Ticket) -> bool:
         item = self.get(ticket.target, ticket.kind) or {}
@@ -103,7 +111,7 @@ class ParameterStates:
             current.pop("deferred", None)
             return current
 
-        _, after = self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+        _, after = self.store.update(ticket.target.pk, state_sk(ticket.kind), change, current=ticket.after)
         return after is not None
 
     def mark_deferred(self, ticket: Ticket, reason: str) -> None:
@@ -114,7 +122,7 @@ class ParameterStates:
             current["deferred"] = {"ticket": ticket.number, "reason": reason, "at": int(time.time())}
             return current
 
-        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change, current=ticket.after)
 
     def is_deferred(self, target: Target, kind: ParameterKind) -> bool:
         return bool((self.get(target, kind) or {}).get("deferred"))
@@ -135,7 +143,7 @@ class ParameterStates:
             }
             return current
 
-        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change, current=ticket.after)
 
     def clear_stale_error(self, ticket: Ticket, fingerprint: str) -> None:
         """The parameter's current value (at `fingerprint`, e.g. deleted) is not the one that was rejected:
@@ -152,7 +160,7 @@ class ParameterStates:
             current.pop("error")
             return current
 
-        self.store.update(ticket.target.pk, state_sk(ticket.kind), change)
+        self.store.update(ticket.target.pk, state_sk(ticket.kind), change, current=ticket.after)
 
     def all_for(self, target: Target) -> list[Item]:
         """Every parameter state of a target (one Query)."""

@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
-from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.adapters.store import ConditionalUpdate, Item, Store, expires_after, newest_wins
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
@@ -53,12 +53,15 @@ from orchestrator.pipeline.deploystatus import (
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 from orchestrator.pipeline.record_store import (
+    Change,
     change_record,
     change_record_forward,
     load_record,
+    then,
     with_phase,
     with_services,
     with_superseded,
+    write_pending,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, PlannedProcess, ServiceDeployment
 from orchestrator.pipeline.releases import (
@@ -67,6 +70,7 @@ from orchestrator.pipeline.releases import (
     release_of_scope,
     rolled_back_since,
     set_status,
+    status_update,
 )
 from orchestrator.pipeline.service_forward import service_forward_update
 from orchestrator.pipeline.taskdefs import (
@@ -96,6 +100,8 @@ class DeployOutcome:
     app: str | None = None
     build_number: int | None = None
     process: str | None = None
+    # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
+    record: BuildRecord | None = field(default=None, compare=False, repr=False)
 
     def response(self) -> dict[str, object]:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "process": self.process}
@@ -121,26 +127,26 @@ def newer_deploy(store: Store, app: str, build_number: int) -> int | None:
 
 
 def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]) -> Item:
-    """Take the app's deploy claim for this build unless a newer build holds it. Returns the claim as stored:
-    its `build_number` is this build's when this build may deploy. Its `scaled_to_zero` lists the process
-    types of the previous deploy that this build no longer runs."""
-
-    def change(item: Item | None) -> Item | None:
-        current = int(item["build_number"]) if item else 0
-        if current >= build_number:
-            return None
-        previous = list(item.get("processes", [])) if item else []
-        return {
-            "build_number": build_number,
-            "previous_build_number": current or None,
-            "processes": sorted(processes),
-            "scaled_to_zero": sorted(set(previous) - set(processes)),
-        }
-
-    before, after = store.update(keys.app_pk(app), keys.DEPLOY_CLAIM_SK, change)
-    result = after or before
-    assert result is not None
-    return result
+    """Take the app's deploy claim for this build unless a newer build holds it: one conditional UpdateItem,
+    no read. Returns the claim as stored: its `build_number` is this build's when this build may deploy. Its
+    `previous_build_number` is the build it replaces, and `scaled_to_zero` the process types of that build's
+    deploy that this build no longer runs (derived from `previous_processes`, kept by the same write, so a
+    repeated call finds them again)."""
+    fields = {"build_number": build_number, "processes": sorted(processes)}
+    newer_or_equal_held = Attr("primary_id").not_exists() | Attr("build_number").lt(build_number)
+    copies = {"previous_build_number": ("build_number", 0), "previous_processes": ("processes", [])}
+    written, old = store.set_fields_returning_old(
+        keys.app_pk(app), keys.DEPLOY_CLAIM_SK, fields, newer_or_equal_held, copies=copies
+    )
+    before: Item = old or {}
+    claim: Item = dict(before)  # the condition failed: the claim as stored (this build's, or a newer one's)
+    if written:
+        claim = {**before, **fields, "previous_build_number": before.get("build_number") or 0,
+                 "previous_processes": before.get("processes") or []}  # fmt: skip
+    if "previous_processes" in claim:  # (a claim written before it kept them holds `scaled_to_zero` itself)
+        claim["scaled_to_zero"] = sorted(set(claim["previous_processes"]) - set(claim.get("processes") or []))
+    claim["previous_build_number"] = claim.get("previous_build_number") or None
+    return claim
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -224,39 +230,44 @@ def _deploy_service(
 
 
 def start_deploy(
-    ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None, *, record: BuildRecord | None = None
-) -> DeployOutcome:
+    ref: AppRef, number: int, at: int | None, deps: PipelineDeps | None = None, *, record: BuildRecord | None = None,
+    pending: Change | None = None,
+) -> DeployOutcome:  # fmt: skip
     """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat.
-    `record`: the build record as the caller just stored it (else it is read)."""
+    `record`: the build record as the caller just stored it (else it is read). `pending`: the caller's change
+    not written yet (`record` shows it; the release task's outcome): the first write of the record carries it."""
     deps = deps or PipelineDeps()
     app = ref.name
     record = record or load_record(deps.store, app, number)
     if record is None or record.plan is None:
-        return DeployOutcome("no plan", app, number)
+        return DeployOutcome("no plan", app, number, record=write_pending(deps.store, app, number, pending, record))
     if record.superseded_by:
-        return DeployOutcome("superseded", app, number)
+        return DeployOutcome("superseded", app, number, record=write_pending(deps.store, app, number, pending, record))
     if record.deploy is not None:
         # The deploy has begun: every service was claimed and recorded (or it failed, and is not retried).
         # A late or repeated event changes nothing, and never marks a build that deployed as superseded.
-        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number)
+        stored = write_pending(deps.store, app, number, pending, record)
+        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number, record=stored)
     claim = claim_deploy(deps.store, app, number, list(record.plan.processes))
     holder = int(claim["build_number"])
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-        change_record(deps.store, app, number, lambda r: with_superseded(r, holder), current=record)
-        return DeployOutcome("superseded", app, number)
+        superseded = then(pending, lambda r: with_superseded(r, holder))
+        _, stored = change_record(deps.store, app, number, superseded, current=record)
+        return DeployOutcome("superseded", app, number, record=stored)
     previous = claim.get("previous_build_number")
     if previous:
-        close_replaced_deploy(deps.store, app, int(previous), number, at)
+        replaced = close_replaced_deploy(deps.store, app, int(previous), number, at)
         # ECS sends no event for the replaced deployment: its failure is published here (once, claimed).
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous))
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous), replaced)
     removed = [str(p) for p in claim.get("scaled_to_zero", [])]
     ecs = load_ecs_config(ref, deps)
     try:
-        record = with_current_config(ref, number, record, deps)
+        record, pending = with_current_config(ref, number, record, deps, pending)
     except RequestRefusedError as error:
-        return _deploy_failed(deps, app, number, at, f"deploy failed: task definitions refused: {error}", {}, record)
+        message = f"deploy failed: task definitions refused: {error}"
+        return _deploy_failed(deps, app, number, at, message, {}, record, pending)
     plan = record.plan
     assert plan is not None
     scope = keys.build_scope(number)
@@ -304,9 +315,9 @@ def start_deploy(
                 action=str(result.get("action") or ""),
             )
     except (RequestRefusedError, ForeignResourceError, RouteConflictError) as error:  # final; retryable errors are raised for Lambda
-        return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record)
+        return _deploy_failed(deps, app, number, at, f"deploy failed: {error}", services, record, pending)
 
-    record_release(
+    release, _ = record_release(
         deps.store, app, scope=deploy_release_scope(number), kind="deploy", description=f"deploy build {number}",
         build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
         caller=record.initiator or f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
@@ -316,38 +327,40 @@ def start_deploy(
     def change(record: BuildRecord) -> BuildRecord:
         record = with_services(with_phase(record, "deploy", started), services)
         gone = sorted(set(record.scaled_to_zero or []) | set(removed))
-        return record.model_copy(update={"scaled_to_zero": gone or None})
+        return record.model_copy(update={"scaled_to_zero": gone or None, "release_version": release.version})
 
-    change_record(deps.store, app, number, change, current=record)
+    _, stored = change_record(deps.store, app, number, then(pending, change), current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
-    return DeployOutcome("deploy started", app, number)
+    return DeployOutcome("deploy started", app, number, record=stored)
 
 
 def _deploy_failed(
     deps: PipelineDeps, app: str, number: int, at: int | None, message: str,
-    services: dict[str, ServiceDeployment], record: BuildRecord,
+    services: dict[str, ServiceDeployment], record: BuildRecord, pending: Change | None = None,
 ) -> DeployOutcome:  # fmt: skip
     logger.error(message, extra={"app": app, "build_number": number})
     metrics.add_metric(name="DeployFailures", unit=MetricUnit.Count, value=1)
     failed = Phase(state=PhaseState.FAILED, start=at, end=at, error=message)
-    _, after = change_record(
-        deps.store, app, number, lambda r: with_services(with_phase(r, "deploy", failed), services), current=record
-    )
+    change = then(pending, lambda r: with_services(with_phase(r, "deploy", failed), services))
+    _, after = change_record(deps.store, app, number, change, current=record)
     write_deploy_status(deps.store, after)  # the deploy ended: DEPLOYSTATUS says so (unless a newer build's)
-    return DeployOutcome("deploy failed", app, number)
+    return DeployOutcome("deploy failed", app, number, record=after)
 
 
-def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps) -> BuildRecord:
+def with_current_config(
+    ref: AppRef, number: int, record: BuildRecord, deps: PipelineDeps, pending: Change | None = None
+) -> tuple[BuildRecord, Change | None]:
     """The record with a plan whose task definitions carry the config names current now. The release
     registered them earlier; a config change in between was applied to the old services only, so without
     this the new build would roll out without it. Called after the deploy claim is taken: from then on a
-    config change is deferred until the deploy ends, and the post-deploy hook applies it."""
+    config change is deferred until the deploy ends, and the post-deploy hook applies it. Returns the record
+    and what of `pending` is still to write (None once a new plan was written with it)."""
     plan = record.plan
     assert plan is not None
     secrets = config_secrets(ref, deps, get_settings().ssm_prefix)
     digest = secrets_digest(secrets)
     if digest == plan.config_digest:
-        return record
+        return record, pending
     inputs = load_runtime_inputs(ref, deps)
     commands = {name: p.command for name, p in plan.processes.items()}
     scope = f"{keys.build_scope(number)}#config-{digest}"
@@ -365,16 +378,17 @@ def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: Pip
             return r
         return r.model_copy(update={"plan": r.plan.model_copy(update=fields)})
 
-    _, stored = change_record(deps.store, ref.name, number, change, current=record)
-    return stored
+    _, stored = change_record(deps.store, ref.name, number, then(pending, change), current=record)
+    return stored, None
 
 
-def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> None:
+def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at: int | None) -> BuildRecord | None:
     """The build whose deploy this one replaces: if its deploy is still open, it never ends on its own (ECS
-    sends no event for a deployment that a newer one replaced). End it, visibly: superseded by `newer`."""
+    sends no event for a deployment that a newer one replaced). End it, visibly: superseded by `newer`.
+    Returns its record as stored now (None when there is none), for its notifications."""
     record = load_record(store, app, previous)
     if record is None or record.deploy is None or record.deploy.state is not PhaseState.STARTED:
-        return
+        return record
     replaced = Phase(state=PhaseState.FAILED, end=at, error=f"superseded by build {newer} before its deploy completed")
 
     def change(r: BuildRecord) -> BuildRecord:
@@ -382,10 +396,11 @@ def close_replaced_deploy(store: Store, app: str, previous: int, newer: int, at:
             return r
         return with_superseded(with_phase(r, "deploy", replaced), newer)
 
-    change_record(store, app, previous, change, current=record)
-    release = release_of_scope(store, app, deploy_release_scope(previous))
-    if release is not None:  # its release ends too: a release left deploying would block every rollback
-        set_status(store, app, release.version, "failed", replaced.error)
+    _, stored = change_record(store, app, previous, change, current=record)
+    version = stored.release_version or _release_version(store, app, previous)
+    if version is not None:  # its release ends too: a release left deploying would block every rollback
+        set_status(store, app, version, "failed", replaced.error)
+    return stored
 
 
 # --- deployment events ---------------------------------------------------------------------------
@@ -487,16 +502,24 @@ def _record_deployment_event(
         and before.deploy is not None
         and before.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     )
-    rolled_back = False
+    rolled_back = deployed_now = False
     if closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
-        release = release_of_scope(deps.store, app, deploy_release_scope(number))
-        if release is not None:
-            set_status(deps.store, app, release.version, "deployed" if succeeded else "failed",
-                       None if succeeded else (after.deploy.error if after.deploy else None))  # fmt: skip
-            rolled_back = rolled_back_since(deps.store, app, release.version)
-    if closed and not rolled_back:  # a late event of a build that a rollback replaced leaves what runs alone
-        write_deploy_status(deps.store, after)
+        version = after.release_version or _release_version(deps.store, app, number)  # older records: a lookup
+        rolled_back = version is not None and rolled_back_since(deps.store, app, version)
+        # The release's end, DEPLOYSTATUS and DEPLOYED: one transaction when all are due (the first event that
+        # ends the deploy), else each on its own condition. A late event of a build that a rollback replaced
+        # leaves what runs alone.
+        updates = []
+        if version is not None:
+            error = None if succeeded else (after.deploy.error if after.deploy else None)
+            updates.append(status_update(app, version, "deployed" if succeeded else "failed", error))
+        if not rolled_back:
+            updates.append(deploy_status_update(after))
+            if succeeded:
+                updates.append(deployed_update(after))
+        written = deps.store.set_fields_together(updates)
+        deployed_now = not rolled_back and succeeded and written[-1]
     if closed and not was_closed:
         succeeded = after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
         metrics.add_metric(name="Deploys" if succeeded else "DeployFailures", unit=MetricUnit.Count, value=1)
@@ -508,9 +531,14 @@ def _record_deployment_event(
     succeeded_now = not rolled_back and closed and after.deploy is not None and after.deploy.state is PhaseState.SUCCEEDED
     # DEPLOYED is written with hooks `pending` (once, by the first event that ends the deploy); any later
     # delivery of this build's events runs them again until they have all succeeded once.
-    if succeeded_now and (write_deployed(deps.store, after) or hooks_pending(deps.store, app, number)):
+    if succeeded_now and (deployed_now or hooks_pending(deps.store, app, number)):
         run_hooks(deps.store, after)
     return DeployOutcome(f"deployment {state.lower()}", app, number, process), after
+
+
+def _release_version(store: Store, app: str, number: int) -> int | None:
+    release = release_of_scope(store, app, deploy_release_scope(number))
+    return release.version if release is not None else None
 
 
 def hooks_pending(store: Store, app: str, number: int) -> bool:
@@ -561,14 +589,19 @@ def deploy_status(record: BuildRecord) -> DeployStatus:
     )
 
 
-def write_deploy_status(store: Store, record: BuildRecord) -> bool:
-    """Write DEPLOYSTATUS once for this build's ended deploy, unless this build's or a newer one's is there:
-    one conditional write, no read. Strictly newer: a late duplicate of the event that ended the deploy must
-    not rewrite the planned sizes over a `ps scale` applied since (`write_scaled_deploy_status`). Called
-    only when the deploy has ended, so the first write is already final. True when written."""
+def deploy_status_update(record: BuildRecord) -> ConditionalUpdate:
+    """DEPLOYSTATUS for this build's ended deploy, unless this build's or a newer one's is there: one
+    conditional write, no read. Strictly newer: a late duplicate of the event that ended the deploy must
+    not rewrite the planned sizes over a `ps scale` applied since (`write_scaled_deploy_status`). Written
+    only when the deploy has ended, so the first write is already final."""
     pk, sk = AppRef(record.app).deploystatus_key
     fields = deploystatus_fields(deploy_status(record))
-    return store.set_fields_unless_newer(pk, sk, fields, order="build_number", replace_equal=False)
+    return ConditionalUpdate(pk, sk, fields, newest_wins("build_number", record.build_number, replace_equal=False))
+
+
+def write_deploy_status(store: Store, record: BuildRecord) -> bool:
+    """Write `deploy_status_update`. True when written."""
+    return store.set_fields_together([deploy_status_update(record)])[0]
 
 
 def write_failed_deploy_status(store: Store, record: BuildRecord, phase: str, when: int | None) -> bool:
@@ -645,7 +678,9 @@ class Deployed(BaseModel):
     container_name: str
 
 
-def write_deployed(store: Store, record: BuildRecord) -> bool:
+def deployed_update(record: BuildRecord) -> ConditionalUpdate:
+    """DEPLOYED for this build's successful deploy, with its hooks pending; only the first event that ends
+    the deploy writes it (strictly newer)."""
     assert record.plan is not None
     deployed = Deployed(
         app=record.app,
@@ -658,11 +693,10 @@ def write_deployed(store: Store, record: BuildRecord) -> bool:
         task_definition=record.plan.task_definition,
         container_name=record.plan.container_name,
     ).model_dump(mode="json")
-    # One conditional write, no read; strictly newer, so only the first event that ends the deploy writes it.
-    return store.set_fields_unless_newer(
+    return ConditionalUpdate(
         keys.app_pk(record.app), keys.DEPLOYED_SK, {**deployed, "hooks": "pending", "hooks_error": ""},
-        order="build_number", replace_equal=False,
-    )  # fmt: skip
+        newest_wins("build_number", record.build_number, replace_equal=False),
+    )
 
 
 def current_deployment(app: str, store: Store | None = None) -> Deployed | None:

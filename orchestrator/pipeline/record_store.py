@@ -10,6 +10,27 @@ from orchestrator.adapters.store import Item, Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.records import BuildRecord, Phase, ServiceDeployment, TaskOutcome, merge_phase
 
+Change = Callable[[BuildRecord], BuildRecord]
+
+
+def then(pending: Change | None, change: Change) -> Change:
+    """`pending` (a change decided earlier and not written yet), then `change`: one write for both. The
+    changes are forward-only merges, so applying `pending` to a record that already shows it changes nothing:
+    a caller passes the record with `pending` applied as `current`, and a retry from a fresh read applies it
+    for real."""
+    if pending is None:
+        return change
+    return lambda record: change(pending(record))
+
+
+def write_pending(
+    store: Store, app: str, build_number: int, pending: Change | None, record: BuildRecord | None
+) -> BuildRecord | None:
+    """Write a pending change on a path that writes nothing else; the record as stored (or `record`)."""
+    if pending is None:
+        return record
+    return change_record(store, app, build_number, pending, current=record)[1]
+
 
 def load_record(store: Store, app: str, build_number: int) -> BuildRecord | None:
     item = store.get(keys.app_pk(app), keys.build_sk(build_number))

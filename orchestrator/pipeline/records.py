@@ -181,6 +181,7 @@ class BuildRecord(RecordModel):
     scaled_to_zero: list[str] | None = None  # process types gone from apppack.toml, scaled to 0
     superseded_by: int | None = None  # a newer build was deploying: this one deployed nothing
     notified: list[str] | None = None  # state changes published (orchestrator/notifications), "deploy:failed"
+    release_version: int | None = None  # the release (RELEASE#) the deploy recorded: its end needs no lookup
 
     def to_item(self) -> dict[str, Any]:
         # Validated again on the way out: merges use model_copy, which skips the bounds on stored text.

@@ -46,7 +46,16 @@ from orchestrator.pipeline.deploy import (
 )
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.log_pointers import cloudwatch_pointer
-from orchestrator.pipeline.record_store import change_record, load_record, with_phase, with_superseded, with_task
+from orchestrator.pipeline.record_store import (
+    Change,
+    change_record,
+    load_record,
+    then,
+    with_phase,
+    with_superseded,
+    with_task,
+    write_pending,
+)
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, ReleasePlan, TaskOutcome
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
@@ -82,15 +91,17 @@ class StepOutcome:
 
 def _fail(
     deps: PipelineDeps, app: str, number: int, step: str, when: int, error: str, metric: str,
-    record: BuildRecord | None = None, *, task_failed: bool = False,
+    record: BuildRecord | None = None, *, task_failed: bool = False, pending: Change | None = None,
 ) -> StepOutcome:  # fmt: skip
     logger.error(f"{step} failed: {error}", extra={"app": app, "build_number": number, "step": step})
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     failed = Phase(state=PhaseState.FAILED, start=when, end=when, error=error)
-    _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, failed), current=record)
+    _, stored = change_record(
+        deps.store, app, number, then(pending, lambda r: with_phase(r, step, failed)), current=record
+    )
     if task_failed:
         _release_failed_status(deps, stored, step, when)
-    return StepOutcome(f"{step} failed", app, number, step)
+    return StepOutcome(f"{step} failed", app, number, step, record=stored)
 
 
 def _release_failed_status(deps: PipelineDeps, record: BuildRecord, step: str, when: int | None) -> None:
@@ -101,12 +112,14 @@ def _release_failed_status(deps: PipelineDeps, record: BuildRecord, step: str, w
 
 
 def _superseded(
-    deps: PipelineDeps, app: str, number: int, newer: int, step: str, record: BuildRecord | None = None
+    deps: PipelineDeps, app: str, number: int, newer: int, step: str, record: BuildRecord | None = None,
+    pending: Change | None = None,
 ) -> StepOutcome:
     logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": newer})
     metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
-    change_record(deps.store, app, number, lambda r: with_superseded(r, newer), current=record)
-    return StepOutcome("superseded", app, number, step)
+    change = then(pending, lambda r: with_superseded(r, newer))
+    _, stored = change_record(deps.store, app, number, change, current=record)
+    return StepOutcome("superseded", app, number, step, record=stored)
 
 
 def plan_release(
@@ -181,6 +194,8 @@ def start_release(
         except RequestRefusedError as error:  # ECS refused a task definition for good (e.g. its sizes)
             message = f"task definitions refused: {error}"
             return _fail(deps, app, number, "release", at or 0, message, "TaskDefinitionFailures", record)
+        # Stored before any side effect that makes events (RunTask, UpdateService): a task found by its tags,
+        # and a deployment event that ends the deploy, need the plan in the record.
         _, record = change_record(
             deps.store, app, number, lambda r: r if r.plan else r.model_copy(update={"plan": new_plan}), current=record
         )
@@ -191,8 +206,12 @@ def start_release(
             ref, number, "release", plan.release_command, at, deps, record=record, ecs=ecs, newest_checked=True
         )
     skipped = Phase(state=PhaseState.SUCCEEDED, start=at, end=at)
-    _, record = change_record(deps.store, app, number, lambda r: with_phase(r, "release", skipped), current=record)
-    return advance(ref, number, "release", at, deps, record=record)
+
+    def skip_release(r: BuildRecord) -> BuildRecord:
+        return with_phase(r, "release", skipped)
+
+    # No release command: the skipped release is written with the deploy's first write of the record.
+    return advance(ref, number, "release", at, deps, record=skip_release(record), pending=skip_release)
 
 
 def review_app_refusal(ref: AppRef, deps: PipelineDeps) -> str | None:
@@ -216,16 +235,18 @@ def run_task_step(
     record: BuildRecord | None = None,
     ecs: EcsConfig | None = None,
     newest_checked: bool = False,
+    pending: Change | None = None,
 ) -> StepOutcome:
     """RunTask the release or postdeploy command, once per build and step, and record it.
     `record` and `ecs`: as the caller holds them (else read); `newest_checked`: the caller has just read the
-    deploy claim and found no newer build (else it is read here)."""
+    deploy claim and found no newer build (else it is read here). `pending`: a change of the caller's, not
+    written yet (`record` shows it), written with this step's write."""
     app = ref.name
     record = record or load_record(deps.store, app, number)
     if not newest_checked:
         newer = newer_deploy(deps.store, app, number)
         if newer is not None:
-            return _superseded(deps, app, number, newer, step, record)
+            return _superseded(deps, app, number, newer, step, record, pending)
     assert record is not None
     assert record.plan is not None
     plan = record.plan
@@ -267,30 +288,36 @@ def run_task_step(
         result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
     except RequestRefusedError as error:  # final; a retryable error is raised for Lambda to retry
         message = f"RunTask failed: {error}"
-        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
+        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True,
+                     pending=pending)  # fmt: skip
     task_arn = result.get("task_arn")
     if not task_arn:
         reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
         message = f"RunTask placed no task: {reasons}"
-        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True)
+        return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True,
+                     pending=pending)  # fmt: skip
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=cloudwatch_pointer(ecs.log_group, stream))
-    _, stored = change_record(deps.store, app, number, lambda r: with_phase(r, step, started), current=record)
+    _, stored = change_record(deps.store, app, number, then(pending, lambda r: with_phase(r, step, started)), current=record)
     logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
     return StepOutcome(f"{step} started", app, number, step, record=stored)
 
 
 def advance(
-    ref: AppRef, number: int, finished: str, at: int | None, deps: PipelineDeps, *, record: BuildRecord | None = None
-) -> StepOutcome:
-    """The step `finished` succeeded: start the next one. `record`: as the caller just stored it (else read)."""
+    ref: AppRef, number: int, finished: str, at: int | None, deps: PipelineDeps, *, record: BuildRecord | None = None,
+    pending: Change | None = None,
+) -> StepOutcome:  # fmt: skip
+    """The step `finished` succeeded: start the next one. `record`: as the caller just stored it (else read).
+    `pending`: the caller's change not written yet (`record` shows it): the next step's write carries it."""
     record = record or load_record(deps.store, ref.name, number)
     if record is None or record.plan is None:
-        return StepOutcome("no plan", ref.name, number, finished)
+        stored = write_pending(deps.store, ref.name, number, pending, record)
+        return StepOutcome("no plan", ref.name, number, finished, record=stored)
     if finished == "release" and record.plan.postdeploy_command:
-        return run_task_step(ref, number, "postdeploy", record.plan.postdeploy_command, at, deps, record=record)
-    outcome = start_deploy(ref, number, at, deps, record=record)
-    return StepOutcome(outcome.action, ref.name, number, "deploy")
+        command = record.plan.postdeploy_command
+        return run_task_step(ref, number, "postdeploy", command, at, deps, record=record, pending=pending)
+    outcome = start_deploy(ref, number, at, deps, record=record, pending=pending)
+    return StepOutcome(outcome.action, ref.name, number, "deploy", record=outcome.record)
 
 
 def _tag(event: TaskStateChangeEvent, key: str) -> str | None:
@@ -361,6 +388,9 @@ def _record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps) -> Ste
     def change(record: BuildRecord) -> BuildRecord:
         return with_phase(with_task(record, step, outcome), step, phase)
 
+    if not error and record is not None:
+        # Exit 0: the outcome is written with the next step's first write of the record (one write, not two).
+        return advance(AppRef(app), number, step, at, deps, record=change(record), pending=change)
     _, record = change_record(deps.store, app, number, change, current=record)
     if error:
         logger.warning(f"{step} failed", extra={"app": app, "build_number": number, "error": error})
@@ -368,7 +398,7 @@ def _record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps) -> Ste
             name="ReleaseFailures" if step == "release" else "PostdeployFailures", unit=MetricUnit.Count, value=1
         )
         _release_failed_status(deps, record, step, at)
-        return StepOutcome(f"{step} failed", app, number, step)
+        return StepOutcome(f"{step} failed", app, number, step, record=record)
     return advance(AppRef(app), number, step, at, deps, record=record)
 
 

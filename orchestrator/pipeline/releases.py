@@ -5,10 +5,10 @@ process type, who asked (as far as the event tells), when, and the rollout's sta
 change, a scaling change and a rollback each record one.
 
 **Once per change.** The change's own claim scope (the build's deploy, the parameter state's scope, the
-rollback request's id) is the release's identity: `RELEASESCOPE#<scope>` maps it to its version. A
-redelivered event finds that lookup (or, after a crash between the two writes, its release among the newest)
-and records nothing. Versions are taken with a conditional put of the next number, so two changes at
-once get two versions and neither is lost.
+rollback request's id) is the release's identity: `RELEASESCOPE#<scope>` maps it to its version. Both items
+are written in one transaction, each only if absent, so two changes at once get two versions and neither is
+lost, and a redelivered event finds its release (among the newest, or through the lookup that refused the
+write) and records nothing. One Query and one TransactWriteItems record a release.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from orchestrator.adapters.store import VERSION_ATTR, Item, Store
+from orchestrator.adapters.store import VERSION_ATTR, ConditionalUpdate, Item, Store
 
 RELEASE_PREFIX = "RELEASE#"
 SCOPE_PREFIX = "RELEASESCOPE#"
@@ -97,11 +97,13 @@ def record_release(
     """The release of the change `scope`: recorded now with the next version, or the one recorded before.
     Returns (release, whether this call recorded it)."""
     for _ in range(20):
-        found = _existing(store, app, scope)
+        # One Query gives the next version and, for a redelivery, this change's release when it is recent
+        # (also one written before the two items were one transaction, which may lack its lookup).
+        recent = list_releases(store, app, RECENT)
+        found = next((r for r in recent if r.scope == scope), None)
         if found is not None:
             return found, False
-        newest = list_releases(store, app, 1)
-        version = newest[0].version + 1 if newest else 1
+        version = recent[0].version + 1 if recent else 1
         release = Release(
             app=app, version=version, kind=kind, description=description, build_number=build_number,
             task_definitions=dict(sorted(task_definitions.items())), caller=caller, at=at or int(time.time()),
@@ -111,10 +113,15 @@ def record_release(
             "primary_id": _pk(app), "secondary_id": release_sk(version), VERSION_ATTR: 0,  # updated optimistically
             **release.model_dump(mode="json"),
         }  # fmt: skip
-        if store.put_if_absent(item):
-            store.put({"primary_id": _pk(app), "secondary_id": f"{SCOPE_PREFIX}{scope}", "version": version})
+        lookup = {"primary_id": _pk(app), "secondary_id": f"{SCOPE_PREFIX}{scope}", "version": version}
+        stored = store.put_all_if_absent([item, lookup])
+        if stored is None:
             return release, True
-        # Another change took this version (or a duplicate of this one did): look again.
+        if stored[1] is not None:  # this change's release exists (an older one, or a lost response of ours)
+            existing = get_release(store, app, int(stored[1]["version"]))
+            if existing is not None:
+                return existing, False
+        # Another change took this version: look again.
     raise RuntimeError(f"no release version could be taken for {app} after 20 attempts")
 
 
@@ -123,10 +130,15 @@ def rolled_back_since(store: Store, app: str, version: int) -> bool:
     return any(r.kind == "rollback" and r.version > version for r in list_releases(store, app, RECENT))
 
 
-def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
-    """Move a release from deploying to deployed or failed; a finished release keeps its status."""
+def status_update(app: str, version: int, status: ReleaseStatus, error: str | None = None) -> ConditionalUpdate:
+    """The write that moves a release from deploying to deployed or failed (a finished one keeps its status)."""
     from boto3.dynamodb.conditions import Attr
 
-    store.set_fields_if(
+    return ConditionalUpdate(
         _pk(app), release_sk(version), {"status": status, "error": error}, Attr("status").eq("deploying")
     )
+
+
+def set_status(store: Store, app: str, version: int, status: ReleaseStatus, error: str | None = None) -> None:
+    """Move a release from deploying to deployed or failed; a finished release keeps its status."""
+    store.set_fields_together([status_update(app, version, status, error)])

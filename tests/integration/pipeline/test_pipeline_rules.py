@@ -125,10 +125,11 @@ def item_calls(calls: CallRecorder, start: int = 0) -> Counter[tuple[str, str]]:
 def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_a_read(
     aws: None, api_calls: CallRecorder
 ) -> None:
-    """The record, CONFIG#ecs and the deploy claim are read at most once per event and passed along; DEPLOYSTATUS
-    and DEPLOYED are single conditional writes. Notifications (orchestrator/notifications/publish.py) read the
-    record once more after a deploy step (the release step hands them its own), and mark what they published
-    with one more write when there was any."""
+    """The record, CONFIG#ecs and the deploy claim are read at most once per event and passed along, and the
+    release task's outcome is written with the deploy's write; the deploy claim is one
+    conditional write; the release is one transaction; DEPLOYSTATUS and DEPLOYED are conditional writes, in
+    one transaction with the release's status. Notifications (orchestrator/notifications/publish.py) get the
+    record the step stored, and mark what they published with one more write when there was any."""
     declare()
     upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
     events = build()
@@ -143,16 +144,20 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     assert succeeded[("UpdateItem", "BUILD#")] == 1  # the event
     assert succeeded[("GetItem", keys.CONFIG_ECS_SK)] == 1
     assert succeeded[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1
-    assert succeeded[("PutItem", "BUILD#")] == 2 + 1  # the plan, the release started; + notified
+    # The plan is stored before RunTask (a task found by its tags needs it), then the release started; + notified
+    assert succeeded[("PutItem", "BUILD#")] == 2 + 1
 
     release_stopped = stopped(step_task("demo", 1, "release"))
     mark = len(api_calls.params)
     deliver(release_stopped)  # exit 0: deploy
     released = item_calls(api_calls, mark)
-    assert released[("GetItem", "BUILD#")] == 1 + 1  # + notifications
+    assert released[("GetItem", "BUILD#")] == 1  # the notifications get the record the deploy step stored
     assert released[("GetItem", keys.CONFIG_ECS_SK)] == 1
-    assert released[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1  # the versioned newest-build-wins claim
-    assert released[("PutItem", "BUILD#")] == 2 + 1  # release succeeded, deploy started; + notified
+    assert released[("GetItem", keys.DEPLOY_CLAIM_SK)] == 0  # the newest-build-wins claim: one conditional write
+    assert released[("UpdateItem", keys.DEPLOY_CLAIM_SK)] == 1
+    assert released[("PutItem", "BUILD#")] == 1 + 1  # release succeeded with deploy started; + notified
+    releases = [o for s, o, _ in api_calls.params[mark:] if o in ("Query", "TransactWriteItems")]
+    assert releases == ["Query", "TransactWriteItems"]  # the next version; RELEASE and RELEASESCOPE at once
 
     first, last = completed("demo", 1)
     deliver(first)
@@ -162,8 +167,11 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     for sk in (keys.DEPLOYSTATUS_SK, keys.DEPLOYED_SK):
         assert ended[("GetItem", sk)] == 0
         assert ended[("PutItem", sk)] == 0
-    assert ended[("UpdateItem", keys.DEPLOYSTATUS_SK)] == 1
-    assert ended[("UpdateItem", keys.DEPLOYED_SK)] == 2  # written with hooks pending, then hooks done
+    # DEPLOYSTATUS, DEPLOYED (hooks pending) and the release's status: one transaction; then hooks done.
+    assert [o for s, o, _ in api_calls.params[mark:] if o == "TransactWriteItems"] == ["TransactWriteItems"]
+    assert ended[("UpdateItem", keys.DEPLOYSTATUS_SK)] == 0
+    assert ended[("UpdateItem", keys.DEPLOYED_SK)] == 1
+    assert all(kind != "RELEASESCOPE#BUILD#1#deploy" for _, kind in ended)  # the record names its release
     assert item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK) is not None
     assert item(keys.app_pk("demo"), keys.DEPLOYED_SK) is not None
 
