@@ -50,6 +50,7 @@ class BuildObservation:
     initiator: str | None = None  # who started the build (CodeBuild's `initiator`: an IAM user, a role session)
     # The build's environment variables (plain-text ones): the AppStack sets APPNAME, PIPELINE, ARTIFACT_BUCKET.
     environment: dict[str, str] = field(default_factory=dict)
+    completed_phase: str | None = None  # the phase a Build Phase Change completes
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
     info = event.detail.additional_information
     phases = {p.phase_type.value: _phase_record(p) for p in info.phases if p.phase_type != "COMPLETED"}
     status: str | None = None
+    completed_phase: str | None = None
     if isinstance(event, BuildPhaseChangeEvent):
         detail = event.detail
         if detail.completed_phase != "COMPLETED":
@@ -98,8 +100,9 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
                 end=_unix(detail.completed_phase_end),
                 duration=detail.completed_phase_duration_seconds,
             )
-            known = phases.get(detail.completed_phase.value)
-            phases[detail.completed_phase.value] = known.merge(completed) if known else completed
+            completed_phase = detail.completed_phase.value
+            known = phases.get(completed_phase)
+            phases[completed_phase] = known.merge(completed) if known else completed
     else:
         status = event.detail.build_status.value
     return BuildObservation(
@@ -115,6 +118,7 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         environment={
             v.name: v.value for v in (info.environment.environment_variables if info.environment else []) if v.type == "PLAINTEXT"
         },
+        completed_phase=completed_phase,
     )
 
 
@@ -257,8 +261,7 @@ def _store_observation(
         current = BuildRecord.model_validate(item) if item else None
         return merge_observation(current, app, number, obs, folder).to_item()
 
-    fields, condition = forward_update(obs)
-    return store.update_forward(keys.app_pk(app), keys.build_sk(number), fields, condition, change)
+    return store.update_forward(keys.app_pk(app), keys.build_sk(number), forward_update(obs), change)
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:
