@@ -36,7 +36,3 @@ class ForwardWrite:
 
 def either(*alternatives: str) -> str:
     return "(" + " OR ".join(alternatives) + ")"
-
-
-def both(*conditions: str) -> str:
-    return "(" + " AND ".join(conditions) + ")"

@@ -1,17 +1,15 @@
 """One CodeBuild observation as one conditional UpdateItem that only moves the build record forward.
 
 The update SETs the event's CodeBuild phases (`codebuild_phases.<PHASE>`) and the build status. The condition
-is sufficient for each of those values to be what `merge_observation` would store: the phase is new or equal,
-or (for the phase the event completes) stored still running with a later or equal start, so that the merge's
-worst status, earliest start, latest end and first duration all come from the event; and the status climbs
-(none < IN_PROGRESS < a final status). The record's commit, build ARN and project must already be set (the
-merge keeps what is stored). When the condition fails (a first event, a late or reordered one) nothing is
-written, and the caller merges in Python from the item DynamoDB returned with the failure: a condition that
-fails too often costs a write, never a wrong record. Only the phase an event completes is checked for the
-"still running" case (a phase CodeBuild reported as started is completed by its own phase change): the others
-it lists were stored by earlier events, equal.
+is sufficient for each of those values to be what `merge_observation` would store: the phase is new, equal,
+or stored as CodeBuild reports it running (only its start, the event's), so that the merge's worst status,
+earliest start, latest end and first duration all come from the event; and the status climbs (none <
+IN_PROGRESS < a final status). The record's commit, build ARN and project must already be set (the merge
+keeps what is stored). When the condition fails (a first event, a late or reordered one, a running phase
+stored in another form) nothing is written, and the caller merges in Python from the item DynamoDB returned
+with the failure: a condition stricter than the merge costs a write, never a wrong record.
 
-The expression's text depends only on the event's shape (its phases, which one it completes, its status,
+The expression's text depends only on the event's shape (its phases, which of them it completes, its status,
 whether it names a commit), so it is built once per shape.
 """
 
@@ -20,7 +18,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.adapters.expressions import ExpressionText, ForwardWrite, both, either
+from orchestrator.adapters.expressions import ExpressionText, ForwardWrite, either
 
 if TYPE_CHECKING:
     from orchestrator.pipeline.builds import BuildObservation
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
 IN_PROGRESS = "IN_PROGRESS"
 PHASES = "codebuild_phases"
 
-# (phase name, whether the condition accepts it stored still running) for each phase the event reports.
+# (phase name, whether the event completes it: reports its status and start) for each phase it reports.
 PhaseShape = tuple[tuple[str, bool], ...]
 
 
@@ -49,21 +47,13 @@ def _text(phases: PhaseShape, status: str | None, commit: bool) -> ExpressionTex
     if phases:
         names["#phases"] = PHASES
         conditions.append("attribute_exists(#phases)")
-    for index, (name, may_be_running) in enumerate(phases):
+    for index, (name, completes) in enumerate(phases):
         path, value = f"#phases.#p{index}", f":p{index}"
         names[f"#p{index}"] = name
         sets.append(f"{path} = {value}")
         accepted = [f"attribute_not_exists({path})", f"{path} = {value}"]
-        if may_be_running:
-            names.update({"#st": "status", "#start": "start", "#end": "end", "#duration": "duration"})
-            accepted.append(
-                both(
-                    f"attribute_not_exists({path}.#st)",
-                    f"attribute_not_exists({path}.#end)",
-                    f"attribute_not_exists({path}.#duration)",
-                    either(f"attribute_not_exists({path}.#start)", f"{path}.#start >= :start{index}"),
-                )
-            )
+        if completes:
+            accepted.append(f"{path} = :running{index}")
         conditions.append(either(*accepted))
     touched = frozenset({PHASES} if phases else ()) | frozenset({"codebuild_status"} if status is not None else ())
     return ExpressionText(", ".join(sets), " AND ".join(conditions), names, touched)
@@ -74,12 +64,11 @@ def forward_update(obs: BuildObservation) -> ForwardWrite:
     values: dict[str, Any] = {":empty": ""}
     shape: list[tuple[str, bool]] = []
     for index, (name, phase) in enumerate(sorted(obs.phases.items())):
-        dumped = phase.model_dump(mode="json", exclude_none=True)
-        values[f":p{index}"] = dumped
-        may_be_running = name == obs.completed_phase and phase.status is not None and phase.start is not None
-        if may_be_running:
-            values[f":start{index}"] = phase.start
-        shape.append((name, may_be_running))
+        values[f":p{index}"] = phase.model_dump(mode="json", exclude_none=True)
+        completes = phase.status is not None and phase.start is not None
+        if completes:  # the form CodeBuild reports while the phase runs: its start only
+            values[f":running{index}"] = {"start": phase.start}
+        shape.append((name, completes))
     status = None if obs.status is None else IN_PROGRESS if obs.status == IN_PROGRESS else "final"
     if obs.status is not None:
         values[":status"] = obs.status

@@ -50,7 +50,6 @@ class BuildObservation:
     initiator: str | None = None  # who started the build (CodeBuild's `initiator`: an IAM user, a role session)
     # The build's environment variables (plain-text ones): the AppStack sets APPNAME, PIPELINE, ARTIFACT_BUCKET.
     environment: dict[str, str] = field(default_factory=dict)
-    completed_phase: str | None = None  # the phase a Build Phase Change completes
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,6 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
     info = event.detail.additional_information
     phases = {p.phase_type.value: _phase_record(p) for p in info.phases if p.phase_type != "COMPLETED"}
     status: str | None = None
-    completed_phase: str | None = None
     if isinstance(event, BuildPhaseChangeEvent):
         detail = event.detail
         if detail.completed_phase != "COMPLETED":
@@ -100,9 +98,8 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
                 end=_unix(detail.completed_phase_end),
                 duration=detail.completed_phase_duration_seconds,
             )
-            completed_phase = detail.completed_phase.value
-            known = phases.get(completed_phase)
-            phases[completed_phase] = known.merge(completed) if known else completed
+            known = phases.get(detail.completed_phase.value)
+            phases[detail.completed_phase.value] = known.merge(completed) if known else completed
     else:
         status = event.detail.build_status.value
     return BuildObservation(
@@ -118,7 +115,6 @@ def observe(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> BuildObserv
         environment={
             v.name: v.value for v in (info.environment.environment_variables if info.environment else []) if v.type == "PLAINTEXT"
         },
-        completed_phase=completed_phase,
     )
 
 
