@@ -13,6 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
+from orchestrator.adapters.expressions import ForwardWrite
 from orchestrator.settings import get_settings
 
 if TYPE_CHECKING:
@@ -348,27 +349,27 @@ class Store:
         self,
         primary_id: str,
         secondary_id: str,
-        fields: Item,
-        condition: ConditionBase,
+        write: ForwardWrite,
         change: Callable[[Item | None], Item | None],
     ) -> tuple[Item | None, Item | None]:
-        """A forward-only change in one UpdateItem where it can be: SET `fields` if `condition` holds, which the
-        caller builds so that it holds exactly when `fields` are what `change` would store for them. Then the
-        attributes `change` derives from the rest of the item (top-level ones that `fields` do not touch) are
-        written only if they moved, conditional on the version just written. When the condition fails
-        (first write, a late or reordered change), the optimistic `update` runs from the item DynamoDB
-        returned with the failure, with no read. Returns (before, after) like `update`; after carries the
-        version written, so this invocation's next `update(current=...)` needs no read."""
-        written, old = self.set_fields_returning_old(primary_id, secondary_id, fields, condition)
+        """A forward-only change in one UpdateItem where it can be: `write` SETs what its condition proves
+        `change` would store for those attributes (the caller builds both). Then the attributes `change` derives
+        from the rest of the item (top-level ones that `write` does not touch) are written only if they moved,
+        conditional on the version just written. When the condition fails (first write, a late or reordered
+        change), the optimistic `update` runs from the item DynamoDB returned with the failure, with no read.
+        Returns (before, after) like `update`; after carries the version written, so this invocation's next
+        `update(current=...)` needs no read."""
+        written, old = self._update_returning_old(primary_id, secondary_id, write)
         if not written or old is None:
             return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)
         merged = change(old)
         version = int(old.get(VERSION_ATTR, 0)) + 1
         if merged is None:
             return old, None
-        touched = {name.split(".", 1)[0].split("[", 1)[0] for name in fields}
         meta = ("primary_id", "secondary_id", VERSION_ATTR)
-        derived = {k: v for k, v in merged.items() if k not in touched and k not in meta and old.get(k) != v}
+        derived = {
+            k: v for k, v in merged.items() if k not in write.text.touched and k not in meta and old.get(k) != v
+        }
         if derived:
             if not self.set_fields_if(primary_id, secondary_id, derived, Attr(VERSION_ATTR).eq(version)):
                 return self.update(primary_id, secondary_id, change)  # written meanwhile: from a fresh read
@@ -376,6 +377,29 @@ class Store:
         after = {**merged, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version}
         unchanged = {k: v for k, v in merged.items() if k not in meta} == {k: v for k, v in old.items() if k not in meta}
         return old, None if unchanged else after
+
+    def _update_returning_old(self, primary_id: str, secondary_id: str, write: ForwardWrite) -> tuple[bool, Item | None]:
+        """`write` as one UpdateItem that bumps the version; (written, the item as it was before, or None).
+        DynamoDB returns the old item whether the condition held or not."""
+        text = write.text
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self._name,
+                Key=self._key(primary_id, secondary_id),
+                UpdateExpression=f"SET {text.update} ADD #version :one" if text.update else "ADD #version :one",
+                ConditionExpression=text.condition,
+                ExpressionAttributeNames={**text.names, "#version": VERSION_ATTR},
+                ExpressionAttributeValues=serialize({**write.values, ":one": 1}),
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                item: Any = error.response.get("Item")
+                return False, deserialize(item) if item else None
+            raise
+        old = response.get("Attributes")
+        return True, deserialize(old) if old else None
 
     def update(
         self,

@@ -1,60 +1,77 @@
 """One CodeBuild observation as one conditional UpdateItem that only moves the build record forward.
 
-The update SETs the event's CodeBuild phases (`codebuild_phases.<PHASE>`) and the build status; the condition
-holds exactly when each of those values is what `merge_observation` would store: the phase is new, equal,
-or stored still running with a later or equal start (so the merge's worst status, earliest start, latest end
-and first duration all come from the event), and the status climbs (none < IN_PROGRESS < a final status).
-The record's commit, build ARN and project must already be set (the merge keeps what is stored). When the
-condition fails (a first event, a late or reordered one) nothing is written, and the caller merges in
-Python from the item DynamoDB returned with the failure.
+The update SETs the event's CodeBuild phases (`codebuild_phases.<PHASE>`) and the build status. The condition
+is sufficient for each of those values to be what `merge_observation` would store: the phase is new, equal,
+or stored as CodeBuild reports it running (only its start, the event's), so that the merge's worst status,
+earliest start, latest end and first duration all come from the event; and the status climbs (none <
+IN_PROGRESS < a final status). The record's commit, build ARN and project must already be set (the merge
+keeps what is stored). When the condition fails (a first event, a late or reordered one, a running phase
+stored in another form) nothing is written, and the caller merges in Python from the item DynamoDB returned
+with the failure: a condition stricter than the merge costs a write, never a wrong record.
+
+The expression's text depends only on the event's shape (its phases, which of them it completes, its status,
+whether it names a commit), so it is built once per shape.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Attr, ConditionBase
-
-from orchestrator.adapters.store import Item
+from orchestrator.adapters.expressions import ExpressionText, ForwardWrite, either
 
 if TYPE_CHECKING:
     from orchestrator.pipeline.builds import BuildObservation
 
 IN_PROGRESS = "IN_PROGRESS"
+PHASES = "codebuild_phases"
+
+# (phase name, whether the event completes it: reports its status and start) for each phase it reports.
+PhaseShape = tuple[tuple[str, bool], ...]
 
 
-def _phase_condition(path: str, phase: Item) -> ConditionBase:
-    stored = Attr(path)
-    condition: ConditionBase = stored.not_exists() | stored.eq(phase)
-    if phase.get("status") is not None and phase.get("start") is not None:
-        still_running = (
-            Attr(f"{path}.status").not_exists()
-            & Attr(f"{path}.end").not_exists()
-            & Attr(f"{path}.duration").not_exists()
-            & (Attr(f"{path}.start").not_exists() | Attr(f"{path}.start").gte(phase["start"]))
-        )
-        condition = condition | still_running
-    return condition
+@cache
+def _text(phases: PhaseShape, status: str | None, commit: bool) -> ExpressionText:
+    """`status`: None, IN_PROGRESS or "final" (any other)."""
+    names = {"#project": "codebuild_project", "#arn": "build_arn"}
+    conditions = ["#project > :empty", "#arn > :empty"]
+    sets: list[str] = []
+    if commit:
+        names["#commit"] = "commit"
+        conditions.append("#commit > :empty")
+    if status is not None:
+        names["#status"] = "codebuild_status"
+        stored = ":status" if status == IN_PROGRESS else ":status, :in_progress"
+        conditions.append(either("attribute_not_exists(#status)", f"#status IN ({stored})"))
+        sets.append("#status = :status")
+    if phases:
+        names["#phases"] = PHASES
+        conditions.append("attribute_exists(#phases)")
+    for index, (name, completes) in enumerate(phases):
+        path, value = f"#phases.#p{index}", f":p{index}"
+        names[f"#p{index}"] = name
+        sets.append(f"{path} = {value}")
+        accepted = [f"attribute_not_exists({path})", f"{path} = {value}"]
+        if completes:
+            accepted.append(f"{path} = :running{index}")
+        conditions.append(either(*accepted))
+    touched = frozenset({PHASES} if phases else ()) | frozenset({"codebuild_status"} if status is not None else ())
+    return ExpressionText(", ".join(sets), " AND ".join(conditions), names, touched)
 
 
-def forward_update(obs: BuildObservation) -> tuple[Item, ConditionBase]:
-    """(fields to SET, condition) of the observation's forward-only write."""
-    condition: ConditionBase = Attr("codebuild_project").gt("") & Attr("build_arn").gt("")
-    if obs.commit:
-        condition = condition & Attr("commit").gt("")
-    fields: Item = {}
+def forward_update(obs: BuildObservation) -> ForwardWrite:
+    """The observation's forward-only write (see the module's docstring)."""
+    values: dict[str, Any] = {":empty": ""}
+    shape: list[tuple[str, bool]] = []
+    for index, (name, phase) in enumerate(sorted(obs.phases.items())):
+        values[f":p{index}"] = phase.model_dump(mode="json", exclude_none=True)
+        completes = phase.status is not None and phase.start is not None
+        if completes:  # the form CodeBuild reports while the phase runs: its start only
+            values[f":running{index}"] = {"start": phase.start}
+        shape.append((name, completes))
+    status = None if obs.status is None else IN_PROGRESS if obs.status == IN_PROGRESS else "final"
     if obs.status is not None:
-        status = Attr("codebuild_status")
-        lower = status.not_exists() | status.eq(obs.status)
-        if obs.status != IN_PROGRESS:
-            lower = lower | status.eq(IN_PROGRESS)
-        condition = condition & lower
-        fields["codebuild_status"] = obs.status
-    if obs.phases:
-        condition = condition & Attr("codebuild_phases").exists()
-    for name, phase in sorted(obs.phases.items()):
-        dumped = phase.model_dump(mode="json", exclude_none=True)
-        path = f"codebuild_phases.{name}"
-        condition = condition & _phase_condition(path, dumped)
-        fields[path] = dumped
-    return fields, condition
+        values[":status"] = obs.status
+        if status == "final":
+            values[":in_progress"] = IN_PROGRESS
+    return ForwardWrite(_text(tuple(shape), status, bool(obs.commit)), values)

@@ -257,8 +257,7 @@ def _store_observation(
         current = BuildRecord.model_validate(item) if item else None
         return merge_observation(current, app, number, obs, folder).to_item()
 
-    fields, condition = forward_update(obs)
-    return store.update_forward(keys.app_pk(app), keys.build_sk(number), fields, condition, change)
+    return store.update_forward(keys.app_pk(app), keys.build_sk(number), forward_update(obs), change)
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

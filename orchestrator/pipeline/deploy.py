@@ -494,8 +494,8 @@ def _record_deployment_event(
         phase, error = derive_deploy_phase(record)
         return with_phase(record, "deploy", phase, error=error) if phase else record
 
-    fields, condition = service_forward_update(process, update)
-    before, after = change_record_forward(deps.store, app, number, fields, condition, change)
+    write = service_forward_update(process, update)
+    before, after = change_record_forward(deps.store, app, number, write, change)
     closed = after.deploy is not None and after.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     was_closed = (
         before is not None

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from boto3.dynamodb.conditions import ConditionBase
-
+from orchestrator.adapters.expressions import ForwardWrite
 from orchestrator.adapters.store import Item, Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.records import BuildRecord, Phase, ServiceDeployment, TaskOutcome, merge_phase
@@ -63,19 +62,18 @@ def change_record_forward(
     store: Store,
     app: str,
     build_number: int,
-    fields: Item,
-    condition: ConditionBase,
+    write: ForwardWrite,
     change: Callable[[BuildRecord], BuildRecord],
 ) -> tuple[BuildRecord | None, BuildRecord]:
-    """`change_record` as one forward-only UpdateItem where it can be (Store.update_forward): `fields` and
-    `condition` are the part of `change` that DynamoDB's expressions can apply and check; what `change` derives
-    from the rest is written after, only when it moved."""
+    """`change_record` as one forward-only UpdateItem where it can be (Store.update_forward): `write` is the
+    part of `change` that DynamoDB's expressions can apply and check; what `change` derives from the rest is
+    written after, only when it moved."""
 
     def apply(item: Item | None) -> Item | None:
         record = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
         return change(record).to_item()
 
-    before, after = store.update_forward(keys.app_pk(app), keys.build_sk(build_number), fields, condition, apply)
+    before, after = store.update_forward(keys.app_pk(app), keys.build_sk(build_number), write, apply)
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 

@@ -45,6 +45,16 @@ def test_a_phase_change_is_one_update_item(aws: None) -> None:
     assert record()["codebuild_phases"]["QUEUED"]["status"] == "SUCCEEDED"
 
 
+def test_a_phase_change_that_completes_phases_reported_running_is_one_update_item(aws: None) -> None:
+    declare_app()
+    events = named_events()
+    deliver(events[:1])  # IN_PROGRESS: SUBMITTED is stored as CodeBuild reports it running (its start only)
+    with recording_calls() as calls:
+        deliver(events[3:4])  # PROVISIONING, listing SUBMITTED and QUEUED completed: no fallback write
+    assert operations(calls) == [("dynamodb", "UpdateItem")]
+    assert record()["codebuild_phases"]["SUBMITTED"]["status"] == "SUCCEEDED"
+
+
 def test_a_phase_change_that_moves_a_record_phase_is_two_update_items(aws: None) -> None:
     declare_app()
     events = named_events()
