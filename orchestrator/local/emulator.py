@@ -140,7 +140,7 @@ class Emulator:
         self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream, clock=lambda: self.clock.tick)
         # Reset above, and nothing here writes a parameter: the store is empty (asking costs SSM's model).
         self.parameters.versions = {}
-        if self.serve_web:
+        if self.serve_web and self.router is None:  # the daemon starts its router before it is ready
             self.router = LocalRouter(self.router_port)
             self.router.start()
         return endpoint
