@@ -19,7 +19,9 @@ import argparse
 import json
 import os
 import signal
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -163,6 +165,51 @@ def step_until(emulator: Emulator, stopped: Callable[[], bool]) -> None:
         # One step is one simulated tick: while something is under way, tick on quickly (as `make demo`
         # and `local run` do), and idle at the slower pace.
         time.sleep(BUSY_STEP_SECONDS if busy or waiting else STEP_SECONDS)
+
+
+@dataclass(frozen=True)
+class Background:
+    """The emulator forked off the `local up` process."""
+
+    pid: int
+
+    def exit_code(self) -> int | None:
+        """Its exit code once it has exited (it is this process's child until this process ends)."""
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        return os.waitstatus_to_exitcode(status) if pid else None
+
+    def terminate(self) -> None:
+        os.kill(self.pid, signal.SIGTERM)
+
+
+def start_in_background(state_dir: Path, port: int, router_port: int) -> Background:
+    """Fork the emulator off this process, in its own session, its output appended to `emulator.log`.
+
+    A fork, not a new interpreter: the emulator keeps what `local up` has imported already (the settings
+    model, pydantic), and starts at once."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = os.open(state_dir / "emulator.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        os.close(log)
+        return Background(pid)
+    code = 1
+    try:  # the emulator: nothing here returns into the caller's code
+        os.setsid()
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.closerange(3, 256)  # no pipe of the caller's stays open here (`eval "$(...)"` waits for its end)
+        serve(state_dir, port, router_port)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def main() -> None:
