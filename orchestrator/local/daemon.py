@@ -135,6 +135,8 @@ def serve(state_dir: Path, port: int, router_port: int = 0) -> None:
                                 "router_port": router.port})  # fmt: skip
         resources.provision_network()
         server.release_held()
+        if stop:  # `local down` while the network was being made: nothing else to start
+            return
         from orchestrator.local.emulator import Emulator
 
         emulator = Emulator(port=server.port, log_path=state_dir / "handlers.log", poll_all_queues=True,
