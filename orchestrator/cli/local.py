@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -61,18 +59,15 @@ def up(
     if state is not None:
         _started(state, directory, as_json, "emulator already running")
         return
+    from orchestrator.local.daemon import start_in_background
+
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "state.json").unlink(missing_ok=True)
-    with (directory / "emulator.log").open("a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator.local.daemon", "--state-dir", str(directory), "--port", str(port),
-             "--router-port", str(router_port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+    process = start_in_background(directory, port, router_port)
     deadline = time.monotonic() + timeout
     while (state := running_emulator(directory)) is None:
-        if process.poll() is not None:
-            fail(f"the emulator exited with code {process.returncode}; see {directory / 'emulator.log'}", 1)
+        if (code := process.exit_code()) is not None:
+            fail(f"the emulator exited with code {code}; see {directory / 'emulator.log'}", 1)
         if time.monotonic() > deadline:
             process.terminate()
             fail(f"the emulator was not ready within {timeout:.0f}s; see {directory / 'emulator.log'}", 1)

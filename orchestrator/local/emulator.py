@@ -139,8 +139,10 @@ class Emulator:
             powertools_logger.setLevel(logging.CRITICAL)
         self._dispatcher = Dispatcher(self.routing, log_stream=self._log_stream, clock=lambda: self.clock.tick)
         # Reset above, and nothing here writes a parameter: the store is empty (asking costs SSM's model).
+        # Under `local up` a parameter written between ready and now is new to the simulator, and its first
+        # step reports it as created, which it was.
         self.parameters.versions = {}
-        if self.serve_web:
+        if self.serve_web and self.router is None:  # the daemon starts its router before it is ready
             self.router = LocalRouter(self.router_port)
             self.router.start()
         return endpoint

@@ -21,9 +21,21 @@ from __future__ import annotations
 from typing import Any
 
 _applied = False
+_applied_to_held = False
+# moto's services whose modules import all of moto's EC2 (ECS, SSM, Application Auto Scaling), or that need
+# what ECS needs (ELBv2): their patches and resources come after `local up` is ready (`server.py` holds their
+# requests until then). Names as moto's server calls its backends.
+HELD_SERVICES = frozenset({"ecs", "ec2", "elbv2", "ssm", "applicationautoscaling"})
 
 
 def apply() -> None:
+    """Every patch: the ones of the services `local up` starts with, and those of `HELD_SERVICES`."""
+    apply_to_started()
+    apply_to_held()
+
+
+def apply_to_started() -> None:
+    """The patches of the services the emulator starts with (none of them imports moto's EC2)."""
     global _applied
     if _applied:
         return
@@ -33,8 +45,6 @@ def apply() -> None:
     import itertools
 
     from moto.codebuild.models import CodeBuildBackend
-    from moto.core.utils import utcnow
-    from moto.ecs.models import EC2ContainerServiceBackend
     from moto.moto_api._internal import mock_random
     from moto.s3 import notifications
 
@@ -60,8 +70,45 @@ def apply() -> None:
 
     notifications._send_event_bridge_message = send_s3_event
 
-    original_update = EC2ContainerServiceBackend.update_service
     original_start = CodeBuildBackend.start_build
+
+    def start_build(self: Any, project_name: str, *args: Any, **kwargs: Any) -> Any:
+        build = original_start(self, project_name, *args, **kwargs)
+        build["buildNumber"] = len(self.build_history[project_name])
+        return build
+
+    # A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
+    # missing pattern as match-all and then fails on the rule's ECS target.
+    from moto.events.models import Rule
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if getattr(self, "scheduled_expression", None) and not getattr(self.event_pattern, "_pattern", None):
+            return
+        original_send(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _requests_arrive_over_tls()
+    CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
+    # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
+    # emulator, whose simulator calls StopTask with the exit code) a task stops when its command exits.
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+    _applied = True
+
+
+def apply_to_held() -> None:
+    """The patches of `HELD_SERVICES`: importing them imports moto's EC2 (seconds of JSON decoding)."""
+    global _applied_to_held
+    if _applied_to_held:
+        return
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+
+    original_update = EC2ContainerServiceBackend.update_service
 
     def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
         cluster = service_properties.get("cluster", "default")
@@ -82,11 +129,6 @@ def apply() -> None:
             )
         return service
 
-    def start_build(self: Any, project_name: str, *args: Any, **kwargs: Any) -> Any:
-        build = original_start(self, project_name, *args, **kwargs)
-        build["buildNumber"] = len(self.build_history[project_name])
-        return build
-
     # moto's ECS builds an awsvpc task's ENI attachment from `private_dns_name`, which its EC2
     # NetworkInterface only sets in VPCs with DNS hostnames: RunTask on Fargate would fail with a 500
     # elsewhere. The fallback must stay settable, since moto assigns it in DNS-enabled VPCs.
@@ -103,29 +145,10 @@ def apply() -> None:
 
         NetworkInterface.private_dns_name = property(get_private_dns_name, set_private_dns_name)  # type: ignore[assignment]
 
-    # A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
-    # missing pattern as match-all and then fails on the rule's ECS target.
-    from moto.events.models import Rule
-
-    original_send = Rule.send_to_targets
-
-    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
-        if getattr(self, "scheduled_expression", None) and not getattr(self.event_pattern, "_pattern", None):
-            return
-        original_send(self, original_event, transform_input)
-
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-    _client_token_idempotency()
-    _requests_arrive_over_tls()
-    _parameters_remember_their_writer()
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
-    CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
-    # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
-    # emulator, whose simulator calls StopTask with the exit code) a task stops when its command exits.
-    from moto.moto_api import state_manager
-
-    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
-    _applied = True
+    _client_token_idempotency()
+    _parameters_remember_their_writer()
+    _applied_to_held = True
 
 
 def _parameters_remember_their_writer() -> None:

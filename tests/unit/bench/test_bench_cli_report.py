@@ -18,7 +18,7 @@ def test_cli_figure_renders_and_summarises() -> None:
         "rows": [{"command": "orchestrator --help", "kind": "help", "time": TIME, "ratio": 0.8, "target_ratio": 1.0},
                  {"command": "orchestrator ps -a demo", "kind": "table", "time": TIME, "ratio": 3.0,
                   "target_ratio": 2.0}],
-        "local_up": {"time": TIME, "target_s": 3.0},
+        "local_up": {"time": TIME, "target_s": 3.0, "baseline": TIME, "ratio": 4.5, "then_register": TIME},
         "demo_first_line": {"time": TIME},
     }  # fmt: skip
     out = io.StringIO()
@@ -30,3 +30,6 @@ def test_cli_figure_renders_and_summarises() -> None:
         "CLI: orchestrator --help", "CLI: orchestrator ps -a demo", "CLI: local up until ready", "CLI: demo, first line",
     ]  # fmt: skip
     assert lines[1]["ratio"] == 3.0
+    assert "4.50x" in out.getvalue()  # local up beside its interleaved import boto3
+    assert "then local register" in out.getvalue()
+    assert lines[2]["ratio"] == 4.5
