@@ -20,7 +20,7 @@ from orchestrator.parameters.names import ParameterKind, Target, config_path, ki
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.deploystatus import deploystatus_value
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -28,7 +28,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _prefix() -> str:
-    return get_settings().ssm_prefix
+    return adapter_settings().ssm_prefix
 
 
 def app_settings(app: str) -> dict[str, Any]:
@@ -219,7 +219,7 @@ def start_build(app: str, source_version: str | None) -> dict[str, Any]:
 def restart(app: str, processes: list[str]) -> list[str]:
     """A new deployment of each service (same task definition): every task is replaced."""
     settings = app_settings(app)
-    cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
+    cluster = str((settings.get("cluster") or {}).get("name") or adapter_settings().cluster_name)
     from orchestrator.adapters.ecs import Ecs
     from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 

@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -97,7 +97,7 @@ class Store:
 
     @property
     def _name(self) -> str:
-        return self._table_name or get_settings().table_name
+        return self._table_name or adapter_settings().table_name
 
     def _key(self, primary_id: str, secondary_id: str) -> dict[str, Any]:
         return {"primary_id": {"S": primary_id}, "secondary_id": {"S": secondary_id}}

@@ -7,9 +7,11 @@ models and Powertools load when a command first needs them, so `--help` costs le
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
+from orchestrator import setting_names as names
 from orchestrator.cli import (
     access,
     apps,
@@ -83,9 +85,27 @@ def _help_only(args: list[str]) -> bool:
 def global_options(
     ctx: typer.Context,
     endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (the local emulator's URL)."
+        None, "--endpoint-url", envvar=names.ENDPOINT_URL_VARIABLE, help="AWS endpoint (the local emulator's URL)."
     ),
-    region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
+    region: str = typer.Option(names.DEFAULT_REGION, "--region", envvar=names.REGION_VARIABLE, help="AWS region."),
+    table_name: str = typer.Option(
+        names.DEFAULT_TABLE_NAME, "--table", envvar=names.variable("table_name"), help="The orchestrator's DynamoDB table."
+    ),
+    ssm_prefix: str = typer.Option(
+        names.DEFAULT_SSM_PREFIX, "--ssm-prefix", envvar=names.variable("ssm_prefix"),
+        help="The SSM parameters' prefix (/<prefix>/apps/...).",
+    ),
+    cluster_name: str = typer.Option(
+        names.DEFAULT_CLUSTER_NAME, "--cluster", envvar=names.variable("cluster_name"),
+        help="The ECS cluster of apps whose settings name none.",
+    ),
+    max_attempts: int = typer.Option(
+        names.DEFAULT_AWS_MAX_ATTEMPTS, "--max-attempts", envvar=names.variable("aws_max_attempts"), min=1,
+        help="Attempts per AWS call (1 against the emulator).",
+    ),
+    # Where the emulator keeps its state: read from the environment only (`local` commands take --state-dir).
+    local_state_dir: Path | None = typer.Option(None, envvar=names.variable("local_state_dir"), hidden=True),
+    xdg_state_home: Path | None = typer.Option(None, envvar=names.XDG_STATE_HOME_VARIABLE, hidden=True),
     _: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False
     ),
@@ -94,7 +114,11 @@ def global_options(
         return
     from orchestrator.cli.setup import configure_cli
 
-    configure_cli(endpoint_url, region)
+    configure_cli(
+        endpoint_url=endpoint_url, region=region, table_name=table_name, ssm_prefix=ssm_prefix,
+        cluster_name=cluster_name, max_attempts=max_attempts, local_state_dir=local_state_dir,
+        xdg_state_home=xdg_state_home,
+    )  # fmt: skip
 
 
 def _print_help(args: list[str]) -> bool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 def router_port() -> int | None:
     """The running emulator's router port, when this CLI's endpoint is that emulator's."""
     from orchestrator.cli.emulator import running_emulator, state_dir_of
-    from orchestrator.settings import get_settings
+    from orchestrator.settings import adapter_settings
 
-    endpoint = get_settings().endpoint_url
+    endpoint = adapter_settings().endpoint_url
     state = running_emulator(state_dir_of(None)) if endpoint else None
     if state is None or state.get("endpoint") != endpoint or not state.get("router_port"):
         return None
