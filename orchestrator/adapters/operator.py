@@ -19,7 +19,6 @@ from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.settings import adapter_settings
 
 
@@ -31,12 +30,12 @@ def _prefix() -> str:
     return adapter_settings().ssm_prefix
 
 
-def app_settings(app: str) -> dict[str, Any]:
+def app_settings(app: str, store: Store | None = None) -> dict[str, Any]:
     """The app's settings (of the pipeline, for a review app `<pipeline>:<pr>`): AppPack's `value` map plus
     the orchestrator's `kind` and `name`. A one-line error when it does not exist, or when a review app's
     pipeline is a plain app. (The CLI checks the syntax.)"""
     name, _, pr = app.partition(":")
-    item = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
+    item = (store or Store()).get(keys.app_pk(name), keys.SETTINGS_SK)
     if item is None:
         fail(f"unknown app {name!r} (see `orchestrator apps`)", 1)
     if pr and item.get("kind") != "pipeline":
@@ -45,9 +44,9 @@ def app_settings(app: str) -> dict[str, Any]:
     return {**(value if isinstance(value, dict) else {}), "kind": item.get("kind"), "name": item.get("name")}
 
 
-def target_of(app: str) -> Target:
+def target_of(app: str, store: Store | None = None) -> Target:
     """`demo` → app, `reviews` → pipeline, `reviews:12` → review app #12 of pipeline reviews."""
-    settings = app_settings(app)
+    settings = app_settings(app, store)
     name, _, pr = app.partition(":")
     if pr:
         return Target("review_app", name, pr)
@@ -191,12 +190,15 @@ def latest_started_build_number(app: str) -> int | None:
     return max(numbers) if numbers else None
 
 
-def deploystatus(app: str) -> dict[str, Any] | None:
+def deploystatus(app: str, store: Store | None = None) -> dict[str, Any] | None:
     """The `value` of the app's DEPLOYSTATUS item (AppPack's `DeployStatus`), or None before the first."""
+    from orchestrator.pipeline.deploystatus import deploystatus_value  # its module defines pydantic models
+
+    store = store or Store()
     if ":" in app:
         pipeline, pr = app.split(":", 1)
-        return deploystatus_value(Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
-    return deploystatus_value(Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
+        return deploystatus_value(store.get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
+    return deploystatus_value(store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
 
 
 # --- actions --------------------------------------------------------------------------------------

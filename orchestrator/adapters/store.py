@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -108,6 +109,21 @@ class Store:
         )
         item = response.get("Item")
         return deserialize(item) if item is not None else None
+
+    def get_many(self, keys: list[tuple[str, str]], *, consistent: bool = True) -> dict[tuple[str, str], Item]:
+        """Several items by key in one BatchGetItem (100 keys a request; unprocessed keys are asked again).
+        Keys without an item are absent from the result."""
+        found: dict[tuple[str, str], Item] = {}
+        wanted = [self._key(pk, sk) for pk, sk in dict.fromkeys(keys)]
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {self._name: {"Keys": wanted[start : start + 100], "ConsistentRead": consistent}}
+            while request:
+                response = self._dynamodb.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._name, []):
+                    item = deserialize(raw)
+                    found[(str(item["primary_id"]), str(item["secondary_id"]))] = item
+                request = response.get("UnprocessedKeys") or {}
+        return found
 
     def put(self, item: Item) -> None:
         self._dynamodb.put_item(TableName=self._name, Item=serialize(item))
@@ -318,3 +334,21 @@ class Store:
                 continue
             return before, new_item
         raise ConcurrentUpdateError(f"{primary_id}/{secondary_id}: too many concurrent updates")
+
+
+class PrefetchedStore(Store):
+    """A read view of the table whose `get` of the keys given is answered by one BatchGetItem made up front;
+    other keys, and every write, go to the table. For a command that shows several fixed items of one app
+    (`ps`): the code that reads them item by item stays as it is, and makes one round trip."""
+
+    def __init__(self, keys: list[tuple[str, str]], table_name: str | None = None) -> None:
+        super().__init__(table_name)
+        self._prefetched = frozenset(keys)
+        self._items = self.get_many(keys)
+
+    def get(self, primary_id: str, secondary_id: str, *, consistent: bool = True) -> Item | None:
+        key = (primary_id, secondary_id)
+        if key not in self._prefetched:
+            return super().get(primary_id, secondary_id, consistent=consistent)
+        item = self._items.get(key)
+        return copy.deepcopy(item) if item is not None else None  # callers may change what they get

@@ -60,23 +60,43 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     ctx.obj = {"app": app_name}
     if ctx.invoked_subcommand is not None:
         return
+    from orchestrator.adapters.store import PrefetchedStore
+    from orchestrator.cli.urls import router_port, url_of
     from orchestrator.parameters.names import ParameterKind
     from orchestrator.parameters.queries import processes
+    from orchestrator.parameters.state import ParameterStates
 
     app_name = _app(ctx, None)
-    target = operations.target_of(app_name)
-    scaling = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
-    running = [asdict(view) for view in processes(app_name, live=True)]
-    from orchestrator.cli.urls import router_port, url_of
-
+    store = PrefetchedStore(_shown_items(app_name))  # one BatchGetItem for every item below
+    target = operations.target_of(app_name, store)
     data = {
-        "url": url_of(app_name, router_port()),
-        "processes": running,
-        "deploystatus": operations.deploystatus(app_name),
-        "scaling": scaling,
-        "parameter_errors": errors_of(operations.parameter_states(target), [SCALING]),
+        "url": url_of(app_name, router_port(), store),
+        "processes": [asdict(view) for view in processes(app_name, live=True, store=store)],
+        "deploystatus": operations.deploystatus(app_name, store),
+        "parameter_errors": errors_of({SCALING: ParameterStates(store).get(target, ParameterKind.SCALING) or {}}, [SCALING]),
     }
+    if as_json:  # the parameter's raw value is part of the JSON; the table shows what runs
+        data["scaling"] = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
     emit(data, as_json, _render)
+
+
+def _shown_items(app_name: str) -> list[tuple[str, str]]:
+    """The keys of the app's fixed items that `ps` reads: its settings, CONFIG#ecs, DEPLOYSTATUS, what runs
+    (DEPLOYED, the deploy claim, the parameters' rollout), the scaling parameter's record and the web route."""
+    from orchestrator.parameters.names import ParameterKind, Target
+    from orchestrator.parameters.rollout import ROLLOUT_SK
+    from orchestrator.parameters.state import state_sk
+    from orchestrator.pipeline import keys
+    from orchestrator.pipeline.apps import AppRef
+    from orchestrator.routing.web import ROUTE_SK
+
+    target, ref = Target.of_deployed(app_name), AppRef(app_name)
+    declared = keys.app_pk(target.name)  # a review app's settings and CONFIG#ecs are its pipeline's
+    return [
+        (declared, keys.SETTINGS_SK), (declared, keys.CONFIG_ECS_SK), ref.deploystatus_key,
+        (target.pk, keys.DEPLOYED_SK), (target.pk, keys.DEPLOY_CLAIM_SK), (target.pk, ROLLOUT_SK),
+        (target.pk, state_sk(ParameterKind.SCALING)), (keys.app_pk(app_name), ROUTE_SK),
+    ]  # fmt: skip
 
 
 def _app(ctx: typer.Context, given: str | None) -> str:

@@ -3,6 +3,8 @@ emulator whose state directory names one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 
 def router_port() -> int | None:
     """The running emulator's router port, when this CLI's endpoint is that emulator's."""
@@ -16,11 +18,15 @@ def router_port() -> int | None:
     return int(state["router_port"])
 
 
-def url_of(app: str, port: int | None = None) -> str | None:
+if TYPE_CHECKING:
+    from orchestrator.adapters.store import Store
+
+
+def url_of(app: str, port: int | None = None, store: Store | None = None) -> str | None:
     """The app's URL, or None while it has no route (before its first deploy, or no web process)."""
     from orchestrator.adapters.store import Store
     from orchestrator.routing.urls import app_url
     from orchestrator.routing.web import read_route
 
-    route = read_route(Store(), app)
+    route = read_route(store or Store(), app)
     return app_url(route.hosts, port) if route is not None else None
