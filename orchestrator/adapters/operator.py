@@ -19,6 +19,7 @@ from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
+from orchestrator.pipeline.deploystatus_item import deploystatus_value
 from orchestrator.settings import adapter_settings
 
 
@@ -192,8 +193,6 @@ def latest_started_build_number(app: str) -> int | None:
 
 def deploystatus(app: str, store: Store | None = None) -> dict[str, Any] | None:
     """The `value` of the app's DEPLOYSTATUS item (AppPack's `DeployStatus`), or None before the first."""
-    from orchestrator.pipeline.deploystatus import deploystatus_value  # its module defines pydantic models
-
     store = store or Store()
     if ":" in app:
         pipeline, pr = app.split(":", 1)

@@ -63,7 +63,7 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     from orchestrator.adapters.store import PrefetchedStore
     from orchestrator.cli.urls import router_port, url_of
     from orchestrator.parameters.names import ParameterKind
-    from orchestrator.parameters.queries import processes
+    from orchestrator.parameters.process_views import processes
     from orchestrator.parameters.state import ParameterStates
 
     app_name = _app(ctx, None)
@@ -81,22 +81,13 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
 
 
 def _shown_items(app_name: str) -> list[tuple[str, str]]:
-    """The keys of the app's fixed items that `ps` reads: its settings, CONFIG#ecs, DEPLOYSTATUS, what runs
-    (DEPLOYED, the deploy claim, the parameters' rollout), the scaling parameter's record and the web route."""
-    from orchestrator.parameters.names import ParameterKind, Target
-    from orchestrator.parameters.rollout import ROLLOUT_SK
-    from orchestrator.parameters.state import state_sk
+    """The keys of the app's fixed items that `ps` reads: its settings (a review app's: its pipeline's), what
+    `processes` reads (CONFIG#ecs, DEPLOYSTATUS, DEPLOYED, the rollout and scaling records) and the web route."""
+    from orchestrator.parameters.process_views import process_view_keys
     from orchestrator.pipeline import keys
-    from orchestrator.pipeline.apps import AppRef
-    from orchestrator.routing.web import ROUTE_SK
 
-    target, ref = Target.of_deployed(app_name), AppRef(app_name)
-    declared = keys.app_pk(target.name)  # a review app's settings and CONFIG#ecs are its pipeline's
-    return [
-        (declared, keys.SETTINGS_SK), (declared, keys.CONFIG_ECS_SK), ref.deploystatus_key,
-        (target.pk, keys.DEPLOYED_SK), (target.pk, keys.DEPLOY_CLAIM_SK), (target.pk, ROLLOUT_SK),
-        (target.pk, state_sk(ParameterKind.SCALING)), (keys.app_pk(app_name), ROUTE_SK),
-    ]  # fmt: skip
+    settings_key = (keys.app_pk(app_name.partition(":")[0]), keys.SETTINGS_SK)
+    return [settings_key, *process_view_keys(app_name), (keys.app_pk(app_name), keys.ROUTE_SK)]
 
 
 def _app(ctx: typer.Context, given: str | None) -> str:

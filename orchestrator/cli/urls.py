@@ -23,10 +23,13 @@ if TYPE_CHECKING:
 
 
 def url_of(app: str, port: int | None = None, store: Store | None = None) -> str | None:
-    """The app's URL, or None while it has no route (before its first deploy, or no web process)."""
+    """The app's URL, or None while it has no route (before its first deploy, or no web process). The route
+    item (`routing.web.WebRoute`, written by the orchestrator) is read as stored: no pydantic on this path."""
     from orchestrator.adapters.store import Store
+    from orchestrator.pipeline import keys
     from orchestrator.routing.urls import app_url
-    from orchestrator.routing.web import read_route
 
-    route = read_route(store or Store(), app)
-    return app_url(route.hosts, port) if route is not None else None
+    route = (store or Store()).get(keys.app_pk(app), keys.ROUTE_SK)
+    if not route or not route.get("priority"):
+        return None
+    return app_url([str(host) for host in route.get("hosts") or []], port)
