@@ -17,6 +17,7 @@ from tests.e2e.conftest import ROOT, cli, emulator_env
 HEAVY = ("pydantic", "pydantic_settings", "aws_lambda_powertools", "moto")
 PROBE = """
 import json, sys
+heavy = set(json.loads(sys.argv[2]))
 from orchestrator.adapters.clients import add_call_hook
 calls = []
 add_call_hook(lambda model, **_: calls.append(f"{model.service_model.service_name}.{model.name}"))
@@ -27,7 +28,7 @@ try:
     code = 0
 except SystemExit as exit_:
     code = exit_.code
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[2])))
+loaded = sorted({name.split(".")[0] for name in sys.modules} & heavy)
 print(json.dumps({"code": code, "calls": calls, "loaded": loaded}), file=sys.stderr)
 """
 
