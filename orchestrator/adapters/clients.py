@@ -48,6 +48,13 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
     return built
 
 
+def build_now(*services: str) -> None:
+    """Build these clients on this thread. A boto3 session is not safe to build clients from several threads;
+    built clients are: a caller that then calls them from worker threads builds them here first."""
+    for service in services:
+        client(service)
+
+
 def add_call_hook(hook: CallHook) -> None:
     """Observe every AWS API call made through the adapters (botocore `before-call` event).
     Used by tests to count side effects and by the benchmark to count calls per pipeline."""

@@ -89,10 +89,17 @@ def _count(value: Any, default: int) -> int:
 
 
 def _live(cluster: str, services: list[str]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    """Each service's desired count (ECS) and autoscaling range (Application Auto Scaling), as they are now."""
+    """Each service's desired count (ECS) and autoscaling range (Application Auto Scaling), as they are now.
+    The two calls are independent: they wait for their answers side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from orchestrator.adapters.autoscaling import AutoScaling
+    from orchestrator.adapters.clients import build_now
     from orchestrator.adapters.ecs import Ecs
 
-    described = Ecs().describe_services(cluster, services)
-    counts = {name: info.desired_count for name, info in described.items()}
-    return counts, AutoScaling().capacities(cluster, services)
+    build_now("ecs", "application-autoscaling")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        described = pool.submit(Ecs().describe_services, cluster, services)
+        capacities = pool.submit(AutoScaling().capacities, cluster, services)
+        counts = {name: info.desired_count for name, info in described.result().items()}
+        return counts, capacities.result()
