@@ -16,7 +16,7 @@ from orchestrator import setting_names as names
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
-# Every command: name → (its module under orchestrator.cli, the attribute), in the order help lists them. A
+# Every command: name → (its module under orchestrator.cli, the attribute), in the order they are added. A
 # typer app is a group, a function a command. A command line that names one loads that module only, and
 # typer builds that command only (`build list` does not pay for the other seventeen).
 COMMANDS: dict[str, tuple[str, str]] = {
