@@ -14,17 +14,18 @@ from pydantic import Field, TypeAdapter, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orchestrator.settings import DEFAULT_TABLE_NAME, endpoint_url_or_none
+from orchestrator import setting_names as names
+from orchestrator.settings import endpoint_url_or_none
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=names.ENV_PREFIX, extra="ignore", frozen=True)
 
-    table_name: str = DEFAULT_TABLE_NAME
+    table_name: str = names.DEFAULT_TABLE_NAME
     artifacts_bucket: str = "orchestrator-artifacts"
     bundle_bucket: str = "orchestrator-bundles"
-    ssm_prefix: str = Field(default="apppack", pattern=r"^[A-Za-z0-9_.\-]+$")
-    cluster_name: str = "orchestrator"
+    ssm_prefix: str = Field(default=names.DEFAULT_SSM_PREFIX, pattern=names.SSM_PREFIX_PATTERN)
+    cluster_name: str = names.DEFAULT_CLUSTER_NAME
     # Shared networking for Fargate tasks and services (comma-separated lists in the environment).
     subnets: list[str] = Field(default_factory=list)
     security_groups: list[str] = Field(default_factory=list)
@@ -45,15 +46,15 @@ class Settings(BaseSettings):
     # Lambda's built-in tracing (the stack's active tracing) records each invocation either way.
     xray_subsegments: bool = False
     # None means the real AWS endpoints; the emulator points everything at moto.
-    endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
-    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+    endpoint_url: str | None = Field(default=None, validation_alias=names.ENDPOINT_URL_VARIABLE)
+    region: str = Field(default=names.DEFAULT_REGION, validation_alias=names.REGION_VARIABLE)
     # Attempts per AWS call (botocore standard retry mode). The CLI lowers it against the emulator, where
     # there is no throttling to ride out and a dead endpoint must fail at once.
-    aws_max_attempts: int = Field(default=5, ge=1)
+    aws_max_attempts: int = Field(default=names.DEFAULT_AWS_MAX_ATTEMPTS, ge=1)
     # The local emulator's state directory, the same wherever a command runs from: ORCHESTRATOR_LOCAL_STATE_DIR,
     # else $XDG_STATE_HOME/orchestrator/local (~/.local/state/orchestrator/local).
     local_state_dir: Path | None = None
-    xdg_state_home: Path | None = Field(default=None, validation_alias="XDG_STATE_HOME")
+    xdg_state_home: Path | None = Field(default=None, validation_alias=names.XDG_STATE_HOME_VARIABLE)
 
     @field_validator("endpoint_url", mode="before")
     @classmethod
@@ -62,9 +63,7 @@ class Settings(BaseSettings):
 
     @property
     def emulator_state_dir(self) -> Path:
-        if self.local_state_dir is not None:
-            return self.local_state_dir
-        return (self.xdg_state_home or Path.home() / ".local" / "state") / "orchestrator" / "local"
+        return names.emulator_state_dir(self.local_state_dir, self.xdg_state_home)
 
     def as_environment(self) -> dict[str, str]:
         """These settings as the variables that produce them (what a Lambda or a subprocess is given)."""
@@ -93,4 +92,4 @@ class Settings(BaseSettings):
 
 
 def _variable(name: str, field: FieldInfo) -> str:
-    return field.validation_alias if isinstance(field.validation_alias, str) else f"ORCHESTRATOR_{name.upper()}"
+    return field.validation_alias if isinstance(field.validation_alias, str) else names.variable(name)

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 CallHook = Callable[..., None]
 _call_hooks: list[CallHook] = []
@@ -24,7 +24,7 @@ def _config(*, sdk_retries: bool = True) -> Config:
     """botocore's standard retry mode, with the settings' number of retries. `sdk_retries=False`: a single
     attempt, for calls without a client token whose lost response the SDK must not repeat blindly (the
     adapter checks what the first attempt made before it tries again)."""
-    retries: Any = {"mode": "standard", "max_attempts": get_settings().aws_max_attempts}
+    retries: Any = {"mode": "standard", "max_attempts": adapter_settings().aws_max_attempts}
     if not sdk_retries:
         retries = {"mode": "standard", "total_max_attempts": 1}
     return Config(retries=retries, connect_timeout=5, read_timeout=30)
@@ -34,7 +34,7 @@ def _config(*, sdk_retries: bool = True) -> Config:
 def client(service: str, *, sdk_retries: bool = True) -> Any:
     """A boto3 client for `service`, built on first use. Typed as Any: callers annotate via stubs.
     `sdk_retries=False`: one attempt per call; the caller decides how to retry."""
-    settings = get_settings()
+    settings = adapter_settings()
     built = boto3.client(
         service,  # type: ignore[call-overload]
         region_name=settings.region,
@@ -46,6 +46,13 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
     for install in _client_installers:
         install(built)
     return built
+
+
+def build_now(*services: str) -> None:
+    """Build these clients on this thread. A boto3 session is not safe to build clients from several threads;
+    built clients are: a caller that then calls them from worker threads builds them here first."""
+    for service in services:
+        client(service)
 
 
 def add_call_hook(hook: CallHook) -> None:

@@ -7,14 +7,14 @@ from functools import cache
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from orchestrator.adapters.clients import client
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 
 @cache
 def persistence_layer() -> DynamoDBPersistenceLayer:
     """Built on first use, with the adapters' client (endpoint, region and retry mode from settings)."""
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().table_name,
+        table_name=adapter_settings().table_name,
         key_attr="primary_id",
         sort_key_attr="secondary_id",
         boto3_client=client("dynamodb"),

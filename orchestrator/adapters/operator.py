@@ -19,8 +19,8 @@ from orchestrator.errors import UserError
 from orchestrator.parameters.names import ParameterKind, Target, config_path, kind_name
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.deploystatus import deploystatus_value
-from orchestrator.settings import get_settings
+from orchestrator.pipeline.deploystatus_item import deploystatus_value
+from orchestrator.settings import adapter_settings
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -28,15 +28,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _prefix() -> str:
-    return get_settings().ssm_prefix
+    return adapter_settings().ssm_prefix
 
 
-def app_settings(app: str) -> dict[str, Any]:
+def app_settings(app: str, store: Store | None = None) -> dict[str, Any]:
     """The app's settings (of the pipeline, for a review app `<pipeline>:<pr>`): AppPack's `value` map plus
     the orchestrator's `kind` and `name`. A one-line error when it does not exist, or when a review app's
     pipeline is a plain app. (The CLI checks the syntax.)"""
     name, _, pr = app.partition(":")
-    item = Store().get(keys.app_pk(name), keys.SETTINGS_SK)
+    item = (store or Store()).get(keys.app_pk(name), keys.SETTINGS_SK)
     if item is None:
         fail(f"unknown app {name!r} (see `orchestrator apps`)", 1)
     if pr and item.get("kind") != "pipeline":
@@ -45,9 +45,9 @@ def app_settings(app: str) -> dict[str, Any]:
     return {**(value if isinstance(value, dict) else {}), "kind": item.get("kind"), "name": item.get("name")}
 
 
-def target_of(app: str) -> Target:
+def target_of(app: str, store: Store | None = None) -> Target:
     """`demo` → app, `reviews` → pipeline, `reviews:12` → review app #12 of pipeline reviews."""
-    settings = app_settings(app)
+    settings = app_settings(app, store)
     name, _, pr = app.partition(":")
     if pr:
         return Target("review_app", name, pr)
@@ -191,12 +191,13 @@ def latest_started_build_number(app: str) -> int | None:
     return max(numbers) if numbers else None
 
 
-def deploystatus(app: str) -> dict[str, Any] | None:
+def deploystatus(app: str, store: Store | None = None) -> dict[str, Any] | None:
     """The `value` of the app's DEPLOYSTATUS item (AppPack's `DeployStatus`), or None before the first."""
+    store = store or Store()
     if ":" in app:
         pipeline, pr = app.split(":", 1)
-        return deploystatus_value(Store().get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
-    return deploystatus_value(Store().get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
+        return deploystatus_value(store.get(keys.app_pk(pipeline), f"{keys.DEPLOYSTATUS_SK}#{pr}"))
+    return deploystatus_value(store.get(keys.app_pk(app), keys.DEPLOYSTATUS_SK))
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def start_build(app: str, source_version: str | None) -> dict[str, Any]:
 def restart(app: str, processes: list[str]) -> list[str]:
     """A new deployment of each service (same task definition): every task is replaced."""
     settings = app_settings(app)
-    cluster = str((settings.get("cluster") or {}).get("name") or get_settings().cluster_name)
+    cluster = str((settings.get("cluster") or {}).get("name") or adapter_settings().cluster_name)
     from orchestrator.adapters.ecs import Ecs
     from orchestrator.pipeline.ownership import ForeignResourceError, check_services
 

@@ -17,11 +17,11 @@ from orchestrator.pipeline.apps import AppRef
 from orchestrator.review_apps.lifecycle import REVIEW_APP_SK
 from orchestrator.review_apps.status import ReviewAppStatus, parse_status, status_parameter_name
 from orchestrator.routing.web import read_route
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 
 def _prefix() -> str:
-    return get_settings().ssm_prefix
+    return adapter_settings().ssm_prefix
 
 
 def status_name(app: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from orchestrator.adapters.clients import client
 from orchestrator.adapters.expressions import ForwardWrite
-from orchestrator.settings import get_settings
+from orchestrator.settings import adapter_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -118,7 +119,7 @@ class Store:
 
     @property
     def _name(self) -> str:
-        return self._table_name or get_settings().table_name
+        return self._table_name or adapter_settings().table_name
 
     def _key(self, primary_id: str, secondary_id: str) -> dict[str, Any]:
         return {"primary_id": {"S": primary_id}, "secondary_id": {"S": secondary_id}}
@@ -130,20 +131,19 @@ class Store:
         item = response.get("Item")
         return deserialize(item) if item is not None else None
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-        """Several items in one BatchGetItem (consistent reads; up to 100 keys): (primary_id, secondary_id) →
-        item, for those that exist. Keys DynamoDB leaves unprocessed (throttling) are asked again."""
+    def get_many(self, keys: list[tuple[str, str]], *, consistent: bool = True) -> dict[tuple[str, str], Item]:
+        """Several items by key in one BatchGetItem (100 keys a request; unprocessed keys are asked again).
+        Keys without an item are absent from the result."""
         found: dict[tuple[str, str], Item] = {}
         wanted = [self._key(pk, sk) for pk, sk in dict.fromkeys(keys)]
-        while wanted:
-            response = self._dynamodb.batch_get_item(
-                RequestItems={self._name: {"Keys": wanted, "ConsistentRead": True}}
-            )
-            for raw in response.get("Responses", {}).get(self._name, []):
-                item = deserialize(raw)
-                found[(str(item["primary_id"]), str(item["secondary_id"]))] = item
-            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
-            wanted = list((unprocessed.get(self._name) or {}).get("Keys", []))
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {self._name: {"Keys": wanted[start : start + 100], "ConsistentRead": consistent}}
+            while request:
+                response = self._dynamodb.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._name, []):
+                    item = deserialize(raw)
+                    found[(str(item["primary_id"]), str(item["secondary_id"]))] = item
+                request = response.get("UnprocessedKeys") or {}
         return found
 
     def put(self, item: Item) -> None:
@@ -437,3 +437,21 @@ class Store:
                 continue
             return before, new_item
         raise ConcurrentUpdateError(f"{primary_id}/{secondary_id}: too many concurrent updates")
+
+
+class PrefetchedStore(Store):
+    """A read view of the table whose `get` of the keys given is answered by one BatchGetItem made up front;
+    other keys, and every write, go to the table. For a command that shows several fixed items of one app
+    (`ps`): the code that reads them item by item stays as it is, and makes one round trip."""
+
+    def __init__(self, keys: list[tuple[str, str]], table_name: str | None = None) -> None:
+        super().__init__(table_name)
+        self._prefetched = frozenset(keys)
+        self._items = self.get_many(keys)
+
+    def get(self, primary_id: str, secondary_id: str, *, consistent: bool = True) -> Item | None:
+        key = (primary_id, secondary_id)
+        if key not in self._prefetched:
+            return super().get(primary_id, secondary_id, consistent=consistent)
+        item = self._items.get(key)
+        return copy.deepcopy(item) if item is not None else None  # callers may change what they get

@@ -38,8 +38,9 @@ def list_(
     as_json: bool = JsonOption,
 ) -> None:
     """Builds of the app, newest first, with one mark per phase."""
-    operations.app_settings(app_name)
     records = operations.builds(app_name, limit)
+    if not records:  # one Query when there are builds; otherwise an unknown app must say so
+        operations.app_settings(app_name)
     emit(records, as_json, lambda rows: console.print(views.builds_table(rows)))
 
 

@@ -23,16 +23,20 @@ def demo(
     """Start the embedded AWS and take the demo app from a git push to running, through the real handlers.
     Exit 0 when it is deployed. With --json, the progress goes to stderr and the result to stdout."""
     require_emulator_extra()
+    # Only rich and the views before run_demo prints its first line; the AWS SDK and moto load after it.
     from orchestrator.local.demo import run_demo
 
     if stacks is not None and not (stacks / "manifest.json").is_file():
         fail(f"{stacks} is not a synthesized cloud assembly (no manifest.json): run `make synth` first", 2)
-    from orchestrator.local.stack_deploy import StackDeployError, UnsupportedResourceError
-    from orchestrator.local.stack_resources import StackAdoptionError
-
     try:
         result = run_demo(errors if as_json else console, app, stacks)
-    except (StackDeployError, UnsupportedResourceError, StackAdoptionError) as error:
+    except Exception as error:
+        # Loaded by run_demo by now: importing them before it would delay the first line by a second or two.
+        from orchestrator.local.stack_deploy import StackDeployError, UnsupportedResourceError
+        from orchestrator.local.stack_resources import StackAdoptionError
+
+        if not isinstance(error, StackDeployError | UnsupportedResourceError | StackAdoptionError):
+            raise
         fail(f"the stacks cannot run the demo: {error}")
     emit(asdict(result), as_json, lambda d: None)
     raise typer.Exit(0 if result.ok else 1)

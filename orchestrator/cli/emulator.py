@@ -25,9 +25,16 @@ def require_emulator_extra() -> None:
 
 
 def state_dir_of(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    from orchestrator.cli.setup import cli_state_dir
+
+    configured = cli_state_dir()
+    if configured is not None:
+        return configured
     from orchestrator.settings import get_settings
 
-    return given if given is not None else get_settings().emulator_state_dir
+    return get_settings().emulator_state_dir
 
 
 def running_emulator(state_dir: Path) -> dict[str, Any] | None:
@@ -41,9 +48,9 @@ def use_emulator(state_dir: Path | None) -> str:
     directory; a one-line error when there is neither."""
     from orchestrator.adapters.clients import reset_clients
     from orchestrator.local.server import ensure_local_credentials
-    from orchestrator.settings import configure, get_settings
+    from orchestrator.settings import adapter_settings, configure
 
-    endpoint = get_settings().endpoint_url
+    endpoint = adapter_settings().endpoint_url
     if endpoint is None:
         directory = state_dir_of(state_dir)
         state = running_emulator(directory)

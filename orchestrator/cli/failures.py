@@ -68,11 +68,12 @@ def describe_failure(error: BaseException) -> Failure | None:
 def emulator_hint() -> str:
     """What to do when AWS cannot be reached: use the running emulator, or start one."""
     try:
+        from orchestrator.cli.emulator import state_dir_of
         from orchestrator.local.daemon import running_state
-        from orchestrator.settings import get_settings
+        from orchestrator.settings import adapter_settings
 
-        settings = get_settings()
-        state = running_state(settings.emulator_state_dir)
+        settings = adapter_settings()
+        state = running_state(state_dir_of(None))
     except Exception:  # the hint is a courtesy: never let it hide the error itself
         return ""
     if state is not None and settings.endpoint_url != state.get("endpoint"):

@@ -6,58 +6,68 @@ models and Powertools load when a command first needs them, so `--help` costs le
 
 from __future__ import annotations
 
+import importlib
 import sys
+from pathlib import Path
 
 import typer
 
-from orchestrator.cli import (
-    access,
-    apps,
-    build,
-    bundle,
-    config,
-    dashboard,
-    demo,
-    domains,
-    events,
-    local,
-    logs,
-    open_app,
-    ps,
-    releases,
-    review_apps,
-    rollback,
-    run,
-    scheduled_tasks,
-)
+from orchestrator import setting_names as names
 from orchestrator.cli.failures import describe_failure
 from orchestrator.cli.output import say_error
 
-app = typer.Typer(
-    name="orchestrator",
-    help="Operate the orchestrator: builds, config, processes, scheduled tasks, access, bundles, the emulator.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # help text is plain: a `[...]` in a docstring stays as written
-)
-app.add_typer(events.app, name="events")
-app.add_typer(bundle.app, name="bundle")
-app.command(name="demo")(demo.demo)
-app.command(name="dashboard")(dashboard.dashboard)
-app.add_typer(local.app, name="local")
-app.add_typer(build.app, name="build")
-app.add_typer(config.app, name="config")
-app.add_typer(ps.app, name="ps")
-app.add_typer(scheduled_tasks.app, name="scheduled-tasks")
-app.add_typer(access.app, name="access")
-app.add_typer(domains.app, name="domains")
-app.add_typer(review_apps.app, name="review-apps")
-app.command(name="apps")(apps.apps)
-app.command(name="open")(open_app.open_app)
-app.command(name="logs")(logs.logs)
-app.command(name="releases")(releases.releases)
-app.command(name="rollback")(rollback.rollback)
-app.command(name="run")(run.run)
+# Every command: name → (its module under orchestrator.cli, the attribute), in the order they are added. A
+# typer app is a group, a function a command. A command line that names one loads that module only, and
+# typer builds that command only (`build list` does not pay for the other seventeen).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "events": ("events", "app"),
+    "bundle": ("bundle", "app"),
+    "demo": ("demo", "demo"),
+    "dashboard": ("dashboard", "dashboard"),
+    "local": ("local", "app"),
+    "build": ("build", "app"),
+    "config": ("config", "app"),
+    "ps": ("ps", "app"),
+    "scheduled-tasks": ("scheduled_tasks", "app"),
+    "access": ("access", "app"),
+    "domains": ("domains", "app"),
+    "review-apps": ("review_apps", "app"),
+    "apps": ("apps", "apps"),
+    "open": ("open_app", "open_app"),
+    "logs": ("logs", "logs"),
+    "releases": ("releases", "releases"),
+    "rollback": ("rollback", "rollback"),
+    "run": ("run", "run"),
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI: every command, or only the one named `only` (with the same global options)."""
+    built = typer.Typer(
+        name="orchestrator",
+        help="Operate the orchestrator: builds, config, processes, scheduled tasks, access, bundles, the emulator.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # help text is plain: a `[...]` in a docstring stays as written
+    )
+    built.callback()(global_options)
+    for name, (module, attribute) in COMMANDS.items():
+        if only is None or name == only:
+            target = getattr(importlib.import_module(f"orchestrator.cli.{module}"), attribute)
+            if isinstance(target, typer.Typer):
+                built.add_typer(target, name=name)
+            else:
+                built.command(name=name)(target)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`from orchestrator.cli.main import app`: the whole CLI, built on first access (PEP 562)."""
+    if name == "app":
+        whole = build_app()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _version(show: bool) -> None:
@@ -79,13 +89,30 @@ def _help_only(args: list[str]) -> bool:
     return not args or "--help" in args
 
 
-@app.callback()
 def global_options(
     ctx: typer.Context,
     endpoint_url: str | None = typer.Option(
-        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (the local emulator's URL)."
+        None, "--endpoint-url", envvar=names.ENDPOINT_URL_VARIABLE, help="AWS endpoint (the local emulator's URL)."
     ),
-    region: str | None = typer.Option(None, "--region", envvar="AWS_DEFAULT_REGION", help="AWS region."),
+    region: str = typer.Option(names.DEFAULT_REGION, "--region", envvar=names.REGION_VARIABLE, help="AWS region."),
+    table_name: str = typer.Option(
+        names.DEFAULT_TABLE_NAME, "--table", envvar=names.variable("table_name"), help="The orchestrator's DynamoDB table."
+    ),
+    ssm_prefix: str = typer.Option(
+        names.DEFAULT_SSM_PREFIX, "--ssm-prefix", envvar=names.variable("ssm_prefix"),
+        help="The SSM parameters' prefix (/<prefix>/apps/...).",
+    ),
+    cluster_name: str = typer.Option(
+        names.DEFAULT_CLUSTER_NAME, "--cluster", envvar=names.variable("cluster_name"),
+        help="The ECS cluster of apps whose settings name none.",
+    ),
+    max_attempts: int = typer.Option(
+        names.DEFAULT_AWS_MAX_ATTEMPTS, "--max-attempts", envvar=names.variable("aws_max_attempts"), min=1,
+        help="Attempts per AWS call (1 against the emulator).",
+    ),
+    # Where the emulator keeps its state: read from the environment only (`local` commands take --state-dir).
+    local_state_dir: Path | None = typer.Option(None, envvar=names.variable("local_state_dir"), hidden=True),
+    xdg_state_home: Path | None = typer.Option(None, envvar=names.XDG_STATE_HOME_VARIABLE, hidden=True),
     _: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit.", show_default=False
     ),
@@ -94,10 +121,14 @@ def global_options(
         return
     from orchestrator.cli.setup import configure_cli
 
-    configure_cli(endpoint_url, region)
+    configure_cli(
+        endpoint_url=endpoint_url, region=region, table_name=table_name, ssm_prefix=ssm_prefix,
+        cluster_name=cluster_name, max_attempts=max_attempts, local_state_dir=local_state_dir,
+        xdg_state_home=xdg_state_home,
+    )  # fmt: skip
 
 
-def _print_help(args: list[str]) -> bool:
+def _print_help(app: typer.Typer, args: list[str]) -> bool:
     """Print the help `args` ask for and return True; False when they name no known command (then typer
     parses them and reports the usage error). typer 0.29 builds a pydantic validator for every option
     it parses on the way to `--help`, even an absent one: that import is most of a group's `--help`. So the
@@ -122,7 +153,8 @@ def main() -> None:
     try:
         # Without standalone mode, click returns a command's typer.Exit code instead of exiting.
         args = sys.argv[1:]
-        if args and args[-1] == "--help" and _print_help(args):
+        app = build_app(args[0] if args and args[0] in COMMANDS else None)
+        if args and args[-1] == "--help" and _print_help(app, args):
             return
         result = app(args=args, standalone_mode=False, obj={HELP_ONLY: _help_only(args)})
         if isinstance(result, int) and result:

@@ -60,23 +60,34 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     ctx.obj = {"app": app_name}
     if ctx.invoked_subcommand is not None:
         return
+    from orchestrator.adapters.store import PrefetchedStore
+    from orchestrator.cli.urls import router_port, url_of
     from orchestrator.parameters.names import ParameterKind
-    from orchestrator.parameters.queries import processes
+    from orchestrator.parameters.process_views import processes
+    from orchestrator.parameters.state import ParameterStates
 
     app_name = _app(ctx, None)
-    target = operations.target_of(app_name)
-    scaling = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
-    running = [asdict(view) for view in processes(app_name, live=True)]
-    from orchestrator.cli.urls import router_port, url_of
-
+    store = PrefetchedStore(_shown_items(app_name))  # one BatchGetItem for every item below
+    target = operations.target_of(app_name, store)
     data = {
-        "url": url_of(app_name, router_port()),
-        "processes": running,
-        "deploystatus": operations.deploystatus(app_name),
-        "scaling": scaling,
-        "parameter_errors": errors_of(operations.parameter_states(target), [SCALING]),
+        "url": url_of(app_name, router_port(), store),
+        "processes": [asdict(view) for view in processes(app_name, live=True, store=store)],
+        "deploystatus": operations.deploystatus(app_name, store),
+        "parameter_errors": errors_of({SCALING: ParameterStates(store).get(target, ParameterKind.SCALING) or {}}, [SCALING]),
     }
+    if as_json:  # the parameter's raw value is part of the JSON; the table shows what runs
+        data["scaling"] = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
     emit(data, as_json, _render)
+
+
+def _shown_items(app_name: str) -> list[tuple[str, str]]:
+    """The keys of the app's fixed items that `ps` reads: its settings (a review app's: its pipeline's), what
+    `processes` reads (CONFIG#ecs, DEPLOYSTATUS, DEPLOYED, the rollout and scaling records) and the web route."""
+    from orchestrator.parameters.process_views import process_view_keys
+    from orchestrator.pipeline import keys
+
+    settings_key = (keys.app_pk(app_name.partition(":")[0]), keys.SETTINGS_SK)
+    return [settings_key, *process_view_keys(app_name), (keys.app_pk(app_name), keys.ROUTE_SK)]
 
 
 def _app(ctx: typer.Context, given: str | None) -> str:

@@ -59,9 +59,9 @@ def rollback(
     if detach:
         emit({"request": request, "app": app_name, "version": number}, as_json, lambda r: typer.echo(r["request"]))
         return
-    from orchestrator.settings import get_settings
+    from orchestrator.settings import adapter_settings
 
-    parameter = names.kind_name(target, names.ParameterKind.ROLLBACK, get_settings().ssm_prefix)
+    parameter = names.kind_name(target, names.ParameterKind.ROLLBACK, adapter_settings().ssm_prefix)
     result = _follow(app_name, request, parameter, timeout, interval, quiet=as_json)
     emit(result, as_json, lambda r: console.print(_summary(r)))
     if result["outcome"] != "deployed":

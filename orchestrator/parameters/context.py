@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import Target
+from orchestrator.parameters.running import DeployedProcess as DeployedProcess
+from orchestrator.parameters.running import deployed_processes
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import EcsConfig, ecs_config_from_value
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.deploystatus import deploystatus_value
-
-
-@dataclass(frozen=True)
-class DeployedProcess:
-    name: str
-    cpu: int | None = None
-    memory: int | None = None
-    min_processes: int | None = None
-    max_processes: int | None = None
-    command: Any = None
 
 
 @dataclass(frozen=True)
@@ -73,31 +64,6 @@ class AppContext:
         return claimed > ended
 
 
-def _int_or_none(value: Any) -> int | None:
-    """DEPLOYSTATUS holds cpu and memory as strings (AppPack's `Process`)."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _processes(status: Item | None) -> list[DeployedProcess]:
-    found = []
-    for raw in (status or {}).get("processes") or []:
-        if isinstance(raw, dict) and raw.get("name"):
-            found.append(
-                DeployedProcess(
-                    name=str(raw["name"]),
-                    cpu=_int_or_none(raw.get("cpu")),
-                    memory=_int_or_none(raw.get("memory")),
-                    min_processes=raw.get("min_processes"),
-                    max_processes=raw.get("max_processes"),
-                    command=raw.get("command"),
-                )
-            )
-    return found
-
-
 def declared(store: Store, target: Target) -> bool:
     """Is the target's app (or pipeline) declared by a stack? Parameters of undeclared apps are foreign."""
     if target.kind == "account":
@@ -120,7 +86,7 @@ def load_context(store: Store, target: Target, states: tuple[str, ...] = ()) -> 
     ecs = ecs_config_from_value(config.get("value"))
     status = deploystatus_value(items.get(status_key))
     read = {sk: items[(pk, sk)] for pk, sk in state_keys if (pk, sk) in items} if states else None
-    return AppContext(target, ecs, status, items.get(deployed_key), items.get(claim_key), _processes(status), read)
+    return AppContext(target, ecs, status, items.get(deployed_key), items.get(claim_key), deployed_processes(status), read)
 
 
 def review_apps(store: Store, pipeline: str) -> list[Target]:

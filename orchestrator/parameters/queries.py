@@ -7,14 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.adapters.autoscaling import AutoScaling
-from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.store import Store
 from orchestrator.parameters.access import UserAccess, parse_access_list, user_access
-from orchestrator.parameters.context import load_context
 from orchestrator.parameters.names import ParameterKind, Target, parse_parameter_name
-from orchestrator.parameters.rollout import Rollout
-from orchestrator.parameters.scaling import InvalidParameterError, ScalingSpec, parse_scaling
+from orchestrator.parameters.process_views import ProcessView, processes
+from orchestrator.parameters.scaling import InvalidParameterError, parse_scaling
 from orchestrator.parameters.schedules import applied_tasks, parse_scheduled_tasks, rule_name, scheduled_tasks_refused
 from orchestrator.parameters.state import ParameterStates
 from orchestrator.pipeline import keys
@@ -69,68 +66,6 @@ def parameter_statuses(app: str, store: Store | None = None) -> list[ParameterSt
             )
         )
     return found
-
-
-@dataclass(frozen=True)
-class ProcessView:
-    """One process type, for `ps`."""
-
-    name: str
-    service: str
-    command: str
-    cpu: int
-    memory: int
-    min_processes: int
-    max_processes: int
-    task_definition: str | None
-    state: str | None = None  # from DEPLOYSTATUS
-    desired_count: int | None = None  # live, from ECS
-    autoscaling: tuple[int, int] | None = None  # live (min, max), from Application Auto Scaling
-
-
-def processes(app: str, *, live: bool = False, store: Store | None = None) -> list[ProcessView]:
-    """The app's process types as deployed plus what scaling/config changes rolled out since. With `live`,
-    also DescribeServices and DescribeScalableTargets. Empty before the first deploy."""
-    store = store or Store()
-    ctx = load_context(store, target_of(app))
-    if ctx is None:
-        return []
-    running = Rollout(store).running(ctx)
-    if running is None:
-        return []
-    scaling = ScalingSpec.model_validate(
-        ((ParameterStates(store).get(ctx.target, ParameterKind.SCALING) or {}).get("applied") or {})
-        .get("desired", {})
-        .get("scaling")
-        or {}
-    )
-    states = {p.name: p for p in ctx.processes}
-    services = [p.service for p in running.processes.values()]
-    live_services = Ecs().describe_services(ctx.ecs.cluster, services) if live else {}
-    capacities = AutoScaling().capacities(ctx.ecs.cluster, services) if live else {}
-    views = []
-    for name, now in sorted(running.processes.items()):
-        size = scaling.for_process(name)
-        status = states.get(name)
-        low = size.min_processes if size else (status.min_processes if status and status.min_processes is not None else 1)
-        high = size.max_processes if size else (status.max_processes if status and status.max_processes is not None else low)
-        views.append(
-            ProcessView(
-                name=name, service=now.service, command=now.command, cpu=now.cpu, memory=now.memory,
-                min_processes=low, max_processes=high, task_definition=now.task_definition,
-                state=_state_of(ctx.deploystatus, name),
-                desired_count=live_services[now.service].desired_count if now.service in live_services else None,
-                autoscaling=capacities.get(now.service),
-            )
-        )  # fmt: skip
-    return views
-
-
-def _state_of(status: dict[str, Any] | None, process: str) -> str | None:
-    for raw in (status or {}).get("processes") or []:
-        if isinstance(raw, dict) and raw.get("name") == process:
-            return str(raw.get("state")) if raw.get("state") else None
-    return None
 
 
 @dataclass(frozen=True)

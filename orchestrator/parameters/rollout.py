@@ -19,37 +19,19 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from orchestrator.adapters.autoscaling import AutoScaling
 from orchestrator.adapters.ecs import Ecs
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.context import AppContext
+from orchestrator.parameters.running import ROLLOUT_SK as ROLLOUT_SK
+from orchestrator.parameters.running import ProcessNow as ProcessNow
+from orchestrator.parameters.running import RunningApp as RunningApp
+from orchestrator.parameters.running import running_app
 from orchestrator.parameters.scaling import ProcessScaling
 
 # The pipeline's write path (task definitions, DEPLOYSTATUS) is imported by the methods that change things:
 # the CLI's reads (`ps`) use `running()` only and do not load the deploy machinery.
-
-ROLLOUT_SK = "PARAMETERS#rollout"
-
-
-@dataclass(frozen=True)
-class ProcessNow:
-    """A process type as it runs now."""
-
-    process: str
-    service: str
-    command: str
-    cpu: int
-    memory: int
-    task_definition: str | None = None
-
-
-@dataclass(frozen=True)
-class RunningApp:
-    build_number: int
-    processes: dict[str, ProcessNow]
-
 
 @dataclass
 class RolloutResult:
@@ -70,14 +52,6 @@ class RolloutResult:
 def scope_for(kind: str, fingerprint: str) -> str:
     """The claim scope of one parameter state: `PARAM#<kind>#<16 hex>`."""
     return f"PARAM#{kind}#{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}"
-
-
-def _command(raw: Any) -> str:
-    if isinstance(raw, list):
-        import shlex
-
-        return shlex.join(str(a) for a in raw)
-    return str(raw or "")
 
 
 class Rollout:
@@ -102,28 +76,12 @@ class Rollout:
     def running(self, ctx: AppContext) -> RunningApp | None:
         """The deployed build and its processes (the pipeline's DEPLOYED item, then what this module rolled
         out for the same build); None when the app has never deployed."""
-        deployed = ctx.deployed_item
-        if deployed is None or ctx.build_number is None:
+        if ctx.deployed_item is None or ctx.build_number is None:
             return None
-        rolled = self.record(ctx) or {}
-        mine: Mapping[str, Any] = (
-            rolled.get("processes") or {} if rolled.get("build_number") == ctx.build_number else {}
-        )
-        status_build = (ctx.deploystatus or {}).get("build_number")
-        sizes = {p.name: p for p in ctx.processes} if status_build == ctx.build_number else {}
-        processes = {}
-        for name, raw in sorted((deployed.get("processes") or {}).items()):
-            entry = mine.get(name) or {}
-            size = sizes.get(name)
-            processes[name] = ProcessNow(
-                process=name,
-                service=ctx.service_name(name),
-                command=_command(raw.get("command")),
-                cpu=int(entry.get("cpu") or (size.cpu if size else None) or ctx.ecs.default_cpu),
-                memory=int(entry.get("memory") or (size.memory if size else None) or ctx.ecs.default_memory),
-                task_definition=entry.get("task_definition") or raw.get("task_definition"),
-            )
-        return RunningApp(ctx.build_number, processes)
+        return running_app(
+            ctx.deployed_item, self.record(ctx), ctx.deploystatus, service_name=ctx.service_name,
+            default_cpu=ctx.ecs.default_cpu, default_memory=ctx.ecs.default_memory,
+        )  # fmt: skip
 
     # -- changes ------------------------------------------------------------------------------------------
 

@@ -20,9 +20,14 @@ from typing import Any
 
 from orchestrator.adapters.store import Item, Store
 from orchestrator.parameters.names import ParameterKind, Target
-from orchestrator.stored_text import bounded_text
 
 STATE_PREFIX = "PARAMETERS#"
+
+
+def _bounded(message: str) -> str:
+    from orchestrator.stored_text import bounded_text  # its module builds pydantic types: the readers (ps) skip it
+
+    return bounded_text(message)
 
 
 def state_sk(kind: ParameterKind | str) -> str:
@@ -136,7 +141,7 @@ class ParameterStates:
                 return None
             current["error"] = {
                 "parameter": parameter,
-                "message": bounded_text(message),
+                "message": _bounded(message),
                 "fingerprint": fingerprint,
                 "ticket": ticket.number,
                 "at": int(time.time()),

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from orchestrator.pipeline import keys
+from orchestrator.pipeline.ecs_config_item import DEFAULT_CPU, DEFAULT_MEMORY, ecs_basics
+from orchestrator.pipeline.ecs_config_item import EcsConfigError as EcsConfigError
 from orchestrator.pipeline.names import APP_NAME_PATTERN, app_name_error
 
 AppKind = Literal["app", "pipeline"]
@@ -70,8 +72,8 @@ class EcsConfig(BaseModel):
     assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"
     container_name: str = "app"
     container_port: int | None = 8000  # the `web` process listens here (PORT is set to it)
-    default_cpu: int = 256
-    default_memory: int = 512
+    default_cpu: int = DEFAULT_CPU
+    default_memory: int = DEFAULT_MEMORY
 
 
 class AppDeclaration(BaseModel):
@@ -96,10 +98,6 @@ class AppDeclaration(BaseModel):
 
     def service_name(self, process: str) -> str:
         return f"{self.name}-{process}"
-
-
-class EcsConfigError(ValueError):
-    """A `CONFIG#ecs` value that does not hold what a task definition needs."""
 
 
 def stack_name(name: str, kind: AppKind) -> str:
@@ -162,6 +160,7 @@ def ecs_config_value(ecs: EcsConfig) -> dict[str, Any]:
 
 def ecs_config_from_value(value: Any) -> EcsConfig:
     """Read `CONFIG#ecs` `value` back. Raises EcsConfigError naming what is missing."""
+    cluster, default_cpu, default_memory = ecs_basics(value)
     try:
         run = value["run_task_args"]
         network = run.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
@@ -169,7 +168,7 @@ def ecs_config_from_value(value: Any) -> EcsConfig:
         container = task["containerDefinitions"][0]
         ports = container.get("portMappings") or []
         return EcsConfig(
-            cluster=run["cluster"],
+            cluster=cluster,
             execution_role_arn=task["executionRoleArn"],
             task_role_arn=task["taskRoleArn"],
             log_group=container["logConfiguration"]["options"]["awslogs-group"],
@@ -179,8 +178,8 @@ def ecs_config_from_value(value: Any) -> EcsConfig:
             assign_public_ip=network.get("assignPublicIp") or "DISABLED",
             container_name=container["name"],
             container_port=int(ports[0]["containerPort"]) if ports else None,
-            default_cpu=int(task.get("cpu") or 256),
-            default_memory=int(task.get("memory") or 512),
+            default_cpu=default_cpu,
+            default_memory=default_memory,
         )
     except (KeyError, IndexError, TypeError, AttributeError, ValueError, ValidationError) as error:
         raise EcsConfigError(f"{type(error).__name__}: {error}") from error

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from orchestrator.pipeline.deploystatus_item import deploystatus_value as deploystatus_value
+
 
 class DeployStatusProcess(BaseModel):
     name: str
@@ -31,12 +33,6 @@ class DeployStatus(BaseModel):
     commit: str
     last_update: int
     failed: bool
-
-
-def deploystatus_value(item: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The `value` map of a DEPLOYSTATUS item, or None when there is no item (or no value yet)."""
-    value = (item or {}).get("value")
-    return value if isinstance(value, dict) else None
 
 
 def deploystatus_fields(status: DeployStatus) -> dict[str, Any]:

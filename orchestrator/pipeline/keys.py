@@ -9,6 +9,7 @@ BUILD_PREFIX = "BUILD#"
 LOOKUP_SK = "lookup"
 # The app index: listing apps is one Query on this partition, never a Scan.
 APPS_PK = "APPS"
+ROUTE_SK = "ROUTE#web"  # under APP#<app>: the app's web route (orchestrator/routing/web.py)
 
 
 def app_pk(app: str) -> str:

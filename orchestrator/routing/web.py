@@ -32,7 +32,7 @@ from orchestrator.routing.priorities import claim_priority, release_priority
 from orchestrator.settings import get_settings
 
 WEB_PROCESS = "web"
-ROUTE_SK = "ROUTE#web"
+ROUTE_SK = keys.ROUTE_SK
 HEALTH_CHECK_GRACE_SECONDS = 60  # ECS ignores failing load-balancer health checks this long after a task starts
 
 

@@ -11,7 +11,7 @@ from orchestrator.adapters.clients import client
 from tests.unit.cli.conftest import Cli, one_line_error
 
 READERS = {
-    "scaling": ("ps", "-a", "shop"),
+    "scaling": ("ps", "-a", "shop", "--json"),  # the table shows what runs and the recorded error, not the raw value
     "scheduled-tasks": ("scheduled-tasks", "list", "-a", "shop"),
     "users": ("access", "list", "-a", "shop"),
 }
