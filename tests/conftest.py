@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Set before any orchestrator import: fake credentials, and Powertools quiet and offline.
 os.environ.update(
@@ -31,9 +32,18 @@ from moto import mock_aws
 
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
+from orchestrator.local.moto_patches import scheduled_rules_match_no_event
 from orchestrator.local.resources import create_core_resources
 from orchestrator.local.shared_models import share_botocore_loaders
 from orchestrator.settings import get_settings, reset_settings
+
+# The machines that run the suite are small and shared: hypothesis's per-example time limit would fail a
+# correct property under load. Properties are about values, never time.
+hypothesis_settings.register_profile("shared-machine", deadline=None)
+hypothesis_settings.load_profile("shared-machine")
+
+# moto's own behaviour, not the emulator's: without it a test passes or fails by which test patched moto first.
+scheduled_rules_match_no_event()
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"

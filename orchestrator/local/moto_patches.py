@@ -77,18 +77,7 @@ def apply_to_started() -> None:
         build["buildNumber"] = len(self.build_history[project_name])
         return build
 
-    # A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
-    # missing pattern as match-all and then fails on the rule's ECS target.
-    from moto.events.models import Rule
-
-    original_send = Rule.send_to_targets
-
-    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
-        if getattr(self, "scheduled_expression", None) and not getattr(self.event_pattern, "_pattern", None):
-            return
-        original_send(self, original_event, transform_input)
-
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    scheduled_rules_match_no_event()
     _requests_arrive_over_tls()
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
     # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the
@@ -97,6 +86,25 @@ def apply_to_started() -> None:
 
     state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
     _applied = True
+
+
+def scheduled_rules_match_no_event() -> None:
+    """A scheduled rule (ScheduleExpression, no EventPattern) never matches events in AWS; moto treats the
+    missing pattern as match-all and then fails on the rule's ECS target. The tests' in-process moto needs
+    this too (tests/conftest.py): any PutEvents after a scheduled task exists would fail there."""
+    from moto.events.models import Rule
+
+    if getattr(Rule.send_to_targets, "skips_scheduled_rules", False):
+        return
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if getattr(self, "scheduled_expression", None) and not getattr(self.event_pattern, "_pattern", None):
+            return
+        original_send(self, original_event, transform_input)
+
+    send_to_targets.skips_scheduled_rules = True  # type: ignore[attr-defined]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
 def apply_to_held() -> None:
