@@ -6,6 +6,9 @@ Bytecode is already compiled (as in a Lambda asset that ships .pyc files or afte
 import per module, not counted, writes it. The same figure is taken in the pinned Lambda environment
 (python3.12, the asset, the layer's packages and the runtime's boto3: bench/lambda_environment.py).
 
+Beside it, `bench/cold_event.py` takes the cold INVOCATION: import plus the first event of its kind, so that
+deferring imports to the first event cannot pass for a cheaper cold start.
+
 A separate run per handler checks that the import builds no boto3 client (it patches botocore's
 `Session.create_client` before importing) and reads `-X importtime` to say which packages the time goes to.
 """
@@ -20,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import cold_event
 from bench.cases import discover_handlers
 from bench.environment import subprocess_environment
 from bench.lambda_environment import LambdaInterpreter
@@ -122,7 +126,11 @@ def import_breakdown(module: str, top: int = 6) -> list[dict[str, Any]]:
 
 
 def run(
-    runs: int = 9, breakdown: bool = True, modules: list[str] | None = None, lambda_environment: bool = True
+    runs: int = 9,
+    breakdown: bool = True,
+    modules: list[str] | None = None,
+    lambda_environment: bool = True,
+    first_event: bool = True,
 ) -> dict[str, Any]:
     """`modules`: the handler modules to measure (default: every handler that imports)."""
     skipped: list[dict[str, str]] = []
@@ -169,4 +177,5 @@ def run(
         "lambda_environment": run_in_lambda_environment(modules, runs)
         if lambda_environment
         else {"skipped": "not asked"},
+        "first_event": cold_event.run(runs) if first_event else {"skipped": "not asked"},
     }
