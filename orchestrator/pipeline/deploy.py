@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Attr, ConditionBase
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
@@ -69,25 +69,11 @@ from orchestrator.pipeline.releases import (
     set_status,
 )
 from orchestrator.pipeline.service_forward import service_forward_update
-from orchestrator.pipeline.taskdefs import (
-    WEB_PROCESS,
-    ProcessSize,
-    config_secrets,
-    load_ecs_config,
-    load_runtime_inputs,
-    planned_task_definitions,
-    register_task_definitions,
-    secrets_digest,
-)
-from orchestrator.routing.web import (
-    HEALTH_CHECK_GRACE_SECONDS,
-    RouteConflictError,
-    RoutingDeps,
-    WebRoute,
-    ensure_web_route,
-    load_balancer_attachment,
-)
 from orchestrator.settings import get_settings
+
+if TYPE_CHECKING:
+    from orchestrator.pipeline.taskdefs import ProcessSize
+    from orchestrator.routing.web import WebRoute
 
 
 @dataclass(frozen=True)
@@ -161,6 +147,8 @@ def create_service_input(
     load_balancers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The CreateService request of a process type's first deploy. Pure."""
+    from orchestrator.routing.web import HEALTH_CHECK_GRACE_SECONDS  # routing: only when a service is deployed
+
     attachment: dict[str, Any] = {}
     if load_balancers:
         attachment = {"loadBalancers": load_balancers, "healthCheckGracePeriodSeconds": HEALTH_CHECK_GRACE_SECONDS}
@@ -194,6 +182,8 @@ def _deploy_service(
     ref: AppRef, number: int, process: str, planned: PlannedProcess, ecs: EcsConfig,
     existing: ServiceInfo | None, deps: PipelineDeps, route: WebRoute | None,
 ) -> dict[str, Any]:  # fmt: skip
+    from orchestrator.routing.web import load_balancer_attachment
+
     name = ref.ecs_name(process)
     attach = load_balancer_attachment(route, ecs.container_name, ecs.container_port) if route and ecs.container_port else None
     if existing is not None and existing.status == "ACTIVE":
@@ -228,6 +218,10 @@ def start_deploy(
 ) -> DeployOutcome:
     """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat.
     `record`: the build record as the caller just stored it (else it is read)."""
+    # The deploy path (task definitions, web routing), imported here: a deployment event only records.
+    from orchestrator.pipeline.taskdefs import WEB_PROCESS, load_ecs_config
+    from orchestrator.routing.web import RouteConflictError, RoutingDeps, ensure_web_route
+
     deps = deps or PipelineDeps()
     app = ref.name
     record = record or load_record(deps.store, app, number)
@@ -336,6 +330,14 @@ def with_current_config(ref: AppRef, number: int, record: BuildRecord, deps: Pip
     registered them earlier; a config change in between was applied to the old services only, so without
     this the new build would roll out without it. Called after the deploy claim is taken: from then on a
     config change is deferred until the deploy ends, and the post-deploy hook applies it."""
+    from orchestrator.pipeline.taskdefs import (
+        config_secrets,
+        load_runtime_inputs,
+        planned_task_definitions,
+        register_task_definitions,
+        secrets_digest,
+    )
+
     plan = record.plan
     assert plan is not None
     secrets = config_secrets(ref, deps, get_settings().ssm_prefix)
@@ -624,12 +626,16 @@ def write_scaled_deploy_status(
 
 
 class DeployedProcess(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     command: str
     task_definition: str
 
 
 class Deployed(BaseModel):
     """What runs now: the app's last successful deploy (`APP#<app>` / `DEPLOYED`)."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
 
     app: str
     build_number: int
