@@ -189,6 +189,18 @@ def _child(code: str, spec: dict[str, Any], env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+def served_environment(world: World, endpoint: str) -> dict[str, str]:
+    """The environment of a fresh interpreter that sees `world` through the moto server at `endpoint`."""
+    return {**subprocess_environment(), **world.settings.as_environment(), "AWS_ENDPOINT_URL": endpoint}
+
+
+def cold_invocation(handler_path: str, event: Event, env: dict[str, str], watched: tuple[str, ...] = WATCHED) -> Any:
+    """A fresh interpreter imports the handler and handles `event`: its import and event times (ns), its
+    response, and which of `watched` it had loaded by then."""
+    spec = {"handler": handler_path, "event": event, "watched": list(watched)}
+    return json.loads(_child(_HANDLER_CHILD, spec, env))
+
+
 def measure(event: ColdEvent, runs: int) -> dict[str, Any]:
     """`runs` cold invocations of `event`'s handler, each with a new event of its kind, interleaved with the floor."""
     imports, events, totals, floors = Samples(), Samples(), Samples(), Samples()
@@ -197,12 +209,11 @@ def measure(event: ColdEvent, runs: int) -> dict[str, Any]:
     floor_replayable = True
     with fresh_world() as world, moto_server() as endpoint:
         event.setup(world)
-        env = {**subprocess_environment(), **world.settings.as_environment(), "AWS_ENDPOINT_URL": endpoint}
+        env = served_environment(world, endpoint)
         for i in range(runs + 1):  # the first is a warm-up, not counted: writes any bytecode still missing
             payload = event.prepare(world, i)
             calls = recorded_calls(world, event.bare, i)
-            spec = {"handler": event.handler_path, "event": payload, "watched": list(WATCHED)}
-            child = json.loads(_child(_HANDLER_CHILD, spec, env))
+            child = cold_invocation(event.handler_path, payload, env)
             floor_ns = None
             if calls is not None:
                 floor_ns = int(_child(_FLOOR_CHILD, {"calls": calls, "endpoint": endpoint,
