@@ -29,6 +29,7 @@ from bench.environment import subprocess_environment
 from bench.lambda_environment import LambdaInterpreter
 from bench.lambda_environment import build as build_lambda_environment
 from bench.measure import Samples, ms, ratio
+from orchestrator.review_apps import GITHUB_WEBHOOK_HANDLER
 
 UNIT = "ratio: median import time of the handler module / median import time of boto3 (fresh interpreters)"
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +142,7 @@ def run(
                 modules.append(found.handler_path.rpartition(".")[0])
             else:
                 skipped.append({"handler": found.handler_path, "note": found.note})
+        modules.append(GITHUB_WEBHOOK_HANDLER.rpartition(".")[0])  # behind its function URL, not an event route
     samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
     for name in samples:  # warm-up, not counted: writes any bytecode still missing
         import_ns(name)
