@@ -6,6 +6,9 @@ Bytecode is already compiled (as in a Lambda asset that ships .pyc files or afte
 import per module, not counted, writes it. The same figure is taken in the pinned Lambda environment
 (python3.12, the asset, the layer's packages and the runtime's boto3: bench/lambda_environment.py).
 
+Beside it, `bench/cold_event.py` takes the cold INVOCATION: import plus the first event of its kind, so that
+deferring imports to the first event cannot pass for a cheaper cold start.
+
 A separate run per handler checks that the import builds no boto3 client (it patches botocore's
 `Session.create_client` before importing) and reads `-X importtime` to say which packages the time goes to.
 """
@@ -20,11 +23,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import cold_event
 from bench.cases import discover_handlers
 from bench.environment import subprocess_environment
 from bench.lambda_environment import LambdaInterpreter
 from bench.lambda_environment import build as build_lambda_environment
 from bench.measure import Samples, ms, ratio
+from orchestrator.review_apps import GITHUB_WEBHOOK_HANDLER
 
 UNIT = "ratio: median import time of the handler module / median import time of boto3 (fresh interpreters)"
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +127,11 @@ def import_breakdown(module: str, top: int = 6) -> list[dict[str, Any]]:
 
 
 def run(
-    runs: int = 9, breakdown: bool = True, modules: list[str] | None = None, lambda_environment: bool = True
+    runs: int = 9,
+    breakdown: bool = True,
+    modules: list[str] | None = None,
+    lambda_environment: bool = True,
+    first_event: bool = True,
 ) -> dict[str, Any]:
     """`modules`: the handler modules to measure (default: every handler that imports)."""
     skipped: list[dict[str, str]] = []
@@ -133,6 +142,7 @@ def run(
                 modules.append(found.handler_path.rpartition(".")[0])
             else:
                 skipped.append({"handler": found.handler_path, "note": found.note})
+        modules.append(GITHUB_WEBHOOK_HANDLER.rpartition(".")[0])  # behind its function URL, not an event route
     samples: dict[str, Samples] = {name: Samples() for name in [BASELINE, *modules]}
     for name in samples:  # warm-up, not counted: writes any bytecode still missing
         import_ns(name)
@@ -169,4 +179,5 @@ def run(
         "lambda_environment": run_in_lambda_environment(modules, runs)
         if lambda_environment
         else {"skipped": "not asked"},
+        "first_event": cold_event.run(runs) if first_event else {"skipped": "not asked"},
     }

@@ -93,6 +93,23 @@ def coldstart_table(figure: Results) -> Table:
     return table
 
 
+def cold_event_table(figure: Results) -> Table | None:
+    """Figure 3b (bench/cold_event.py): import plus the first event, in a fresh interpreter."""
+    first = figure.get("first_event", {})
+    if "rows" not in first:
+        return None
+    table = Table(title=f"3b. Cold invocation: import + first event in a fresh interpreter (median of {first['runs']})",
+                  title_justify="left")  # fmt: skip
+    for column in ("event", "import ms", "first event ms", "total ms", "floor", "floor ms", "ratio", "not loaded"):
+        table.add_column(column, justify="left" if column in {"event", "floor", "not loaded"} else "right")
+    for row in first["rows"]:
+        floor_ms = _ms(row["floor_time"]) if row["floor_time"] else "-"
+        table.add_row(row["event"], _ms(row["import"]), _ms(row["first_event"]), _ms(row["total"]), row["floor"],
+                      floor_ms, f"{row['ratio']:.1f}x" if row["ratio"] else "-",
+                      ", ".join(m.removeprefix("orchestrator.") for m in row["not_loaded"]))  # fmt: skip
+    return table
+
+
 def scale_table(figure: Results) -> Table:
     verdict = "[green]flat[/]" if figure["flat"] else "[bold red]NOT FLAT[/]"
     table = Table(title=f"4. Scale: per-event cost as the table grows — {verdict}", title_justify="left")
@@ -161,6 +178,12 @@ def summary(results: Results) -> list[dict[str, Any]]:
         lines.append({"figure": f"cold start, Lambda env: {row['module'].rsplit('.', 1)[-1]}",
                       "value": row["time"]["median_ms"], "unit": "ms",
                       "floor": f"import boto3 = {pinned['baseline']['time']['median_ms']} ms", "ratio": row["ratio"]})  # fmt: skip
+    for row in figures.get("cold_start", {}).get("first_event", {}).get("rows", []):
+        floor = row["floor_time"]
+        lines.append({"figure": f"cold invocation: {row['event']}", "value": row["total"]["median_ms"],
+                      "unit": "ms (import + first event)",
+                      "floor": f"import boto3 + {row['floor']}" + (f" = {floor['median_ms']} ms" if floor else ""),
+                      "ratio": row["ratio"]})  # fmt: skip
     scale = figures.get("scale")
     if scale:
         for verdict in scale["verdicts"]:
@@ -209,6 +232,9 @@ def render(results: Results, console: Console) -> None:
         tables.extend(pipeline_tables(figures["pipeline"]))
     if "cold_start" in figures:
         tables.append(coldstart_table(figures["cold_start"]))
+        cold_events = cold_event_table(figures["cold_start"])
+        if cold_events is not None:
+            tables.append(cold_events)
     if "scale" in figures:
         tables.append(scale_table(figures["scale"]))
     if "package" in figures:

@@ -14,8 +14,10 @@ CERTIFICATE_AVAILABLE = "ACM Certificate Available"
 SCHEDULED_EVENT = "Scheduled Event"
 
 
-class CertificateCheckEvent(EventEnvelope[dict[str, Any]]):
+class CertificateCheckEvent(EventEnvelope):
     """Either event: `resources` names the certificate (ACM) or the schedule's rule (EventBridge)."""
+
+    detail: dict[str, Any]
 
     source: Literal["aws.acm", "aws.events"]
     detail_type: Literal["ACM Certificate Available", "Scheduled Event"] = Field(alias="detail-type")

@@ -132,11 +132,13 @@ class BuildPhaseDetail(AwsModel):
     )
 
 
-class BuildStateChangeEvent(EventEnvelope[BuildStateDetail]):
+class BuildStateChangeEvent(EventEnvelope):
+    detail: BuildStateDetail
     source: Literal["aws.codebuild"]
     detail_type: Literal["CodeBuild Build State Change"] = Field(alias="detail-type")
 
 
-class BuildPhaseChangeEvent(EventEnvelope[BuildPhaseDetail]):
+class BuildPhaseChangeEvent(EventEnvelope):
+    detail: BuildPhaseDetail
     source: Literal["aws.codebuild"]
     detail_type: Literal["CodeBuild Build Phase Change"] = Field(alias="detail-type")

@@ -51,12 +51,14 @@ class DeploymentStateDetail(AwsModel):
         return "circuit breaker" in self.reason.lower() and "roll" in self.reason.lower()
 
 
-class TaskStateChangeEvent(EventEnvelope[TaskStateDetail]):
+class TaskStateChangeEvent(EventEnvelope):
+    detail: TaskStateDetail
     source: Literal["aws.ecs"]
     detail_type: Literal["ECS Task State Change"] = Field(alias="detail-type")
 
 
-class DeploymentStateChangeEvent(EventEnvelope[DeploymentStateDetail]):
+class DeploymentStateChangeEvent(EventEnvelope):
+    detail: DeploymentStateDetail
     source: Literal["aws.ecs"]
     detail_type: Literal["ECS Deployment State Change"] = Field(alias="detail-type")
 

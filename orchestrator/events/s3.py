@@ -28,6 +28,7 @@ class ObjectCreatedDetail(AwsModel):
     reason: str | None = None
 
 
-class ObjectCreatedEvent(EventEnvelope[ObjectCreatedDetail]):
+class ObjectCreatedEvent(EventEnvelope):
+    detail: ObjectCreatedDetail
     source: Literal["aws.s3"]
     detail_type: Literal["Object Created"] = Field(alias="detail-type")

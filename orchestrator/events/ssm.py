@@ -23,6 +23,7 @@ class ParameterChangeDetail(AwsModel):
         return self.name if self.name.startswith("/") else f"/{self.name}"
 
 
-class ParameterStoreChangeEvent(EventEnvelope[ParameterChangeDetail]):
+class ParameterStoreChangeEvent(EventEnvelope):
+    detail: ParameterChangeDetail
     source: Literal["aws.ssm"]
     detail_type: Literal["Parameter Store Change"] = Field(alias="detail-type")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from orchestrator.bundles.uploads import UploadedObject, deploy_upload
 from orchestrator.events.patterns import BUNDLE_HANDLER
 from orchestrator.events.s3 import ObjectCreatedEvent
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, traced
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 
 def on_object_created(event: ObjectCreatedEvent) -> Response:
+    from orchestrator.bundles.uploads import UploadedObject, deploy_upload  # the deployer, at the first event
+
     detail = event.detail
     upload = UploadedObject(
         bucket=detail.bucket.name,

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.patterns import CODEBUILD_HANDLER
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, traced
-from orchestrator.pipeline.release import on_build_event
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 CodeBuildEvent = Annotated[BuildStateChangeEvent | BuildPhaseChangeEvent, Field(discriminator="detail_type")]
 
 
 def on_codebuild_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent) -> Response:
+    from orchestrator.pipeline.build_events import on_build_event  # the pipeline, at the first event
+
     outcome = on_build_event(event)
     return {"status": outcome.action, "app": outcome.app, "build_number": outcome.build_number, "step": outcome.step}
 

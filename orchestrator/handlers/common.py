@@ -6,7 +6,9 @@
 3. Exact redeliveries (same EventBridge `id`) of an event that may start side effects are absorbed by
    Powertools idempotency, in the same table: a redelivery costs one write instead of the logic's reads
    and claim look-ups. Events that only record (`saves_work` says which) skip it: their one forward-only
-   write is itself idempotent, and idempotency would add two writes to each first delivery.
+   write is itself idempotent, and idempotency would add two writes to each first delivery. Powertools'
+   idempotency utility (and boto3, through its DynamoDB layer) is imported by the first event that uses it,
+   so neither a handler's import nor a record-only event pays for it.
 """
 
 from __future__ import annotations
@@ -16,11 +18,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import TypeAdapter, ValidationError
 
-from orchestrator.adapters.idempotency import persistence_layer, reset_persistence_layer
 from orchestrator.bounded_json import JsonBoundsError, check_json_bounds
 from orchestrator.events.patterns import EventRoute, event_routes
 from orchestrator.invocation import handling
@@ -50,6 +49,8 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
 
 
 def reset_idempotency() -> None:
+    from orchestrator.adapters.idempotency import reset_persistence_layer
+
     reset_persistence_layer()
 
 
@@ -85,6 +86,17 @@ def handle(
     if saves_work is not None and not saves_work(parsed):
         with handling(str(event.get("id") or "") or None):
             return logic(parsed)
+
+    return _run_once(event, parsed, logic, context)
+
+
+def _run_once(event: dict[str, Any], parsed: Any, logic: Callable[[Any], Response], context: Any) -> Response:
+    """`logic(parsed)` behind Powertools idempotency, keyed on the event id."""
+    # Imported here: only the events that start side effects pay for Powertools idempotency and its boto3.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from orchestrator.adapters.idempotency import persistence_layer
 
     config = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=False)
     if context is not None:

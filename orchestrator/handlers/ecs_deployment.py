@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.events.patterns import ECS_DEPLOYMENT_HANDLER
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, traced
-from orchestrator.pipeline.deploy import record_deployment_event
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def on_deployment_event(event: DeploymentStateChangeEvent) -> Response:
+    from orchestrator.pipeline.deploy import record_deployment_event  # the pipeline, at the first event
+
     return record_deployment_event(event).response()
 
 

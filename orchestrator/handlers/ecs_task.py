@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.events.ecs import TaskStateChangeEvent
 from orchestrator.events.patterns import ECS_TASK_HANDLER
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, traced
-from orchestrator.pipeline.release import record_task_stopped
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def on_task_stopped(event: TaskStateChangeEvent) -> Response:
+    from orchestrator.pipeline.release import record_task_stopped  # the pipeline, at the first event
+
     return record_task_stopped(event).response()
 
 

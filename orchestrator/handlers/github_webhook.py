@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orchestrator.observability import logger, metrics, traced
-from orchestrator.review_apps.github import WebhookDeps, on_github_delivery
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from orchestrator.review_apps.github import WebhookDeps
 
 resolver = LambdaFunctionUrlResolver()
 _deps: WebhookDeps | None = None  # built on the first delivery (clients are lazy): the secret stays cached
@@ -25,6 +28,8 @@ def _raw_body() -> bytes:
 
 @resolver.post("/pipelines/<pipeline>")
 def github_delivery(pipeline: str) -> Response[str]:
+    from orchestrator.review_apps.github import WebhookDeps, on_github_delivery  # at the first delivery
+
     global _deps
     _deps = _deps or WebhookDeps()
     headers = resolver.current_event

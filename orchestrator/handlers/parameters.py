@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.events.patterns import PARAMETER_HANDLER
 from orchestrator.events.ssm import ParameterStoreChangeEvent
 from orchestrator.handlers.common import Response, handle
 from orchestrator.observability import logger, metrics, traced
-from orchestrator.parameters.changes import apply_parameter_change
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def on_parameter_change(event: ParameterStoreChangeEvent) -> Response:
+    from orchestrator.parameters.changes import apply_parameter_change  # the rollout, at the first event
+
     return apply_parameter_change(event).response()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.ecs_config_item import DEFAULT_CPU, DEFAULT_MEMORY, ecs_basics
@@ -62,6 +62,8 @@ def task_log_group_name(app: str) -> str:
 class EcsConfig(BaseModel):
     """The base of every task definition and RunTask call of an app (the `CONFIG#ecs` item)."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     cluster: str
     execution_role_arn: str
     task_role_arn: str
@@ -78,6 +80,8 @@ class EcsConfig(BaseModel):
 
 class AppDeclaration(BaseModel):
     """An app (or a pipeline of review apps) as the stacks and the emulator declare it."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
 
     name: str = Field(pattern=APP_NAME_PATTERN)
     kind: AppKind = "app"

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.conditions import Attr, ConditionBase
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
@@ -73,25 +73,11 @@ from orchestrator.pipeline.releases import (
     status_update,
 )
 from orchestrator.pipeline.service_forward import service_forward_update
-from orchestrator.pipeline.taskdefs import (
-    WEB_PROCESS,
-    ProcessSize,
-    config_secrets,
-    load_ecs_config,
-    load_runtime_inputs,
-    planned_task_definitions,
-    register_task_definitions,
-    secrets_digest,
-)
-from orchestrator.routing.web import (
-    HEALTH_CHECK_GRACE_SECONDS,
-    RouteConflictError,
-    RoutingDeps,
-    WebRoute,
-    ensure_web_route,
-    load_balancer_attachment,
-)
 from orchestrator.settings import get_settings
+
+if TYPE_CHECKING:
+    from orchestrator.pipeline.taskdefs import ProcessSize
+    from orchestrator.routing.web import WebRoute
 
 
 @dataclass(frozen=True)
@@ -167,6 +153,8 @@ def create_service_input(
     load_balancers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The CreateService request of a process type's first deploy. Pure."""
+    from orchestrator.routing.web import HEALTH_CHECK_GRACE_SECONDS  # routing: only when a service is deployed
+
     attachment: dict[str, Any] = {}
     if load_balancers:
         attachment = {"loadBalancers": load_balancers, "healthCheckGracePeriodSeconds": HEALTH_CHECK_GRACE_SECONDS}
@@ -200,6 +188,8 @@ def _deploy_service(
     ref: AppRef, number: int, process: str, planned: PlannedProcess, ecs: EcsConfig,
     existing: ServiceInfo | None, deps: PipelineDeps, route: WebRoute | None,
 ) -> dict[str, Any]:  # fmt: skip
+    from orchestrator.routing.web import load_balancer_attachment
+
     name = ref.ecs_name(process)
     attach = load_balancer_attachment(route, ecs.container_name, ecs.container_port) if route and ecs.container_port else None
     if existing is not None and existing.status == "ACTIVE":
@@ -236,6 +226,10 @@ def start_deploy(
     """Deploy the build's planned process types, unless a newer build is deploying. Safe to repeat.
     `record`: the build record as the caller just stored it (else it is read). `pending`: the caller's change
     not written yet (`record` shows it; the release task's outcome): the first write of the record carries it."""
+    # The deploy path (task definitions, web routing), imported here: a deployment event only records.
+    from orchestrator.pipeline.taskdefs import WEB_PROCESS, load_ecs_config
+    from orchestrator.routing.web import RouteConflictError, RoutingDeps, ensure_web_route
+
     deps = deps or PipelineDeps()
     app = ref.name
     record = record or load_record(deps.store, app, number)
@@ -355,6 +349,14 @@ def with_current_config(
     this the new build would roll out without it. Called after the deploy claim is taken: from then on a
     config change is deferred until the deploy ends, and the post-deploy hook applies it. Returns the record
     and what of `pending` is still to write (None once a new plan was written with it)."""
+    from orchestrator.pipeline.taskdefs import (
+        config_secrets,
+        load_runtime_inputs,
+        planned_task_definitions,
+        register_task_definitions,
+        secrets_digest,
+    )
+
     plan = record.plan
     assert plan is not None
     secrets = config_secrets(ref, deps, get_settings().ssm_prefix)
@@ -663,12 +665,16 @@ def write_scaled_deploy_status(
 
 
 class DeployedProcess(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     command: str
     task_definition: str
 
 
 class Deployed(BaseModel):
     """What runs now: the app's last successful deploy (`APP#<app>` / `DEPLOYED`)."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
 
     app: str
     build_number: int

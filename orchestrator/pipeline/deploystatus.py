@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from orchestrator.pipeline.deploystatus_item import deploystatus_value as deploystatus_value
 
 
 class DeployStatusProcess(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     name: str
     cpu: str
     memory: str
@@ -26,6 +28,8 @@ class DeployStatusProcess(BaseModel):
 
 
 class DeployStatus(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     phase: str  # "complete", or the phase that failed
     processes: list[DeployStatusProcess]
     build_id: str

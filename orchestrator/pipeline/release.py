@@ -12,7 +12,6 @@ ECS event through the `TASK#<arn>` lookup item (or, if that item is not written 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,9 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from orchestrator.adapters.artifacts import artifact_key
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.store import expires_after
-from orchestrator.events.codebuild import BuildPhaseChangeEvent, BuildStateChangeEvent
 from orchestrator.events.ecs import TaskStateChangeEvent
-from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.app_registry import SHELL_COMMAND, EcsConfig
@@ -35,7 +32,6 @@ from orchestrator.pipeline.apppack_toml import (
     split_command,
 )
 from orchestrator.pipeline.apps import AppRef, app_from_tags
-from orchestrator.pipeline.builds import BuildDeps, record_build_event
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
 from orchestrator.pipeline.deploy import (
     newer_deploy,
@@ -57,6 +53,7 @@ from orchestrator.pipeline.record_store import (
     write_pending,
 )
 from orchestrator.pipeline.records import BuildRecord, Phase, PhaseState, ReleasePlan, TaskOutcome
+from orchestrator.pipeline.step_outcome import StepOutcome, notify
 from orchestrator.pipeline.taskdefs import (
     WEB_PROCESS,
     RuntimeInputsError,
@@ -72,21 +69,6 @@ from orchestrator.settings import get_settings
 
 TASK_STEPS = ("release", "postdeploy")
 STARTED_BY = "orchestrator"
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """What the pipeline did for one event, for the handler's response and `events explain`."""
-
-    action: str
-    app: str | None = None
-    build_number: int | None = None
-    step: str | None = None
-    # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
-    record: BuildRecord | None = field(default=None, compare=False, repr=False)
-
-    def response(self) -> dict[str, object]:
-        return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
 
 
 def _fail(
@@ -357,14 +339,6 @@ def task_outcome(event: TaskStateChangeEvent, container_name: str) -> tuple[Task
     return outcome, None
 
 
-def notify(deps: PipelineDeps, outcome: StepOutcome) -> StepOutcome:
-    """Publish the state changes of the outcome's build (orchestrator/notifications/publish.py)."""
-    if outcome.app is not None and outcome.build_number is not None:
-        notify_deps = NotifyDeps(store=deps.store, bus=deps.bus)
-        publish_state_changes(notify_deps, outcome.app, outcome.build_number, outcome.record)
-    return outcome
-
-
 def record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps | None = None) -> StepOutcome:
     """An ECS task stopped: record how, and on exit 0 move the build's pipeline to its next step."""
     deps = deps or PipelineDeps()
@@ -400,22 +374,3 @@ def _record_task_stopped(event: TaskStateChangeEvent, deps: PipelineDeps) -> Ste
         _release_failed_status(deps, record, step, at)
         return StepOutcome(f"{step} failed", app, number, step, record=record)
     return advance(AppRef(app), number, step, at, deps, record=record)
-
-
-def on_build_event(
-    event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: PipelineDeps | None = None
-) -> StepOutcome:
-    """A CodeBuild event: record it (orchestrator/pipeline/builds.py); a SUCCEEDED build starts its release.
-    A redelivered SUCCEEDED event resumes the release where a failed attempt left it (all steps are claimed)."""
-    deps = deps or PipelineDeps()
-    return notify(deps, _on_build_event(event, deps))
-
-
-def _on_build_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: PipelineDeps) -> StepOutcome:
-    outcome = record_build_event(event, BuildDeps(store=deps.store, artifacts=deps.artifacts))
-    if outcome.app is None or outcome.build_number is None or outcome.record is None:
-        return StepOutcome(outcome.action, outcome.app, outcome.build_number)
-    succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"
-    if outcome.record.codebuild_status == "SUCCEEDED" and (outcome.closed_now or succeeded_event):
-        return start_release(outcome.app, outcome.build_number, event.time, deps, record=outcome.record)
-    return StepOutcome(outcome.action, outcome.app, outcome.build_number, record=outcome.record)

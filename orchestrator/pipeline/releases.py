@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.adapters.store import VERSION_ATTR, ConditionalUpdate, Item, Store
 
@@ -28,6 +28,8 @@ ReleaseStatus = Literal["deploying", "deployed", "failed"]
 
 
 class ReleaseService(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     service: str
     deployment_id: str = ""
     state: str = "IN_PROGRESS"  # ECS's: IN_PROGRESS, COMPLETED, FAILED
@@ -35,6 +37,8 @@ class ReleaseService(BaseModel):
 
 
 class Release(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     app: str
     version: int
     kind: ReleaseKind

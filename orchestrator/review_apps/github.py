@@ -48,6 +48,8 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
 
 
 class _Branch(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import (cold start)
+
     ref: str = ""
 
 

@@ -1,7 +1,10 @@
 """Handler modules build no AWS client at import time: a cold start stays cheap, and no client exists
 before the settings (endpoint, region) are known. Nor do they import what only some invocations need: the
 X-Ray SDK (Powertools' Tracer, only with ORCHESTRATOR_XRAY_SUBSEGMENTS on) and pydantic-settings (the settings
-are read at the first invocation). Checked in a fresh interpreter per handler."""
+are read at the first invocation), nor the logic of the events they handle: the pipeline, the rollout, the
+bundle deployer, routing, Powertools idempotency and boto3 itself are imported by the first event that needs
+them (tests/integration/test_cold_first_event.py checks which events do). Checked in a fresh interpreter per
+handler."""
 
 from __future__ import annotations
 
@@ -12,8 +15,13 @@ import sys
 import pytest
 
 from orchestrator.events.patterns import event_routes
+from orchestrator.review_apps import GITHUB_WEBHOOK_HANDLER
 
-HANDLER_MODULES = sorted({r.handler.rsplit(".", 1)[0] for r in event_routes(ssm_prefix="p", bundle_bucket="b")})
+# Every function the stacks create: the event routes' handlers and the webhook receiver behind its URL.
+HANDLER_MODULES = sorted(
+    {r.handler.rsplit(".", 1)[0] for r in event_routes(ssm_prefix="p", bundle_bucket="b")}
+    | {GITHUB_WEBHOOK_HANDLER.rsplit(".", 1)[0]}
+)
 
 PROBE = """
 import json, sys
@@ -59,9 +67,49 @@ def test_importing_a_handler_loads_neither_xray_nor_the_settings_library(module:
     )
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
-    assert "pydantic" in loaded  # the probe sees packages the handler does import
+    assert "aws_lambda_powertools" in loaded  # the probe sees packages the handler does import
     unwanted = sorted(name for name in loaded if name.startswith(NOT_AT_IMPORT))
     assert unwanted == []
+
+
+# What only some events need: imported by the first event that does (the logic modules of each handler).
+NOT_BEFORE_THE_FIRST_EVENT = (
+    "boto3",
+    "aws_lambda_powertools.utilities.idempotency",
+    "orchestrator.adapters",
+    "orchestrator.pipeline",
+    "orchestrator.parameters",
+    "orchestrator.bundles",
+    "orchestrator.routing",
+    "orchestrator.review_apps.lifecycle",
+    "orchestrator.review_apps.github",
+    "orchestrator.notifications",
+    "pydantic.plugin._loader",  # pydantic scans its plugins' entry points when it builds a first model
+)
+
+
+@pytest.mark.parametrize("module", HANDLER_MODULES)
+def test_importing_a_handler_leaves_its_logic_to_the_first_event(module: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    result = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, module], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert module in loaded
+    unwanted = sorted(name for name in loaded if name.startswith(NOT_BEFORE_THE_FIRST_EVENT))
+    assert unwanted == []
+
+
+def test_the_modules_probe_would_see_the_logic() -> None:
+    """The probe works: a module that imports the pipeline at import time is caught."""
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    probe = MODULES_PROBE.replace("assert callable(module.handler)\n", "")
+    result = subprocess.run([sys.executable, "-c", probe, "orchestrator.pipeline.release"], capture_output=True,
+                            text=True, env=env, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert {"boto3", "orchestrator.pipeline.deploy", "orchestrator.routing.web"} <= loaded
 
 
 def test_the_probe_would_see_a_client() -> None:

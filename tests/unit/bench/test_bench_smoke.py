@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bench import coldstart, overhead, package, pipeline, report, scale
+from bench import cold_event, coldstart, overhead, package, pipeline, report, scale
 from bench.cases import CASES, CODEBUILD_CASE, discover_handlers
 from bench.measure import Samples
 from bench.runner import write
@@ -105,7 +105,9 @@ def test_pipeline_structure_and_minimum() -> None:
 
 
 def test_cold_start_structure() -> None:
-    figure = coldstart.run(runs=1, breakdown=False, modules=["orchestrator.handlers.codebuild"])
+    figure = coldstart.run(
+        runs=1, breakdown=False, modules=["orchestrator.handlers.codebuild"], lambda_environment=False, first_event=False
+    )
     json.dumps(figure)
     (row,) = figure["rows"]
     assert row["module"] == "orchestrator.handlers.codebuild"
@@ -114,6 +116,22 @@ def test_cold_start_structure() -> None:
     assert row["floor"] == "import boto3"
     assert isinstance(row["clients_built_on_import"], list)
     assert row["no_orchestrator_client_at_import"] == (not row["orchestrator_clients_on_import"])
+
+
+def test_cold_invocation_handles_a_real_first_event() -> None:
+    """Figure 3b: a fresh interpreter imports the handler and handles a phase change against the bench's moto;
+    the floor is the phase change's bare UpdateItem, replayed in a fresh interpreter that imports boto3."""
+    (phase_change,) = [e for e in cold_event.EVENTS if e.handler_path == CODEBUILD_CASE.handler_path]
+    figure = cold_event.run(runs=1, events=(phase_change,))
+    json.dumps(figure)
+    (row,) = figure["rows"]
+    assert row["responses"][0]["status"] == "recorded"  # the event did its work (a new build's phase)
+    assert is_time(row["total"], samples=1)
+    assert is_time(row["floor_time"], samples=1)
+    assert row["ratio"] is not None
+    assert row["ratio"] > 0
+    assert "boto3" in row["loaded_after_first_event"]  # the child reports what it loaded
+    assert "orchestrator.pipeline.release" in row["not_loaded"]
 
 
 def test_import_breakdown_names_packages() -> None:
