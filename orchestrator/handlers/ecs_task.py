@@ -19,10 +19,22 @@ def on_task_stopped(event: TaskStateChangeEvent) -> Response:
     return record_task_stopped(event).response()
 
 
+def saves_work(event: TaskStateChangeEvent) -> bool:
+    """No task STOPPED is worth idempotency's two writes on every first delivery: the release's outcome is a
+    forward-only record write, and the steps it starts (the deploy's services, the deploy claim, the
+    notifications) are claimed, so a redelivery finds them done."""
+    return False
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @traced
 def handler(event: dict[str, Any], context: LambdaContext) -> Response:
     return handle(
-        event, handler_path=ECS_TASK_HANDLER, model=TaskStateChangeEvent, logic=on_task_stopped, context=context
+        event,
+        handler_path=ECS_TASK_HANDLER,
+        model=TaskStateChangeEvent,
+        logic=on_task_stopped,
+        context=context,
+        saves_work=saves_work,
     )

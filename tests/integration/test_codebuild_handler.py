@@ -103,8 +103,10 @@ def test_a_late_phase_event_never_reopens_a_finished_build(aws: None) -> None:
 def test_unmanaged_project_is_acknowledged(aws: None, api_calls: CallRecorder) -> None:
     results = deliver(build_events(app="stranger"))
     assert {r["status"] for r in results} == {"not managed"}
-    # Only the SUCCEEDED event's idempotency record: the other events only record, and skip idempotency.
-    assert api_calls.count("dynamodb", "PutItem") == 1
+    # No write at all: no CodeBuild event takes an idempotency record (issue 17), and a stranger's build
+    # is acknowledged before any record is written.
+    assert api_calls.count("dynamodb", "PutItem") == 0
+    assert api_calls.count("dynamodb", "UpdateItem") == 0
     assert api_calls.count("s3", "PutObject") == 0
 
 
