@@ -57,8 +57,10 @@ SSM_ALL_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPa
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
 # What adapters/store.py and the Powertools idempotency layer call; no Scan: every read is a key lookup or a
 # Query. tests/infra/test_handler_permissions.py maps each adapter call to these actions.
+# TransactWriteItems is authorized as the PutItem/UpdateItem of each of its items (no action of its own).
 TABLE_ACTIONS = [
     "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",

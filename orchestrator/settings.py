@@ -74,9 +74,11 @@ def adapter_settings() -> AdapterSettings:
 
 
 def use_explicit(settings: AdapterSettings) -> None:
-    """A client program (the CLI) read these itself: the adapters use them as given, without the model."""
+    """A client program (the CLI) read these itself: the adapters use them as given, without the model.
+    What this process was already pointed at with `configure()` (an in-process emulator, a test) still wins:
+    a command run inside it talks to that AWS."""
     global _explicit
-    _explicit = settings
+    _explicit = replace(settings, **{k: v for k, v in _overrides.items() if k in _ADAPTER_FIELDS})  # type: ignore[arg-type]
     get_settings.cache_clear()
 
 

@@ -105,7 +105,7 @@ def _requests() -> list[Request]:
     review_config = ARN.format(
         service="ssm", resource=f"parameter/{SSM_PREFIX}/pipelines/review/review-apps/pr/7/config/SEED"
     )
-    dynamodb = [("dynamodb", op) for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")]
+    dynamodb = [("dynamodb", op) for op in ("GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")]
     on_cluster = {"ecs:cluster": CLUSTER}
     elb = "elasticloadbalancing"
     target_group = ARN.format(service=elb, resource="targetgroup/orch-shop-web-0a1b2c3d/6d0ecf831eec9f09")
@@ -123,6 +123,12 @@ def _requests() -> list[Request]:
     return [
         # --- both handler roles: the table (Store, and the Powertools idempotency records) -------------
         *(Request(role, api, f"dynamodb:{api[1]}", table) for role in ("container", "bundle") for api in dynamodb),
+        # A transaction is authorized as each of its writes (Put and Update items; no ConditionCheck is used).
+        *(
+            Request(role, ("dynamodb", "TransactWriteItems"), action, table)
+            for role in ("container", "bundle")
+            for action in ("dynamodb:PutItem", "dynamodb:UpdateItem")
+        ),
         # --- container handlers: artifacts ------------------------------------------------------------
         Request("container", ("s3", "GetObject"), "s3:GetObject", f"{artifacts}/shop/12/apppack.toml"),
         # a missing key must be NoSuchKey (read as "absent"), not AccessDenied
