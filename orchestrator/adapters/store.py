@@ -276,6 +276,11 @@ class Store:
         request = self._update_request(
             ConditionalUpdate(primary_id, secondary_id, fields, condition, defaults, dict(copies or {}))
         )
+        return self._update_item_returning_old(request)
+
+    def _update_item_returning_old(self, request: dict[str, Any]) -> tuple[bool, Item | None]:
+        """One UpdateItem; (written, the item as it was before, or None). DynamoDB returns the old item whether
+        the condition held or not."""
         try:
             response = self._dynamodb.update_item(
                 **request, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD"
@@ -379,27 +384,18 @@ class Store:
         return old, None if unchanged else after
 
     def _update_returning_old(self, primary_id: str, secondary_id: str, write: ForwardWrite) -> tuple[bool, Item | None]:
-        """`write` as one UpdateItem that bumps the version; (written, the item as it was before, or None).
-        DynamoDB returns the old item whether the condition held or not."""
+        """`write` as one UpdateItem that bumps the version; (written, the item as it was before, or None)."""
         text = write.text
-        try:
-            response = self._dynamodb.update_item(
-                TableName=self._name,
-                Key=self._key(primary_id, secondary_id),
-                UpdateExpression=f"SET {text.update} ADD #version :one" if text.update else "ADD #version :one",
-                ConditionExpression=text.condition,
-                ExpressionAttributeNames={**text.names, "#version": VERSION_ATTR},
-                ExpressionAttributeValues=serialize({**write.values, ":one": 1}),
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if _is_condition_failure(error):
-                item: Any = error.response.get("Item")
-                return False, deserialize(item) if item else None
-            raise
-        old = response.get("Attributes")
-        return True, deserialize(old) if old else None
+        return self._update_item_returning_old(
+            {
+                "TableName": self._name,
+                "Key": self._key(primary_id, secondary_id),
+                "UpdateExpression": f"SET {text.update} ADD #version :one" if text.update else "ADD #version :one",
+                "ConditionExpression": text.condition,
+                "ExpressionAttributeNames": {**text.names, "#version": VERSION_ATTR},
+                "ExpressionAttributeValues": serialize({**write.values, ":one": 1}),
+            }
+        )
 
     def update(
         self,
