@@ -32,6 +32,7 @@ from moto import mock_aws
 
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
+from orchestrator.local.moto_dynamodb import requests_are_atomic
 from orchestrator.local.moto_patches import scheduled_rules_match_no_event
 from orchestrator.local.resources import create_core_resources
 from orchestrator.local.shared_models import share_botocore_loaders
@@ -44,6 +45,7 @@ hypothesis_settings.load_profile("shared-machine")
 
 # moto's own behaviour, not the emulator's: without it a test passes or fails by which test patched moto first.
 scheduled_rules_match_no_event()
+requests_are_atomic()  # DynamoDB requests from several threads (the concurrency tests)
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
@@ -115,6 +117,7 @@ def api_calls() -> Iterator[CallRecorder]:
         yield recorder
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's hook that reads the groups (its plugin is registered later)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under `pytest -n N --dist loadgroup` (make test), a module's tests stay on one worker, so its
     fixtures are built once; the infra (top folder) and reality suites share session fixtures (one synthesis, one
@@ -128,3 +131,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("spread") is not None:
             group = item.nodeid
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """A module's tests that share a fixture, split over workers, would build it on each and could run in
+    another order: stop when xdist ignored the groups (as it does with pytest 9.2, see pyproject.toml)."""
+    if node.config.getvalue("dist") == "loadgroup" and ids and not any("@" in nodeid for nodeid in ids):
+        raise pytest.UsageError("pytest-xdist ignored the xdist_group marks: install pytest as pyproject.toml pins it")

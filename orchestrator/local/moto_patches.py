@@ -12,6 +12,7 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 - Every SDK call to AWS travels over TLS, and the loopback endpoint stands in for AWS's HTTPS ones; moto
   does not know `aws:SecureTransport`, takes the unknown condition as met, and so a bucket policy's SSL-only
   Deny (the stacks' `enforce_ssl`) would refuse every request to the stacks' buckets.
+- moto's DynamoDB loses writes made while another request's transaction is cancelled (`moto_dynamodb.py`).
 - DescribeParameters' `LastModifiedUser` is the writer's IAM ARN in AWS; moto says "N/A" (releases and
   rollbacks record who asked from it).
 """
@@ -19,6 +20,8 @@ in its own process (the moto server runs in-process), leaving moto itself untouc
 from __future__ import annotations
 
 from typing import Any
+
+from orchestrator.local.moto_dynamodb import requests_are_atomic as dynamodb_requests_are_atomic
 
 _applied = False
 _applied_to_held = False
@@ -78,6 +81,7 @@ def apply_to_started() -> None:
         return build
 
     scheduled_rules_match_no_event()
+    dynamodb_requests_are_atomic()
     _requests_arrive_over_tls()
     CodeBuildBackend.start_build = start_build  # type: ignore[method-assign]
     # moto moves a task RUNNING → ... → STOPPED by itself, one state per DescribeTasks; in AWS (and so in the

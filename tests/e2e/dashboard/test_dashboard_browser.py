@@ -210,10 +210,21 @@ def _primary_deployments(env: dict[str, str], services: list[str]) -> dict[str, 
     return {s["serviceName"]: next(d["id"] for d in s["deployments"] if d["status"] == "PRIMARY") for s in found}
 
 
+def _deployed_processes(env: dict[str, str], app: str) -> list[str]:
+    """The app's deployed processes in the order the page lists them; deploys it first where nothing is (the
+    module's first test deploys shop, but a test must not rely on running after another)."""
+    status = as_json(cli("ps", "-a", app, "--json", env=env))["deploystatus"]
+    if not status:
+        number = as_json(cli("build", "start", "-a", app, "--json", env=env))["build_number"]
+        watched = cli("build", "watch", str(number), "-a", app, "--interval", "0.5", "--json", env=env)
+        assert watched.returncode == 0, watched.stdout + watched.stderr
+        status = as_json(cli("ps", "-a", app, "--json", env=env))["deploystatus"]
+    return [p["name"] for p in status["processes"]]
+
+
 def test_restart_from_the_page_starts_a_new_deployment_of_each_service(browser: Any, dashboard: dict[str, str]) -> None:
-    status = as_json(cli("ps", "-a", "shop", "--json", env=dashboard))
-    processes = [p["name"] for p in status["deploystatus"]["processes"]]  # the page lists them in this order
-    assert processes, "shop is deployed by the first test of this module"
+    processes = _deployed_processes(dashboard, "shop")
+    assert processes
     services = [f"shop-{p}" for p in processes]
     before = _primary_deployments(dashboard, services)
     page = _signed_in(browser, dashboard["url"], "alice")
