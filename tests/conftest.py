@@ -124,6 +124,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Lambda environment), so each runs whole on one worker. A module marked `spread` (long, independent tests
     such as the scenarios) lets each test go to any worker."""
     for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue  # a module that names its group shares it with other modules (xdist would join both names)
         parts = item.path.relative_to(TESTS).parts
         # A subfolder of infra (the dashboard's stack) synthesizes on its own, beside the shared synthesis.
         suite_wide = parts[0] in ("infra", "reality") and not (parts[0] == "infra" and len(parts) > 2)

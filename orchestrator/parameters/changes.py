@@ -50,6 +50,7 @@ from orchestrator.parameters.schedules import (
     scheduled_tasks_refused,
     sync_rules,
 )
+from orchestrator.parameters.settled import no_schedules, scaling_in_line
 from orchestrator.parameters.state import ParameterStates, Ticket, state_sk
 from orchestrator.parameters.values import (
     emails_of,
@@ -272,7 +273,8 @@ def apply_scaling(
         _record_release(ctx, running, revisions, result, deps, scope_for("scaling", f"{target.key}|{fingerprint}"),
                         "scaling", f"resize {', '.join(sorted(revisions))}",
                         parameter_writer(deps, source) if value is not None else UNKNOWN_WRITER)  # fmt: skip
-    deps.states.record_applied(ticket, source, fingerprint, desired)
+    # The process types it was applied to: after a deploy of the same ones, nothing is left to apply (settled.py).
+    deps.states.record_applied(ticket, source, fingerprint, {**desired, "processes": sorted(sizes)})
     outcome = _outcome(ref, target, "applied", f"scaling of {len(sizes)} process type(s)", result.changes())
     return replace(outcome, registered=bool(revisions))
 
@@ -634,9 +636,12 @@ def after_deploy(app: str, deps: ParameterDeps | None = None) -> list[ParameterO
     scaling_ref = ParameterRef(kind_name(target, ParameterKind.SCALING, prefix), prefix, ParameterKind.SCALING, target)
     # The context just read serves the scaling too, unless the config change above rolled new revisions.
     config_rolled = bool(outcomes)
-    scaling = apply_scaling(target, scaling_ref, deps, None if config_rolled else ctx)
+    if not config_rolled and scaling_in_line(ctx, default_size(ctx)):  # the usual push: no call at all
+        scaling = _outcome(scaling_ref, target, "unchanged", "the deploy runs the applied scaling")
+    else:
+        scaling = apply_scaling(target, scaling_ref, deps, None if config_rolled else ctx)
     outcomes.append(scaling)
-    if target.kind == "app":
+    if target.kind == "app" and not no_schedules(ctx):  # none set: no rule to list or re-point
         # Read again only when what runs changed since the read (new revisions of the config or the scaling).
         fresh = load_context(deps.store, target, AFTER_DEPLOY_STATES) if config_rolled or scaling.registered else ctx
         if fresh is not None:
