@@ -33,7 +33,7 @@ from moto import mock_aws
 from orchestrator.adapters import clients
 from orchestrator.handlers.common import reset_idempotency
 from orchestrator.local.moto_dynamodb import requests_are_atomic
-from orchestrator.local.moto_patches import scheduled_rules_match_no_event
+from orchestrator.local.moto_patches import client_tokens_are_idempotent, scheduled_rules_match_no_event
 from orchestrator.local.resources import create_core_resources
 from orchestrator.local.shared_models import share_botocore_loaders
 from orchestrator.settings import get_settings, reset_settings
@@ -46,6 +46,7 @@ hypothesis_settings.load_profile("shared-machine")
 # moto's own behaviour, not the emulator's: without it a test passes or fails by which test patched moto first.
 scheduled_rules_match_no_event()
 requests_are_atomic()  # DynamoDB requests from several threads (the concurrency tests)
+client_tokens_are_idempotent()  # RunTask and CreateService, as ECS
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"

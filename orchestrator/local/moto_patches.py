@@ -158,7 +158,7 @@ def apply_to_held() -> None:
         NetworkInterface.private_dns_name = property(get_private_dns_name, set_private_dns_name)  # type: ignore[assignment]
 
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
-    _client_token_idempotency()
+    client_tokens_are_idempotent()
     _parameters_remember_their_writer()
     _applied_to_held = True
 
@@ -190,10 +190,14 @@ def _parameters_remember_their_writer() -> None:
     Parameter.describe_response_object = describe_response_object  # type: ignore[method-assign]
 
 
-def _client_token_idempotency() -> None:
+def client_tokens_are_idempotent() -> None:
     """A repeated clientToken gets the first response again, as ECS does. The cache lives on the backend,
-    so a reset moto (a new emulator run) forgets it."""
+    so a reset moto (a new emulator run) forgets it. The tests' in-process moto needs it too (tests/conftest.py):
+    the pipeline relies on RunTask's token, with no claim of its own. Idempotent."""
     from moto.ecs.responses import EC2ContainerServiceResponse
+
+    if getattr(EC2ContainerServiceResponse.run_task, "idempotent_tokens", False):
+        return
 
     def idempotent(name: str) -> None:
         original = getattr(EC2ContainerServiceResponse, name)
@@ -207,6 +211,7 @@ def _client_token_idempotency() -> None:
                 cache[(name, token)] = original(self)
             return cache[(name, token)]
 
+        call.idempotent_tokens = True  # type: ignore[attr-defined]
         setattr(EC2ContainerServiceResponse, name, call)
 
     idempotent("run_task")

@@ -41,7 +41,7 @@ from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
-from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH
+from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH, SHELL_PROCESS
 from orchestrator.pipeline.apps import AppRef, app_tags
 from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, SideEffect, claimed_step, client_token
 from orchestrator.pipeline.deploystatus import (
@@ -117,8 +117,10 @@ def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]
     no read. Returns the claim as stored: its `build_number` is this build's when this build may deploy. Its
     `previous_build_number` is the build it replaces, and `scaled_to_zero` the process types of that build's
     deploy that this build no longer runs (derived from `previous_processes`, kept by the same write, so a
-    repeated call finds them again)."""
-    fields = {"build_number": build_number, "processes": sorted(processes)}
+    repeated call finds them again). `registered_processes`: the process types whose task-definition families
+    this app has registered into (the plan's and the shell), so the next release need not check who owns them."""
+    fields = {"build_number": build_number, "processes": sorted(processes),
+              "registered_processes": sorted({*processes, SHELL_PROCESS})}  # fmt: skip
     newer_or_equal_held = Attr("primary_id").not_exists() | Attr("build_number").lt(build_number)
     copies = {"previous_build_number": ("build_number", 0), "previous_processes": ("processes", [])}
     written, old = store.set_fields_returning_old(

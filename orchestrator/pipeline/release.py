@@ -12,6 +12,7 @@ ECS event through the `TASK#<arn>` lookup item (or, if that item is not written 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -32,7 +33,7 @@ from orchestrator.pipeline.apppack_toml import (
     split_command,
 )
 from orchestrator.pipeline.apps import AppRef, app_from_tags
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, claimed, client_token
+from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, client_token
 from orchestrator.pipeline.deploy import (
     newer_deploy,
     newer_than,
@@ -105,11 +106,13 @@ def _superseded(
 
 
 def plan_release(
-    ref: AppRef, number: int, deps: PipelineDeps, *, first_deploy: bool | None = None
-) -> tuple[ReleasePlan, EcsConfig]:
+    ref: AppRef, number: int, deps: PipelineDeps, *, first_deploy: bool | None = None,
+    owned: Collection[str] = (),
+) -> tuple[ReleasePlan, EcsConfig]:  # fmt: skip
     """Read apppack.toml and the app's runtime inputs, register the task definitions, and decide the steps.
     Returns the plan and the app's CONFIG#ecs (read once, for the release task too). `first_deploy`: whether
-    the app has no deploy claim yet, when the caller has read it (else it is read here).
+    the app has no deploy claim yet, when the caller has read it (else it is read here). `owned`: process
+    types whose families the app's earlier deploys registered into (their owner is not checked again).
     Raises AppPackTomlError or RuntimeInputsError on bad input, before any side effect."""
     where = f"s3://{deps.artifacts.bucket}/{artifact_key(ref.name, number, APPPACK_TOML)}"
     manifest = parse_apppack_toml(deps.artifacts.read_text(artifact_key(ref.name, number, APPPACK_TOML)), where)
@@ -120,7 +123,7 @@ def plan_release(
     # Registered with the services, under their one claim (a service named `shell` is that revision).
     registered = register_task_definitions(
         ref, number, {SHELL_PROCESS: SHELL_COMMAND, **commands}, scope=keys.build_scope(number), deps=deps,
-        inputs=inputs, build_system=system,
+        inputs=inputs, build_system=system, owned=owned,
     )  # fmt: skip
     registered = {process: registered[process] for process in commands}
     if first_deploy is None:
@@ -168,7 +171,8 @@ def start_release(
     ecs: EcsConfig | None = None
     if record.plan is None:
         try:
-            new_plan, ecs = plan_release(ref, number, deps, first_deploy=claim is None)
+            owned = (claim or {}).get("registered_processes") or ()
+            new_plan, ecs = plan_release(ref, number, deps, first_deploy=claim is None, owned=owned)
         except AppPackTomlError as error:
             return _fail(deps, app, number, "release", at or 0, str(error), "InvalidAppPackToml", record)
         except RuntimeInputsError as error:
@@ -231,6 +235,10 @@ def run_task_step(
             return _superseded(deps, app, number, newer, step, record, pending)
     assert record is not None
     assert record.plan is not None
+    started_before = getattr(record, step, None)
+    if isinstance(started_before, Phase) and started_before.arns:  # a repeated event: its task was started
+        stored = write_pending(deps.store, app, number, pending, record)
+        return StepOutcome(f"{step} started", app, number, step, record=stored)
     plan = record.plan
     ecs = ecs or load_ecs_config(ref, deps)
     request = {
@@ -251,37 +259,26 @@ def run_task_step(
         "clientToken": client_token(app, number, "run-task", step),
     }
 
-    def run() -> dict[str, object]:
-        result = deps.ecs.run_task(request)
-        if result.task_arn:
-            deps.store.put(
-                {
-                    "primary_id": keys.task_pk(result.task_arn),
-                    "secondary_id": keys.LOOKUP_SK,
-                    "app": app,
-                    "build_number": number,
-                    "step": step,
-                    **expires_after(TRANSIENT_TTL_SECONDS),
-                }
-            )
-        return {"task_arn": result.task_arn, "failures": result.failures}
-
+    # No claim: RunTask's client token makes a retry (a lost response, a redelivery before the record says
+    # the task started) get the same task, and once the record says so the check above returns first.
     try:
-        result, made = claimed(deps.store, app, keys.build_scope(number), "run-task", step, run)
+        result = deps.ecs.run_task(request)
     except RequestRefusedError as error:  # final; a retryable error is raised for Lambda to retry
         message = f"RunTask failed: {error}"
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True,
                      pending=pending)  # fmt: skip
-    task_arn = result.get("task_arn")
+    task_arn = result.task_arn
     if not task_arn:
-        reasons = "; ".join(str(f) for f in result.get("failures") or []) or "no task started"
+        reasons = "; ".join(result.failures) or "no task started"
         message = f"RunTask placed no task: {reasons}"
         return _fail(deps, app, number, step, at or 0, message, "TaskStartFailures", record, task_failed=True,
                      pending=pending)  # fmt: skip
+    lookup = {"app": app, "build_number": number, "step": step, **expires_after(TRANSIENT_TTL_SECONDS)}
+    deps.store.put({"primary_id": keys.task_pk(task_arn), "secondary_id": keys.LOOKUP_SK, **lookup})
     stream = f"{plan.task_definition.rsplit('/', 1)[-1].split(':')[0]}/{plan.container_name}/{str(task_arn).rsplit('/', 1)[-1]}"
     started = Phase(state=PhaseState.STARTED, start=at, arns=[str(task_arn)], logs=cloudwatch_pointer(ecs.log_group, stream))
     _, stored = change_record(deps.store, app, number, then(pending, lambda r: with_phase(r, step, started)), current=record)
-    logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn, "new": made})
+    logger.info(f"{step} task started", extra={"app": app, "build_number": number, "task": task_arn})
     return StepOutcome(f"{step} started", app, number, step, record=stored)
 
 

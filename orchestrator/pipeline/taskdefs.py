@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,10 +254,12 @@ def register_task_definitions(
     deps: PipelineDeps | None = None,
     inputs: RuntimeInputs | None = None,
     build_system: str = "",
+    owned: Collection[str] = (),
 ) -> dict[str, RegisteredTaskDefinition]:
     """Register one revision per process type (`commands`: process → command line), each at most once
-    per `scope`; `build_system` is the build's apppack.toml `[build] system`. Returns process → what was
-    registered."""
+    per `scope`; `build_system` is the build's apppack.toml `[build] system`; `owned`: process types whose
+    families the app registered into before (the deploy claim says so): their owner is not read again.
+    Returns process → what was registered."""
     deps = deps or PipelineDeps()
     ref = app if isinstance(app, AppRef) else AppRef(app)
     inputs = inputs or load_runtime_inputs(ref, deps)
@@ -273,7 +275,8 @@ def register_task_definitions(
 
         family = str(request["family"])
         try:  # before the claim: another app's family is never registered into (pipeline/ownership.py)
-            check_family(ref, family, deps.ecs.task_definition_tags(family))
+            if process not in owned:
+                check_family(ref, family, deps.ecs.task_definition_tags(family))
         except ForeignResourceError as error:
             raise RuntimeInputsError(str(error)) from error
         # RegisterTaskDefinition has no client token: the revision carries one as a tag, so an attempt

@@ -109,3 +109,26 @@ def test_a_family_registered_for_another_app_gets_no_revision(aws: None, api_cal
     assert release["state"] == "failed"
     assert "ECS task-definition family demo-web belongs to app 'victim'" in release["error"]
     assert ecs_writes(api_calls)[writes:] == []
+
+
+def test_families_the_app_deployed_are_not_checked_again_and_a_new_ones_owner_is(
+    aws: None, api_calls: CallRecorder
+) -> None:
+    """The deploy claim names the families the app registered into (the plan's process types and the shell):
+    the next release reads no owner for them, and still checks a process type it has never deployed."""
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY)
+    deliver(*build())
+    deliver(*completed("demo", 1))
+    client("ecs").register_task_definition(
+        family="demo-worker",
+        containerDefinitions=[{"name": "app", "image": "victim:1", "memory": 512}],
+        tags=[{"key": "apppack:appName", "value": "victim"}],
+    )
+    checked_before = api_calls.count("ecs", "DescribeTaskDefinition")
+    upload_toml("demo", 2, TOML_WEB_WORKER_RELEASE)
+    deliver(*build(number=2))
+    assert api_calls.count("ecs", "DescribeTaskDefinition") == checked_before + 1  # demo-worker's only
+    release = record(number=2)["release"]
+    assert release["state"] == "failed"
+    assert "ECS task-definition family demo-worker belongs to app 'victim'" in release["error"]

@@ -490,3 +490,17 @@ def test_events_explain_says_what_the_ecs_handlers_would_do(aws: None) -> None:
     assert done.startswith("ecs-deployment → records service demo-web COMPLETED on build 1 of app 'demo'")
     stranger = deployment_completed(web["service_arn"], "ecs-svc/42", START)
     assert "not managed: ECS deployment ecs-svc/42" in explain_event(stranger).summary
+
+
+def test_a_repeated_succeeded_after_the_release_started_calls_no_runtask(aws: None, api_calls: CallRecorder) -> None:
+    """RunTask has no claim: its client token covers a quick retry, and once the record names the release task
+    a repeat of the event (EventBridge redelivers up to a day later, past any token's life) stops there."""
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    events = build()
+    deliver(*events)
+    assert api_calls.count("ecs", "RunTask") == 1
+    [repeated] = deliver(events[-1])
+    assert repeated["status"] == "release started"
+    assert api_calls.count("ecs", "RunTask") == 1
+    assert len(record()["release"]["arns"]) == 1
