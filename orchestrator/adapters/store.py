@@ -356,6 +356,8 @@ class Store:
         secondary_id: str,
         write: ForwardWrite,
         change: Callable[[Item | None], Item | None],
+        *,
+        likely_absent: bool = False,
     ) -> tuple[Item | None, Item | None]:
         """A forward-only change in one UpdateItem where it can be: `write` SETs what its condition proves
         `change` would store for those attributes (the caller builds both). Then the attributes `change` derives
@@ -363,7 +365,10 @@ class Store:
         conditional on the version just written. When the condition fails (first write, a late or reordered
         change), the optimistic `update` runs from the item DynamoDB returned with the failure, with no read.
         Returns (before, after) like `update`; after carries the version written, so this invocation's next
-        `update(current=...)` needs no read."""
+        `update(current=...)` needs no read. `likely_absent`: the change usually creates the item (the
+        first event of a build), so it is put first, on "absent" (1 call; 3 when the item exists after all)."""
+        if likely_absent:
+            return self.update(primary_id, secondary_id, change, current=None, current_is_read=True)
         written, old = self._update_returning_old(primary_id, secondary_id, write)
         if not written or old is None:
             return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)

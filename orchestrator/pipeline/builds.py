@@ -257,7 +257,9 @@ def _store_observation(
         current = BuildRecord.model_validate(item) if item else None
         return merge_observation(current, app, number, obs, folder).to_item()
 
-    return store.update_forward(keys.app_pk(app), keys.build_sk(number), forward_update(obs), change)
+    # A build's IN_PROGRESS state change is nearly always its first event: the record does not exist yet.
+    first = obs.status == "IN_PROGRESS"
+    return store.update_forward(keys.app_pk(app), keys.build_sk(number), forward_update(obs), change, likely_absent=first)
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

@@ -54,3 +54,25 @@ def test_a_late_in_progress_never_reopens_a_completed_service(aws: None) -> None
     assert record() == finished
     assert finished["services"]["web"]["state"] == "COMPLETED"
     assert finished["deploy"]["state"] == "succeeded"
+
+
+def test_a_builds_first_event_creates_its_record_in_one_put_and_a_reordered_one_still_merges(aws: None) -> None:
+    """IN_PROGRESS is put first, on "absent" (the record's usual first write); when a phase change came first,
+    the put fails and the merge goes through the optimistic update, to the same record as in order."""
+    declare()
+    in_order, reordered = build(number=1)[:2], build(number=2)[:2]
+    with recording_calls() as calls:
+        deliver(in_order[0])
+    writes = [
+        o for s, o, p in calls.params if s == "dynamodb" and '"secondary_id": {"S": "BUILD#0000000001"}' in str(p)
+    ]
+    assert writes == ["PutItem", "PutItem"]  # the record, then (after the notification) its `notified` mark
+    deliver(in_order[1])
+    deliver(reordered[1], reordered[0])  # the phase change first, then IN_PROGRESS
+
+    def shown(number: int) -> tuple[object, ...]:
+        found = record(number=number)
+        phases = {k: v.get("status") for k, v in found["codebuild_phases"].items()}
+        return found["codebuild_status"], phases, found.get("notified")
+
+    assert shown(2) == shown(1)
