@@ -122,7 +122,8 @@ def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]
     fields = {"build_number": build_number, "processes": sorted(processes),
               "registered_processes": sorted({*processes, SHELL_PROCESS})}  # fmt: skip
     newer_or_equal_held = Attr("primary_id").not_exists() | Attr("build_number").lt(build_number)
-    copies = {"previous_build_number": ("build_number", 0), "previous_processes": ("processes", [])}
+    copies = {"previous_build_number": ("build_number", 0), "previous_processes": ("processes", []),
+              "previous_deploy_ended": ("deploy_ended", 0)}  # fmt: skip
     written, old = store.set_fields_returning_old(
         keys.app_pk(app), keys.DEPLOY_CLAIM_SK, fields, newer_or_equal_held, copies=copies
     )
@@ -130,7 +131,8 @@ def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]
     claim: Item = dict(before)  # the condition failed: the claim as stored (this build's, or a newer one's)
     if written:
         claim = {**before, **fields, "previous_build_number": before.get("build_number") or 0,
-                 "previous_processes": before.get("processes") or []}  # fmt: skip
+                 "previous_processes": before.get("processes") or [],
+                 "previous_deploy_ended": before.get("deploy_ended") or 0}  # fmt: skip
     if "previous_processes" in claim:  # (a claim written before it kept them holds `scaled_to_zero` itself)
         claim["scaled_to_zero"] = sorted(set(claim["previous_processes"]) - set(claim.get("processes") or []))
     claim["previous_build_number"] = claim.get("previous_build_number") or None
@@ -253,7 +255,9 @@ def start_deploy(
         _, stored = change_record(deps.store, app, number, superseded, current=record)
         return DeployOutcome("superseded", app, number, record=stored)
     previous = claim.get("previous_build_number")
-    if previous:
+    # The build this one replaces: its record is read only when its deploy may still be open (the claim
+    # says when a deploy ended: `deploy_ended`, written with its end).
+    if previous and claim.get("previous_deploy_ended") != previous:
         replaced = close_replaced_deploy(deps.store, app, int(previous), number, at)
         # ECS sends no event for the replaced deployment: its failure is published here (once, claimed).
         publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, int(previous), replaced)
@@ -519,6 +523,7 @@ def _record_deployment_event(
             error = None if succeeded else (after.deploy.error if after.deploy else None)
             updates.append(status_update(app, version, "deployed" if succeeded else "failed", error))
         if not rolled_back:
+            updates.append(deploy_ended_update(after))
             updates.append(deploy_status_update(after))
             if succeeded:
                 updates.append(deployed_update(after))
@@ -601,6 +606,13 @@ def deploy_status_update(record: BuildRecord) -> ConditionalUpdate:
     pk, sk = AppRef(record.app).deploystatus_key
     fields = deploystatus_fields(deploy_status(record))
     return ConditionalUpdate(pk, sk, fields, newest_wins("build_number", record.build_number, replace_equal=False))
+
+
+def deploy_ended_update(record: BuildRecord) -> ConditionalUpdate:
+    """The app's deploy claim says this build's deploy has ended (while the claim is still this build's), so
+    the next build's deploy need not read this record to close it."""
+    this_build = Attr("build_number").eq(record.build_number)
+    return ConditionalUpdate(keys.app_pk(record.app), keys.DEPLOY_CLAIM_SK, {"deploy_ended": record.build_number}, this_build)
 
 
 def write_deploy_status(store: Store, record: BuildRecord) -> bool:

@@ -76,3 +76,19 @@ def test_a_builds_first_event_creates_its_record_in_one_put_and_a_reordered_one_
         return found["codebuild_status"], phases, found.get("notified")
 
     assert shown(2) == shown(1)
+
+
+def test_the_next_deploy_reads_the_replaced_builds_record_only_while_its_deploy_is_open(aws: None) -> None:
+    """The deploy claim says when a deploy ended (`deploy_ended`, with the deploy's end): the next deploy
+    closes the build it replaces without reading its record (test_faults.py and test_releases_and_rollback.py
+    cover a replaced deploy still open, which is read and closed)."""
+    _deployed_to_ecs()
+    deliver(*completed("demo", 1))
+    upload_toml("demo", 2, TOML_WEB_WORKER_RELEASE)
+    deliver(*build(number=2))
+    with recording_calls() as calls:
+        deliver(stopped(step_task("demo", 2, "release")))
+    reads = [p for s, o, p in calls.params if s == "dynamodb" and o == "GetItem"]
+    assert not [p for p in reads if '"secondary_id": {"S": "BUILD#0000000001"}' in str(p)]
+    assert record(number=2)["deploy"]["state"] == "started"
+    assert record(number=1)["deploy"]["state"] == "succeeded"
