@@ -136,6 +136,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: no error where xdist is not installed
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """A module's tests that share a fixture, split over workers, would build it on each and could run in
     another order: stop when xdist ignored the groups (as it does with pytest 9.2, see pyproject.toml)."""

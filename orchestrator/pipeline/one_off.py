@@ -18,14 +18,13 @@ from typing import Any
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.one_off_tasks import OneOffTasks
-from orchestrator.pipeline.apppack_toml import split_command
+from orchestrator.pipeline.apppack_toml import SHELL_PROCESS, split_command
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.deploy import current_deployment
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.taskdefs import load_ecs_config, task_tags
 
 RUN_PROCESS = "run"
-SHELL_PROCESS = "shell"
 STARTED_BY = "orchestrator-run"
 
 
