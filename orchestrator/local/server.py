@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 if TYPE_CHECKING:
     from moto.backends import SERVICE_NAMES
 
@@ -34,11 +32,10 @@ def ensure_local_credentials() -> None:
     emulator never needs an AWS account. Real credentials, when present, are left untouched. The instance
     metadata service is not asked: off EC2 it only costs a timeout, and the emulator needs no role."""
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    # boto3's default session, which the clients are built from: no second session, no second credential chain.
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    if boto3.DEFAULT_SESSION.get_credentials() is None:
+    from orchestrator.adapters.clients import default_session
+
+    # The session the clients are built from: no second session, no second credential chain.
+    if default_session().get_credentials() is None:
         for name, value in FAKE_CREDENTIALS.items():
             os.environ[name] = value
 
