@@ -30,3 +30,9 @@ def owner_for(step: str) -> str:
     """The owner a claim for `step` (action and target) records: the event id plus the step."""
     event_id = _current.get()
     return f"{event_id or 'adhoc-' + uuid.uuid4().hex}/{step}"
+
+
+def has_identity() -> bool:
+    """Whether claims made now carry an event's identity (inside a handler), so that a later call of this
+    invocation, or its retry, recognises them as its own."""
+    return _current.get() is not None

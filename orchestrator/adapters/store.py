@@ -358,6 +358,7 @@ class Store:
         change: Callable[[Item | None], Item | None],
         *,
         likely_absent: bool = False,
+        riders: frozenset[str] = frozenset(),
     ) -> tuple[Item | None, Item | None]:
         """A forward-only change in one UpdateItem where it can be: `write` SETs what its condition proves
         `change` would store for those attributes (the caller builds both). Then the attributes `change` derives
@@ -366,7 +367,9 @@ class Store:
         change), the optimistic `update` runs from the item DynamoDB returned with the failure, with no read.
         Returns (before, after) like `update`; after carries the version written, so this invocation's next
         `update(current=...)` needs no read. `likely_absent`: the change usually creates the item (the
-        first event of a build), so it is put first, on "absent" (1 call; 3 when the item exists after all)."""
+        first event of a build), so it is put first, on "absent" (1 call; 3 when the item exists after all).
+        `riders`: derived attributes worth writing only along with another one (no write of their own); when
+        they do not ride, they keep their stored values in the item returned."""
         if likely_absent:
             return self.update(primary_id, secondary_id, change, current=None, current_is_read=True)
         written, old = self._update_returning_old(primary_id, secondary_id, write)
@@ -380,6 +383,9 @@ class Store:
         derived = {
             k: v for k, v in merged.items() if k not in write.text.touched and k not in meta and old.get(k) != v
         }
+        if derived.keys() <= riders:
+            derived = {}
+            merged = {k: v for k, v in merged.items() if k not in riders} | {k: old[k] for k in riders if k in old}
         if derived:
             if not self.set_fields_if(primary_id, secondary_id, derived, Attr(VERSION_ATTR).eq(version)):
                 return self.update(primary_id, secondary_id, change)  # written meanwhile: from a fresh read

@@ -17,6 +17,7 @@ from orchestrator.events.codebuild import (
     BuildStateChangeEvent,
     CodeBuildPhase,
 )
+from orchestrator.notifications.leases import LEASES_ATTR, leased_if_changed
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.build_forward import forward_update
@@ -255,11 +256,14 @@ def _store_observation(
 
     def change(item: Item | None) -> Item | None:
         current = BuildRecord.model_validate(item) if item else None
-        return merge_observation(current, app, number, obs, folder).to_item()
+        return leased_if_changed(current, merge_observation(current, app, number, obs, folder)).to_item()
 
     # A build's IN_PROGRESS state change is nearly always its first event: the record does not exist yet.
     first = obs.status == "IN_PROGRESS"
-    return store.update_forward(keys.app_pk(app), keys.build_sk(number), forward_update(obs), change, likely_absent=first)
+    return store.update_forward(
+        keys.app_pk(app), keys.build_sk(number), forward_update(obs), change, likely_absent=first,
+        riders=frozenset({LEASES_ATTR}),
+    )  # fmt: skip
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

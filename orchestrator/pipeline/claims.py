@@ -17,9 +17,9 @@ UpdateService:
 A final refusal of the call (RequestRefusedError) releases the claim: the step is recorded as failed, and
 a later, corrected attempt may claim it again. Any other error keeps the claim for its owner's retry.
 
-Cheaper forms of the same protocol (issue 17): `claimed_step` claims all the side effects of one step with
-one item (2 writes per step, not per side effect); `claim_each` claims several targets in one UpdateItem
-for a caller that records their completion elsewhere (the notifications' `notified`).
+A cheaper form of the same protocol (issue 17): `claimed_step` claims all the side effects of one step with
+one item (2 writes per step, not per side effect). The notifications lease their state changes in the build
+record itself (orchestrator/notifications/leases.py).
 """
 
 from __future__ import annotations
@@ -174,52 +174,6 @@ def claimed_step(
         raise
     _record_done(store, pk, sk, owner, {"results": results})
     return results, True
-
-
-def claim_each(store: Store, app: str, scope: str, action: str, targets: Sequence[str]) -> list[str]:
-    """Claim several targets of one action in ONE conditional UpdateItem of `CLAIM#<scope>#<action>#each`
-    (one attribute per target: its owner and time). Returns the targets this invocation holds now: the new
-    ones, its own earlier ones (a retry of the same event) and stale ones it took over; a target held by
-    another invocation, less than STALE_AFTER_SECONDS ago, is left to it. The caller records elsewhere that
-    a target is done (a notification: the record's `notified`), so this item is written once, never updated
-    with a result; it expires with the other transient items."""
-    pk, sk = keys.app_pk(app), keys.claim_sk(scope, action, "each")
-    owner = owner_for(f"{action}#each")
-    wanted = list(dict.fromkeys(targets))
-    for _ in range(3):
-        if not wanted:
-            return []
-        now = int(time.time())
-        lease = {"owner": owner, "claimed_at": now}
-        condition: ConditionBase | None = None
-        for target in wanted:
-            free = (
-                Attr(target).not_exists()
-                | Attr(f"{target}.owner").eq(owner)
-                | Attr(f"{target}.claimed_at").lt(now - STALE_AFTER_SECONDS)
-            )
-            condition = free if condition is None else condition & free
-        assert condition is not None
-        fields: Item = dict.fromkeys(wanted, lease)
-        written, old = store.set_fields_returning_old(
-            pk, sk, {**fields, **expires_after(TRANSIENT_TTL_SECONDS)}, condition
-        )
-        if written:
-            stale = [t for t in wanted if (old or {}).get(t, {}).get("owner") not in (None, owner)]
-            if stale:
-                logger.warning("stale claims taken over", extra={"claim": f"{pk} {sk}", "targets": stale})
-            return wanted
-        held = {t for t in wanted if _held_by_other((old or {}).get(t), owner, now)}
-        if held:
-            logger.info("claimed by another invocation; left to it", extra={"claim": f"{pk} {sk}", "targets": sorted(held)})
-        wanted = [t for t in wanted if t not in held]
-    raise ClaimPendingError(f"{pk} {sk} kept changing; retried later")
-
-
-def _held_by_other(lease: Any, owner: str, now: int) -> bool:
-    if not isinstance(lease, dict):
-        return False
-    return bool(lease.get("owner") != owner and int(lease.get("claimed_at", 0)) >= now - STALE_AFTER_SECONDS)
 
 
 def _release(store: Store, pk: str, sk: str, owner: str) -> None:

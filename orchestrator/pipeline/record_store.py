@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 from orchestrator.adapters.expressions import ForwardWrite
 from orchestrator.adapters.store import Item, Store
+from orchestrator.notifications.leases import LEASES_ATTR, leased_if_changed, without_published
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.records import BuildRecord, Phase, ServiceDeployment, TaskOutcome, merge_phase
 
@@ -47,11 +48,13 @@ def change_record(
     """Apply `change` with an optimistic, versioned write. Returns (before, after); after is the stored record.
 
     `current`: the record as this invocation last loaded or stored it. The write starts from it instead of
-    a read and stays conditional on its version: if anyone wrote the record since, it is read and retried."""
+    a read and stays conditional on its version: if anyone wrote the record since, it is read and retried.
+    A handler's write that changes the record also leases its unpublished state changes (notifications/leases.py)."""
 
     def apply(item: Item | None) -> Item | None:
-        record = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
-        return change(record).to_item()
+        record = BuildRecord.model_validate(item) if item else None
+        changed = change(record or BuildRecord(app=app, build_number=build_number))
+        return leased_if_changed(record, changed).to_item()
 
     known = current.to_item() if current is not None else None
     before, after = store.update(keys.app_pk(app), keys.build_sk(build_number), apply, current=known)
@@ -67,13 +70,16 @@ def change_record_forward(
 ) -> tuple[BuildRecord | None, BuildRecord]:
     """`change_record` as one forward-only UpdateItem where it can be (Store.update_forward): `write` is the
     part of `change` that DynamoDB's expressions can apply and check; what `change` derives from the rest is
-    written after, only when it moved."""
+    written after, only when it moved (the leases only along with another change)."""
 
     def apply(item: Item | None) -> Item | None:
-        record = BuildRecord.model_validate(item) if item else BuildRecord(app=app, build_number=build_number)
-        return change(record).to_item()
+        record = BuildRecord.model_validate(item) if item else None
+        changed = change(record or BuildRecord(app=app, build_number=build_number))
+        return leased_if_changed(record, changed).to_item()
 
-    before, after = store.update_forward(keys.app_pk(app), keys.build_sk(build_number), write, apply)
+    before, after = store.update_forward(
+        keys.app_pk(app), keys.build_sk(build_number), write, apply, riders=frozenset({LEASES_ATTR})
+    )
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 
@@ -102,4 +108,5 @@ def with_superseded(record: BuildRecord, newer: int) -> BuildRecord:
 
 
 def with_notified(record: BuildRecord, keys_published: list[str]) -> BuildRecord:
-    return record.model_copy(update={"notified": sorted(set(record.notified or []) | set(keys_published))})
+    notified = record.model_copy(update={"notified": sorted(set(record.notified or []) | set(keys_published))})
+    return without_published(notified, keys_published)

@@ -159,6 +159,13 @@ class ServiceDeployment(RecordModel):
         )
 
 
+class PublishLease(RecordModel):
+    """Who publishes one state change of the build, since when (orchestrator/notifications/leases.py)."""
+
+    owner: str
+    at: int
+
+
 class BuildRecord(RecordModel):
     app: str
     build_number: int
@@ -181,6 +188,7 @@ class BuildRecord(RecordModel):
     scaled_to_zero: list[str] | None = None  # process types gone from apppack.toml, scaled to 0
     superseded_by: int | None = None  # a newer build was deploying: this one deployed nothing
     notified: list[str] | None = None  # state changes published (orchestrator/notifications), "deploy:failed"
+    publishing: dict[str, PublishLease] | None = None  # state change → who publishes it (notifications/leases.py)
     release_version: int | None = None  # the release (RELEASE#) the deploy recorded: its end needs no lookup
 
     def to_item(self) -> dict[str, Any]:

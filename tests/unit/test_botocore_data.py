@@ -41,7 +41,9 @@ def test_membership_matches_botocores_listing(loaders: Any) -> None:
         known = ours.list_available_services(type_name)
         assert all(service in known for service in listed)
         assert not any(name in known for name in ["nosuch", "", "../botocore", "dynamodb/2012-08-10", 3])
-        assert list(known) == listed and len(known) == len(listed) and known[0] == listed[0]
+        assert list(known) == listed
+        assert len(known) == len(listed)
+        assert known[0] == listed[0]
 
 
 def test_a_known_service_is_found_without_listing_the_others(loaders: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,12 +57,13 @@ def test_a_known_service_is_found_without_listing_the_others(loaders: Any, monke
 
     monkeypatch.setattr(os, "listdir", counting_listdir)
     assert "ecs" in ours.list_available_services("service-2")
-    assert listed and all(Path(path).name == "ecs" for path in listed)  # never the data directory itself
+    assert listed
+    assert all(Path(path).name == "ecs" for path in listed)  # never the data directory itself
 
 
 def test_an_unknown_service_raises_botocores_error() -> None:
     session = botocore_data.botocore_session()
-    with pytest.raises(UnknownServiceError, match="Unknown service: 'nosuch'. Valid service names are: .*dynamodb"):
+    with pytest.raises(UnknownServiceError, match=r"Unknown service: 'nosuch'\. Valid service names are: .*dynamodb"):
         session.create_client("nosuch", region_name="us-east-1")
 
 

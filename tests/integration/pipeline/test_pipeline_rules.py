@@ -315,9 +315,11 @@ def test_transient_items_expire_and_records_do_not(aws: None) -> None:
     claims = [(keys.app_pk("demo"), c["secondary_id"]) for c in store.query(keys.app_pk("demo"), "CLAIM#BUILD#")]
     assert len(lookups) == 3
     # one claim per step (pipeline/claims.py claimed_step): the 3 task definitions (web, worker, shell) and the
-    # 2 services (the release's RunTask has a client token, no claim); + one item for the 6 published state
-    # changes (claim_each)
-    assert len(claims) == 2 + 1
+    # 2 services (the release's RunTask has a client token, no claim). The 6 published state changes were
+    # leased in the record itself (notifications/leases.py): no item, and no lease left once published.
+    assert len(claims) == 2
+    assert len(final["notified"]) == 6
+    assert "publishing" not in final
     for pk, sk in [*lookups, *claims]:
         found = store.get(pk, sk)
         assert found is not None

@@ -1,9 +1,9 @@
-"""The cheaper claims of issue 17 (orchestrator/pipeline/claims.py): one claim per step (`claimed_step`) and
-several targets claimed in one write (`claim_each`, the notifications), against moto; exact call counts."""
+"""The cheaper claims of issue 17: one claim per step (`claimed_step`, orchestrator/pipeline/claims.py) and the
+notifications' leases, which ride on the build record's own write (orchestrator/notifications/leases.py),
+against moto; exact call counts."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from orchestrator.adapters.event_bus import EventBus, EventPublishError
 from orchestrator.adapters.store import Store
 from orchestrator.invocation import handling
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.claims import STALE_AFTER_SECONDS, ClaimPendingError, SideEffect, claim_each, claimed_step
+from orchestrator.pipeline.claims import ClaimPendingError, SideEffect, claimed_step
 from tests.conftest import recording_calls
 from tests.integration.pipeline.world import TOML_WEB_ONLY, build, declare, deliver, record, upload_toml
 
@@ -78,45 +78,24 @@ def test_a_refused_effect_releases_the_step(aws: None) -> None:
     assert (results, fresh) == ({"a": {"ok": 1}}, True)
 
 
-def test_claim_each_leaves_to_another_invocation_what_it_holds(aws: None) -> None:
-    store = Store()
-    with recording_calls() as calls, handling("event-1"):
-        assert claim_each(store, "demo", "SCOPE", "notify", ["x", "y"]) == ["x", "y"]
-    assert [o for _, o, _ in calls.params] == ["UpdateItem"]
-    with handling("event-2"):
-        assert claim_each(store, "demo", "SCOPE", "notify", ["y", "z"]) == ["z"]
-    with handling("event-1"):  # its own retry holds them still
-        assert claim_each(store, "demo", "SCOPE", "notify", ["x", "y"]) == ["x", "y"]
-    pk, sk = keys.app_pk("demo"), keys.claim_sk("SCOPE", "notify", "each")
-    stale = int(time.time()) - STALE_AFTER_SECONDS - 1
-    store.set_fields_if(pk, sk, {"y": {"owner": "crashed/notify#each", "claimed_at": stale}}, condition=_always())
-    with handling("event-3"):  # a stale one is taken over
-        assert claim_each(store, "demo", "SCOPE", "notify", ["y"]) == ["y"]
-    assert (store.get(pk, sk) or {})["y"]["owner"] == "event-3/notify#each"
-
-
-def _always() -> Any:
-    from boto3.dynamodb.conditions import Attr
-
-    return Attr("primary_id").exists()
-
-
-def test_a_notification_costs_one_claim_write_one_put_events_and_one_record_write(aws: None) -> None:
+def test_a_notification_costs_one_put_events_and_one_record_write(aws: None) -> None:
+    """The record write that shows build:started leases it (no claim item, no call of its own)."""
     declare()
     upload_toml("demo", 1, TOML_WEB_ONLY)
     in_progress = build()[0]
     with recording_calls() as calls:
         deliver(in_progress)  # publishes build:started
-    claim_calls = [(o, str(p)) for s, o, p in calls.params if s == "dynamodb" and "CLAIM#" in str(p)]
-    assert len(claim_calls) == 1
-    assert claim_calls[0][0] == "UpdateItem"
-    assert keys.claim_sk(keys.build_scope(1), "notify", "each") in claim_calls[0][1]
+    assert not [p for s, o, p in calls.params if "CLAIM#" in str(p)]
+    writes = [o for s, o, _ in calls.params if s == "dynamodb" and o != "GetItem"]  # (the app's lookup read)
+    assert writes == ["PutItem", "PutItem"]  # the record with its lease, then marked
     assert calls.count("events", "PutEvents") == 1
     assert record()["notified"] == ["build:started"]
+    assert "publishing" not in record()
     with recording_calls() as again:
-        deliver(in_progress)  # a redelivery: nothing pending, no claim, no PutEvents
+        deliver(in_progress)  # a redelivery: nothing pending, no lease, no PutEvents
     assert again.count("events", "PutEvents") == 0
-    assert not [p for s, o, p in again.params if "CLAIM#" in str(p)]
+    assert [o for s, o, _ in again.params if s == "dynamodb" and o != "GetItem"] == ["PutItem"]  # "absent": refused
+    assert "publishing" not in record()
 
 
 def test_a_refused_entry_is_published_by_the_retry_once(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
