@@ -148,8 +148,23 @@ def _print_help(app: typer.Typer, args: list[str]) -> bool:
     return True
 
 
+def entry() -> None:
+    """The console script: `main`, in a process that ends without the interpreter's teardown (process_end.py)."""
+    from orchestrator.cli.process_end import end_without_teardown
+
+    end = end_without_teardown()
+    try:
+        main()
+    except SystemExit as exit_:
+        end.record(exit_.code)
+        raise
+    except BaseException:
+        end.record(1)  # Python prints the traceback, then exits 1
+        raise
+
+
 def main() -> None:
-    """Console entry point: user errors and AWS errors become one line and a non-zero exit code."""
+    """The CLI: user errors and AWS errors become one line and a non-zero exit code."""
     try:
         # Without standalone mode, click returns a command's typer.Exit code instead of exiting.
         args = sys.argv[1:]

@@ -17,7 +17,6 @@ from orchestrator.cli.sizes import SizeError, parse_count, parse_cpu, parse_memo
 
 if TYPE_CHECKING:
     from orchestrator.adapters import operator as operations
-    from orchestrator.adapters.store import PrefetchedStore
     from orchestrator.local import views
 else:
     operations = lazy_module("orchestrator.adapters.operator")
@@ -61,13 +60,14 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     ctx.obj = {"app": app_name}
     if ctx.invoked_subcommand is not None:
         return
+    from orchestrator.adapters.store import PrefetchedStore
     from orchestrator.cli.urls import router_port, url_of
     from orchestrator.parameters.names import ParameterKind
     from orchestrator.parameters.process_views import processes
     from orchestrator.parameters.state import ParameterStates
 
     app_name = _app(ctx, None)
-    store = _prefetched(app_name)
+    store = PrefetchedStore(_shown_items(app_name))  # one BatchGetItem for every item below
     target = operations.target_of(app_name, store)
     data = {
         "url": url_of(app_name, router_port(), store),
@@ -78,21 +78,6 @@ def ps(ctx: typer.Context, app_name: str | None = AppOption, as_json: bool = Jso
     if as_json:  # the parameter's raw value is part of the JSON; the table shows what runs
         data["scaling"] = operations.read_json_parameter(target, ParameterKind.SCALING) or {}
     emit(data, as_json, _render)
-
-
-def _prefetched(app_name: str) -> PrefetchedStore:
-    """One BatchGetItem for every item `ps` shows. While it is on its way, this thread builds the two clients
-    the live view calls next (built clients are safe to use from threads; a session building two is not)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from orchestrator.adapters.clients import build_now
-    from orchestrator.adapters.store import PrefetchedStore
-
-    build_now("dynamodb")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        fetching = pool.submit(PrefetchedStore, _shown_items(app_name))
-        build_now("ecs", "application-autoscaling")
-        return fetching.result()
 
 
 def _shown_items(app_name: str) -> list[tuple[str, str]]:
