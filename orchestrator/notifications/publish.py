@@ -70,7 +70,7 @@ def publish_state_changes(
         change_record(deps.store, app, build_number, lambda r: with_notified(r, done), current=record)
     if len(published) < len(to_publish):
         refused = sorted(c.key for c in to_publish if c not in published)
-        # Still claimed by this event: Lambda's retry publishes them.
+        # Still leased by this event: Lambda's retry publishes them.
         raise EventPublishError(f"EventBridge refused {', '.join(refused)} of {app} build {build_number}; retried")
     return published
 
