@@ -129,10 +129,9 @@ def claim_deploy(store: Store, app: str, build_number: int, processes: list[str]
     )
     before: Item = old or {}
     claim: Item = dict(before)  # the condition failed: the claim as stored (this build's, or a newer one's)
-    if written:
-        claim = {**before, **fields, "previous_build_number": before.get("build_number") or 0,
-                 "previous_processes": before.get("processes") or [],
-                 "previous_deploy_ended": before.get("deploy_ended") or 0}  # fmt: skip
+    if written:  # the claim as the write left it: the fields, and each copy of what it held before
+        copied = {name: before.get(source) or default for name, (source, default) in copies.items()}
+        claim = {**before, **fields, **copied}
     if "previous_processes" in claim:  # (a claim written before it kept them holds `scaled_to_zero` itself)
         claim["scaled_to_zero"] = sorted(set(claim["previous_processes"]) - set(claim.get("processes") or []))
     claim["previous_build_number"] = claim.get("previous_build_number") or None
