@@ -109,8 +109,24 @@ class Store:
     """The orchestrator's table, through the low-level DynamoDB client (built on first use): the boto3
     resource costs as much again to build as the client, on every cold start and CLI command."""
 
+    IMAGES_KEPT = 32  # items a Store remembers as it last read or wrote them (a handler touches a few)
+
     def __init__(self, table_name: str | None = None) -> None:
         self._table_name = table_name
+        # (primary_id, secondary_id) → the item exactly as stored at its version, from this Store's last read or
+        # `update` of it: what an `update` from a guessed `current` of the same version diffs against.
+        self._images: dict[tuple[str, str], Item] = {}
+
+    def _remember(self, item: Item) -> None:
+        key = (str(item["primary_id"]), str(item["secondary_id"]))
+        self._images.pop(key, None)
+        if VERSION_ATTR in item:
+            self._images[key] = copy.deepcopy(item)
+            while len(self._images) > self.IMAGES_KEPT:
+                del self._images[next(iter(self._images))]
+
+    def _forget(self, primary_id: str, secondary_id: str) -> None:
+        self._images.pop((primary_id, secondary_id), None)
 
     @property
     def _dynamodb(self) -> DynamoDBClient:
@@ -129,7 +145,12 @@ class Store:
             TableName=self._name, Key=self._key(primary_id, secondary_id), ConsistentRead=consistent
         )
         item = response.get("Item")
-        return deserialize(item) if item is not None else None
+        if item is None:
+            self._forget(primary_id, secondary_id)
+            return None
+        found = deserialize(item)
+        self._remember(found)
+        return found
 
     def get_many(self, keys: list[tuple[str, str]], *, consistent: bool = True) -> dict[tuple[str, str], Item]:
         """Several items by key in one BatchGetItem (100 keys a request; unprocessed keys are asked again).
@@ -147,6 +168,7 @@ class Store:
         return found
 
     def put(self, item: Item) -> None:
+        self._forget(str(item["primary_id"]), str(item["secondary_id"]))
         self._dynamodb.put_item(TableName=self._name, Item=serialize(item))
 
     def put_if_absent(self, item: Item) -> bool:
@@ -154,6 +176,7 @@ class Store:
         return self._put_if(item, Attr("primary_id").not_exists())
 
     def _put_if(self, item: Item, condition: ConditionBase) -> bool:
+        self._forget(str(item["primary_id"]), str(item["secondary_id"]))
         try:
             self._dynamodb.put_item(TableName=self._name, Item=serialize(item), **_expression(condition))
         except ClientError as error:
@@ -166,6 +189,8 @@ class Store:
         """Put all `items` (at most 100) or none, each on `condition`, in one TransactWriteItems. None when
         written; else, per item, the stored item whose condition failed (None for the others, and where
         DynamoDB did not return it)."""
+        for item in items:
+            self._forget(str(item["primary_id"]), str(item["secondary_id"]))
         expression = _expression(condition)
         options = {"TableName": self._name, **expression, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         puts: Any = [{"Put": {"Item": serialize(item), **options}} for item in items]
@@ -187,10 +212,12 @@ class Store:
         return self.put_all_if(items, Attr("primary_id").not_exists())
 
     def delete(self, primary_id: str, secondary_id: str) -> None:
+        self._forget(primary_id, secondary_id)
         self._dynamodb.delete_item(TableName=self._name, Key=self._key(primary_id, secondary_id))
 
     def delete_if(self, primary_id: str, secondary_id: str, condition: ConditionBase) -> bool:
         """Delete the item if `condition` holds on it. True when this call deleted it."""
+        self._forget(primary_id, secondary_id)
         try:
             self._dynamodb.delete_item(
                 TableName=self._name, Key=self._key(primary_id, secondary_id), **_expression(condition)
@@ -202,8 +229,11 @@ class Store:
         return True
 
     def query(
-        self, primary_id: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None
+        self, primary_id: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None,
+        attributes: tuple[str, ...] = (),
     ) -> list[Item]:
+        """The items of `primary_id` whose secondary id starts with `prefix`, in key order (or newest first).
+        `attributes`: only these (and the keys) in each item returned."""
         condition: ConditionBase = Key("primary_id").eq(primary_id)
         if prefix:
             condition = condition & Key("secondary_id").begins_with(prefix)
@@ -211,6 +241,10 @@ class Store:
             "TableName": self._name, "ScanIndexForward": not newest_first,
             **_expression(condition, is_key_condition=True),
         }  # fmt: skip
+        if attributes:
+            projected = {f"#p{index}": name for index, name in enumerate(attributes)}
+            kwargs["ProjectionExpression"] = ", ".join(projected)
+            kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"], **projected}
         items: list[Item] = []
         while True:
             if limit is not None:
@@ -372,6 +406,7 @@ class Store:
         they do not ride, they keep their stored values in the item returned."""
         if likely_absent:
             return self.update(primary_id, secondary_id, change, current=None, current_is_read=True)
+        self._forget(primary_id, secondary_id)
         written, old = self._update_returning_old(primary_id, secondary_id, write)
         if not written or old is None:
             return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)
@@ -391,22 +426,40 @@ class Store:
                 return self.update(primary_id, secondary_id, change)  # written meanwhile: from a fresh read
             version += 1
         after = {**merged, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version}
+        self._remember(after)  # what the writes stored: `write` SET what `change` computes for what it touches
         unchanged = {k: v for k, v in merged.items() if k not in meta} == {k: v for k, v in old.items() if k not in meta}
         return old, None if unchanged else after
 
     def _update_returning_old(self, primary_id: str, secondary_id: str, write: ForwardWrite) -> tuple[bool, Item | None]:
         """`write` as one UpdateItem that bumps the version; (written, the item as it was before, or None)."""
+        return self._update_item_returning_old(self._forward_request(primary_id, secondary_id, write))
+
+    def _forward_request(self, primary_id: str, secondary_id: str, write: ForwardWrite) -> dict[str, Any]:
         text = write.text
-        return self._update_item_returning_old(
-            {
-                "TableName": self._name,
-                "Key": self._key(primary_id, secondary_id),
-                "UpdateExpression": f"SET {text.update} ADD #version :one" if text.update else "ADD #version :one",
-                "ConditionExpression": text.condition,
-                "ExpressionAttributeNames": {**text.names, "#version": VERSION_ATTR},
-                "ExpressionAttributeValues": serialize({**write.values, ":one": 1}),
-            }
-        )
+        return {
+            "TableName": self._name,
+            "Key": self._key(primary_id, secondary_id),
+            "UpdateExpression": f"SET {text.update} ADD #version :one" if text.update else "ADD #version :one",
+            "ConditionExpression": text.condition,
+            "ExpressionAttributeNames": {**text.names, "#version": VERSION_ATTR},
+            "ExpressionAttributeValues": serialize({**write.values, ":one": 1}),
+        }
+
+    def write_quietly(self, primary_id: str, secondary_id: str, write: ForwardWrite) -> tuple[bool, Item | None]:
+        """`write` as one UpdateItem that returns nothing when it is written: for a write whose condition also
+        proves that nothing else of the item would move (the caller needs no image of it). When the condition
+        fails, DynamoDB returns the item, to merge from without a read: (False, the item or None)."""
+        self._forget(primary_id, secondary_id)
+        try:
+            self._dynamodb.update_item(
+                **self._forward_request(primary_id, secondary_id, write), ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                item: Any = error.response.get("Item")
+                return False, deserialize(item) if item else None
+            raise
+        return True, None
 
     def update(
         self,
@@ -432,6 +485,10 @@ class Store:
             guessed = known is not None and not confirmed
             before = known if known is not None or confirmed else self.get(primary_id, secondary_id)
             known, confirmed = None, False
+            # The write sends only what differs from the item as stored: the read (`change` may edit it in
+            # place: a copy), or for a guess (which may show changes not written yet) this Store's image of
+            # the same version. Without one, the whole item is put.
+            stored = self._image_at(primary_id, secondary_id, before) if guessed else copy.deepcopy(before)
             after = change(before)
             if after is None or after == before:
                 if guessed:
@@ -439,11 +496,55 @@ class Store:
                 return before, None
             version = (before or {}).get(VERSION_ATTR, 0)
             new_item = {**after, "primary_id": primary_id, "secondary_id": secondary_id, VERSION_ATTR: version + 1}
-            condition = Attr("primary_id").not_exists() if before is None else Attr(VERSION_ATTR).eq(version)
-            if not self._put_if(new_item, condition):
+            if before is None:
+                written = self._put_if(new_item, Attr("primary_id").not_exists())
+            elif stored is None:
+                written = self._put_if(new_item, Attr(VERSION_ATTR).eq(version))
+            else:
+                written = self._write_changes(stored, new_item, version)
+            if not written:
+                self._forget(primary_id, secondary_id)
                 continue
+            self._remember(new_item)
             return before, new_item
         raise ConcurrentUpdateError(f"{primary_id}/{secondary_id}: too many concurrent updates")
+
+    def _image_at(self, primary_id: str, secondary_id: str, current: Item | None) -> Item | None:
+        image = self._images.get((primary_id, secondary_id))
+        if image is None or current is None or image.get(VERSION_ATTR) != current.get(VERSION_ATTR):
+            return None
+        return image
+
+    def _write_changes(self, before: Item, new_item: Item, version: int) -> bool:
+        """`new_item` over `before` as one UpdateItem of the attributes that differ, on `before`'s version: what
+        the version proves stored is `before`, so the result is `new_item`, and the request (which DynamoDB
+        and its emulators parse value by value) carries only the change, not the whole record."""
+        meta = ("primary_id", "secondary_id", VERSION_ATTR)
+        changed = sorted(k for k, v in new_item.items() if k not in meta and v is not None and before.get(k) != v)
+        removed = sorted(k for k in before if k not in meta and new_item.get(k) is None)  # a put drops None
+        names: dict[str, str] = {"#version": VERSION_ATTR}
+        values: dict[str, Any] = {":version": version, ":next": version + 1}
+        sets = ["#version = :next"]
+        for index, name in enumerate(changed):
+            names[f"#c{index}"], values[f":c{index}"] = name, to_dynamo(new_item[name])
+            sets.append(f"#c{index} = :c{index}")
+        for index, name in enumerate(removed):
+            names[f"#r{index}"] = name
+        remove = f" REMOVE {', '.join(f'#r{index}' for index in range(len(removed)))}" if removed else ""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._name,
+                Key=self._key(str(new_item["primary_id"]), str(new_item["secondary_id"])),
+                UpdateExpression=f"SET {', '.join(sets)}{remove}",
+                ConditionExpression="#version = :version",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=serialize(values),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
 
 
 class PrefetchedStore(Store):

@@ -24,6 +24,8 @@ def on_build_event(
 
 def _on_build_event(event: BuildStateChangeEvent | BuildPhaseChangeEvent, deps: PipelineDeps) -> StepOutcome:
     outcome = record_build_event(event, BuildDeps(store=deps.store, artifacts=deps.artifacts))
+    if outcome.quiet:
+        return StepOutcome(outcome.action, outcome.app, outcome.build_number, quiet=True)
     if outcome.app is None or outcome.build_number is None or outcome.record is None:
         return StepOutcome(outcome.action, outcome.app, outcome.build_number)
     succeeded_event = isinstance(event, BuildStateChangeEvent) and event.detail.build_status.value == "SUCCEEDED"

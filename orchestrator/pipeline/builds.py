@@ -20,7 +20,7 @@ from orchestrator.events.codebuild import (
 from orchestrator.notifications.leases import LEASES_ATTR, leased_if_changed
 from orchestrator.observability import logger, metrics
 from orchestrator.pipeline import keys
-from orchestrator.pipeline.build_forward import forward_update
+from orchestrator.pipeline.build_forward import forward_update, quiet_update
 from orchestrator.pipeline.log_pointers import codebuild_stream, s3_pointer
 from orchestrator.pipeline.phase_mapping import TERMINAL_BUILD_STATUSES, derive_record_phases
 from orchestrator.pipeline.records import BuildRecord, CodeBuildPhaseRecord, merge_phase
@@ -62,6 +62,7 @@ class BuildOutcome:
     build_number: int | None = None
     record: BuildRecord | None = None
     closed_now: bool = False
+    quiet: bool = False  # written with nothing else to change: no record read, nothing to publish or start
 
     @property
     def succeeded_now(self) -> bool:
@@ -228,7 +229,11 @@ def record_build_event(
         obs = replace(obs, build_number=number, commit=commit)
 
     folder = s3_pointer(deps.artifacts.bucket, artifact_key(app, number, "")).rstrip("/")
-    before, after = _store_observation(deps.store, app, number, obs, folder)
+    stored = _store_observation(deps.store, app, number, obs, folder)
+    if stored is None:
+        logger.info("build record updated", extra={"app": app, "build_number": number, "codebuild_status": None})
+        return BuildOutcome(action="recorded", app=app, build_number=number, quiet=True)
+    before, after = stored
     record = BuildRecord.model_validate(after or before)
     was_closed = before is not None and before.get("codebuild_status") in TERMINAL_BUILD_STATUSES
     closed_now = after is not None and not was_closed and record.codebuild_status in TERMINAL_BUILD_STATUSES
@@ -249,15 +254,21 @@ def record_build_event(
 
 def _store_observation(
     store: Store, app: str, number: int, obs: BuildObservation, folder: str
-) -> tuple[Item | None, Item | None]:
+) -> tuple[Item | None, Item | None] | None:
     """Merge `obs` into the stored record: (before, after), after None when nothing changed. Usually one
     forward-only UpdateItem (build_forward.py), then one conditional write of the record phases derived from
-    it when they moved (Store.update_forward)."""
+    it when they moved (Store.update_forward). None: a phase change inside a record phase, written quietly
+    (one UpdateItem that returns nothing, build_forward.quiet_update)."""
 
     def change(item: Item | None) -> Item | None:
         current = BuildRecord.model_validate(item) if item else None
         return leased_if_changed(current, merge_observation(current, app, number, obs, folder)).to_item()
 
+    pk, sk = keys.app_pk(app), keys.build_sk(number)
+    quiet = quiet_update(obs)
+    if quiet is not None:
+        written, old = store.write_quietly(pk, sk, quiet)
+        return None if written else store.update(pk, sk, change, current=old, current_is_read=True)
     # A build's IN_PROGRESS state change is nearly always its first event: the record does not exist yet.
     first = obs.status == "IN_PROGRESS"
     return store.update_forward(

@@ -56,6 +56,7 @@ from orchestrator.pipeline.record_store import (
     Change,
     change_record,
     change_record_forward,
+    change_record_quietly,
     load_record,
     then,
     with_phase,
@@ -72,7 +73,7 @@ from orchestrator.pipeline.releases import (
     set_status,
     status_update,
 )
-from orchestrator.pipeline.service_forward import service_forward_update
+from orchestrator.pipeline.service_forward import service_forward_update, service_quiet_update
 from orchestrator.settings import get_settings
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def create_service_input(
 
 def _deploy_service(
     ref: AppRef, number: int, process: str, planned: PlannedProcess, ecs: EcsConfig,
-    existing: ServiceInfo | None, deps: PipelineDeps, route: WebRoute | None,
+    existing: ServiceInfo | None, deps: PipelineDeps, route: WebRoute | None, processes: list[str],
 ) -> dict[str, Any]:  # fmt: skip
     from orchestrator.routing.web import load_balancer_attachment
 
@@ -213,6 +214,7 @@ def _deploy_service(
                 "app": ref.name,
                 "build_number": number,
                 "process": process,
+                "processes": processes,  # the deploy's: whether an event of this one can end it
                 "service": name,
                 "healthcheck_path": route.healthcheck_path if attach and route else None,
                 "target_group_arn": route.target_group_arn if attach and route else None,
@@ -289,8 +291,9 @@ def start_deploy(
             def deploy(process: str = process, planned: PlannedProcess = planned) -> dict[str, Any]:
                 found = existing.get(ref.ecs_name(process))
                 return _deploy_service(
-                    ref, number, process, planned, ecs, found, deps, route if process == WEB_PROCESS else None
-                )
+                    ref, number, process, planned, ecs, found, deps, route if process == WEB_PROCESS else None,
+                    sorted(plan.processes),
+                )  # fmt: skip
 
             effects.append(SideEffect(process, deploy))
         for process in removed:
@@ -460,15 +463,16 @@ def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
 def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps | None = None) -> DeployOutcome:
     deps = deps or PipelineDeps()
     outcome, record = _record_deployment_event(event, deps)
-    if outcome.app is not None and outcome.build_number is not None:
-        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), outcome.app, outcome.build_number, record)
+    if record is not None and outcome.build_number is not None:  # None: nothing changed that publishes
+        publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(outcome.app), outcome.build_number, record)
     return outcome
 
 
 def _record_deployment_event(
     event: DeploymentStateChangeEvent, deps: PipelineDeps
 ) -> tuple[DeployOutcome, BuildRecord | None]:
-    """What the event did, and the build record as this invocation stored it (None: not read)."""
+    """What the event did, and the build record as this invocation stored it (None: not read, and nothing
+    that publishes changed)."""
     lookup = deps.store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
     if lookup is None:
         logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
@@ -501,8 +505,14 @@ def _record_deployment_event(
         phase, error = derive_deploy_phase(record)
         return with_phase(record, "deploy", phase, error=error) if phase else record
 
-    write = service_forward_update(process, update)
-    before, after = change_record_forward(deps.store, app, number, write, change)
+    quiet = service_quiet_update(process, update, [str(p) for p in lookup.get("processes") or []])
+    if quiet is not None:
+        merged = change_record_quietly(deps.store, app, number, quiet, change)
+        if merged is None:  # written, and the deploy stays open: nothing else to do
+            return DeployOutcome(f"deployment {state.lower()}", app, number, process), None
+        before, after = merged
+    else:
+        before, after = change_record_forward(deps.store, app, number, service_forward_update(process, update), change)
     closed = after.deploy is not None and after.deploy.state in (PhaseState.SUCCEEDED, PhaseState.FAILED)
     was_closed = (
         before is not None

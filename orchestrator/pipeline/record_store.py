@@ -50,14 +50,38 @@ def change_record(
     `current`: the record as this invocation last loaded or stored it. The write starts from it instead of
     a read and stays conditional on its version: if anyone wrote the record since, it is read and retried.
     A handler's write that changes the record also leases its unpublished state changes (notifications/leases.py)."""
+    known = current.to_item() if current is not None else None
+    before, after = store.update(
+        keys.app_pk(app), keys.build_sk(build_number), _applying(app, build_number, change), current=known
+    )
+    return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
+
+
+def _applying(
+    app: str, build_number: int, change: Callable[[BuildRecord], BuildRecord]
+) -> Callable[[Item | None], Item | None]:
+    """`change` over the stored item, leasing the unpublished state changes of a record it changes."""
 
     def apply(item: Item | None) -> Item | None:
         record = BuildRecord.model_validate(item) if item else None
         changed = change(record or BuildRecord(app=app, build_number=build_number))
         return leased_if_changed(record, changed).to_item()
 
-    known = current.to_item() if current is not None else None
-    before, after = store.update(keys.app_pk(app), keys.build_sk(build_number), apply, current=known)
+    return apply
+
+
+def change_record_quietly(
+    store: Store, app: str, build_number: int, write: ForwardWrite, change: Callable[[BuildRecord], BuildRecord]
+) -> tuple[BuildRecord | None, BuildRecord] | None:
+    """`write` alone, returning nothing, when its condition proves that `change` moves nothing else of the
+    record (no record phase, nothing to publish): None then, with no record read or returned. Otherwise
+    `change` is applied from the item DynamoDB returned with the failed condition, as `change_record` would
+    from a read; (before, after)."""
+    pk, sk = keys.app_pk(app), keys.build_sk(build_number)
+    written, old = store.write_quietly(pk, sk, write)
+    if written:
+        return None
+    before, after = store.update(pk, sk, _applying(app, build_number, change), current=old, current_is_read=True)
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 
@@ -71,15 +95,10 @@ def change_record_forward(
     """`change_record` as one forward-only UpdateItem where it can be (Store.update_forward): `write` is the
     part of `change` that DynamoDB's expressions can apply and check; what `change` derives from the rest is
     written after, only when it moved (the leases only along with another change)."""
-
-    def apply(item: Item | None) -> Item | None:
-        record = BuildRecord.model_validate(item) if item else None
-        changed = change(record or BuildRecord(app=app, build_number=build_number))
-        return leased_if_changed(record, changed).to_item()
-
     before, after = store.update_forward(
-        keys.app_pk(app), keys.build_sk(build_number), write, apply, riders=frozenset({LEASES_ATTR})
-    )
+        keys.app_pk(app), keys.build_sk(build_number), write, _applying(app, build_number, change),
+        riders=frozenset({LEASES_ATTR}),
+    )  # fmt: skip
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 

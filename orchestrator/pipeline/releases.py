@@ -101,13 +101,14 @@ def record_release(
     """The release of the change `scope`: recorded now with the next version, or the one recorded before.
     Returns (release, whether this call recorded it)."""
     for _ in range(20):
-        # One Query gives the next version and, for a redelivery, this change's release when it is recent
-        # (also one written before the two items were one transaction, which may lack its lookup).
-        recent = list_releases(store, app, RECENT)
-        found = next((r for r in recent if r.scope == scope), None)
-        if found is not None:
-            return found, False
-        version = recent[0].version + 1 if recent else 1
+        # The newest release's version and scope (one Query of one projected item) give the next version, and
+        # tell a redelivery whose release is the newest; an older one is found by the transaction's lookup.
+        newest = store.query(_pk(app), RELEASE_PREFIX, newest_first=True, limit=1, attributes=("version", "scope"))
+        if newest and newest[0].get("scope") == scope:
+            found = get_release(store, app, int(newest[0]["version"]))
+            if found is not None:
+                return found, False
+        version = int(newest[0]["version"]) + 1 if newest else 1
         release = Release(
             app=app, version=version, kind=kind, description=description, build_number=build_number,
             task_definitions=dict(sorted(task_definitions.items())), caller=caller, at=at or int(time.time()),

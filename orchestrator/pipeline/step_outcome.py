@@ -26,6 +26,7 @@ class StepOutcome:
     step: str | None = None
     # The build record as this invocation last stored it, when that is the last thing it did (notify reuses it).
     record: BuildRecord | None = field(default=None, compare=False, repr=False)
+    quiet: bool = False  # the event changed nothing that publishes (a quiet write): no record to read
 
     def response(self) -> dict[str, object]:
         return {"status": self.action, "app": self.app, "build_number": self.build_number, "step": self.step}
@@ -33,7 +34,7 @@ class StepOutcome:
 
 def notify(deps: PipelineDeps, outcome: StepOutcome) -> StepOutcome:
     """Publish the state changes of the outcome's build (orchestrator/notifications/publish.py)."""
-    if outcome.app is not None and outcome.build_number is not None:
+    if outcome.app is not None and outcome.build_number is not None and not outcome.quiet:
         notify_deps = NotifyDeps(store=deps.store, bus=deps.bus)
         publish_state_changes(notify_deps, outcome.app, outcome.build_number, outcome.record)
     return outcome

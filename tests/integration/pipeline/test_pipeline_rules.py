@@ -141,11 +141,12 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     # The event is one forward-only UpdateItem (no read: issue 17); the notifications reuse the record the
     # release step stored (no read either).
     assert succeeded[("GetItem", "BUILD#")] == 0
-    assert succeeded[("UpdateItem", "BUILD#")] == 1  # the event
     assert succeeded[("GetItem", keys.CONFIG_ECS_SK)] == 1
     assert succeeded[("GetItem", keys.DEPLOY_CLAIM_SK)] == 1
-    # The plan is stored before RunTask (a task found by its tags needs it), then the release started; + notified
-    assert succeeded[("PutItem", "BUILD#")] == 2 + 1
+    # The event; the plan is stored before RunTask (a task found by its tags needs it), then the release
+    # started; + notified. Each later write sends only what changed (an UpdateItem: Store.update's image).
+    assert succeeded[("UpdateItem", "BUILD#")] == 1 + 2 + 1
+    assert succeeded[("PutItem", "BUILD#")] == 0
 
     release_stopped = stopped(step_task("demo", 1, "release"))
     mark = len(api_calls.params)
@@ -155,7 +156,8 @@ def test_each_event_reads_each_item_once_and_deployed_items_are_written_without_
     assert released[("GetItem", keys.CONFIG_ECS_SK)] == 1
     assert released[("GetItem", keys.DEPLOY_CLAIM_SK)] == 0  # the newest-build-wins claim: one conditional write
     assert released[("UpdateItem", keys.DEPLOY_CLAIM_SK)] == 1
-    assert released[("PutItem", "BUILD#")] == 1 + 1  # release succeeded with deploy started; + notified
+    assert released[("UpdateItem", "BUILD#")] == 1 + 1  # release succeeded with deploy started; + notified
+    assert released[("PutItem", "BUILD#")] == 0
     releases = [o for s, o, _ in api_calls.params[mark:] if o in ("Query", "TransactWriteItems")]
     assert releases == ["Query", "TransactWriteItems"]  # the next version; RELEASE and RELEASESCOPE at once
 

@@ -87,7 +87,7 @@ def test_a_notification_costs_one_put_events_and_one_record_write(aws: None) -> 
         deliver(in_progress)  # publishes build:started
     assert not [p for s, o, p in calls.params if "CLAIM#" in str(p)]
     writes = [o for s, o, _ in calls.params if s == "dynamodb" and o != "GetItem"]  # (the app's lookup read)
-    assert writes == ["PutItem", "PutItem"]  # the record with its lease, then marked
+    assert writes == ["PutItem", "UpdateItem"]  # the record with its lease, then marked (only what changed)
     assert calls.count("events", "PutEvents") == 1
     assert record()["notified"] == ["build:started"]
     assert "publishing" not in record()

@@ -66,7 +66,7 @@ def test_a_builds_first_event_creates_its_record_in_one_put_and_a_reordered_one_
     writes = [
         o for s, o, p in calls.params if s == "dynamodb" and '"secondary_id": {"S": "BUILD#0000000001"}' in str(p)
     ]
-    assert writes == ["PutItem", "PutItem"]  # the record, then (after the notification) its `notified` mark
+    assert writes == ["PutItem", "UpdateItem"]  # the record, then (after the notification) its `notified` mark
     deliver(in_order[1])
     deliver(reordered[1], reordered[0])  # the phase change first, then IN_PROGRESS
 
