@@ -483,12 +483,14 @@ class Store:
         confirmed = current_is_read
         for _ in range(attempts):
             guessed = known is not None and not confirmed
+            image = self._image_at(primary_id, secondary_id, known) if guessed else None
+            if image is not None:  # a guess of a version this Store read or wrote: start from what it stored
+                known, confirmed, guessed = copy.deepcopy(image), True, False
             before = known if known is not None or confirmed else self.get(primary_id, secondary_id)
             known, confirmed = None, False
-            # The write sends only what differs from the item as stored: the read (`change` may edit it in
-            # place: a copy), or for a guess (which may show changes not written yet) this Store's image of
-            # the same version. Without one, the whole item is put.
-            stored = self._image_at(primary_id, secondary_id, before) if guessed else copy.deepcopy(before)
+            # The write sends only what differs from the item as stored (`change` may edit `before` in place:
+            # a copy). A guess without an image may show changes not written yet: the whole item is put.
+            stored = None if guessed else copy.deepcopy(before)
             after = change(before)
             if after is None or after == before:
                 if guessed:

@@ -67,21 +67,33 @@ def test_a_none_value_removes_the_attribute_as_a_put_would(aws: None) -> None:
     assert "notes" not in stored()
 
 
-def test_a_guessed_current_is_diffed_against_the_stores_image_of_its_version(aws: None) -> None:
-    """A caller's `current` may show a change it has not written yet (record_store.then): the write is the
-    difference from what this Store last read or wrote at that version, so that change is written too."""
+def test_a_guessed_current_of_a_version_this_store_wrote_starts_from_its_image(aws: None) -> None:
+    """A caller's `current` may show a change it has not written yet: a change that must be written is
+    applied by `change` itself (record_store.then). With the image of that version, `change` runs on what is
+    stored, no read is made, and only what changed is sent."""
     store = Store()
     _, written = store.update(PK, SK, lambda _: dict(RECORD))
     assert written is not None
-    guessed = {**written, "release": {"state": "succeeded", "start": 10, "end": 20}}  # not stored yet
+    succeeded = {"state": "succeeded", "start": 10, "end": 20}
+    guessed = {**written, "release": succeeded}  # shown, not stored
+
+    def change(item: Item | None) -> Item:
+        assert item is not None
+        assert item["release"]["state"] == "started"  # the image, not the guess
+        return {**item, "release": succeeded, "release_version": 3}
+
     with recording_calls() as calls:
-        store.update(PK, SK, lambda item: {**(item or {}), "release_version": 3}, current=guessed)
+        _, after = store.update(PK, SK, change, current=guessed)
     assert [op for _, op, _ in calls.params] == ["UpdateItem"]
     assert set(body(calls, "UpdateItem")["ExpressionAttributeNames"].values()) == {
         VERSION_ATTR, "release", "release_version",
     }  # fmt: skip
     assert stored()["release"]["state"] == "succeeded"
     assert stored()["release_version"] == 3
+    assert after is not None
+    with recording_calls() as again:  # already applied: "unchanged", from the image, with no call
+        store.update(PK, SK, lambda item: {**(item or {}), "release_version": 3}, current=after)
+    assert again.params == []
 
 
 def test_a_guessed_current_without_an_image_of_its_version_is_put_whole(aws: None) -> None:
