@@ -230,12 +230,14 @@ class Store:
 
     def query(
         self, primary_id: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None,
-        attributes: tuple[str, ...] = (),
+        attributes: tuple[str, ...] = (), between: tuple[str, str] | None = None,
     ) -> list[Item]:
-        """The items of `primary_id` whose secondary id starts with `prefix`, in key order (or newest first).
-        `attributes`: only these (and the keys) in each item returned."""
+        """The items of `primary_id` whose secondary id starts with `prefix` (or lies `between` two, both
+        included), in key order (or newest first). `attributes`: only these in each item returned."""
         condition: ConditionBase = Key("primary_id").eq(primary_id)
-        if prefix:
+        if between is not None:
+            condition = condition & Key("secondary_id").between(*between)
+        elif prefix:
             condition = condition & Key("secondary_id").begins_with(prefix)
         kwargs: dict[str, Any] = {
             "TableName": self._name, "ScanIndexForward": not newest_first,

@@ -23,6 +23,7 @@ from orchestrator.adapters.store import VERSION_ATTR, ConditionalUpdate, Item, S
 RELEASE_PREFIX = "RELEASE#"
 SCOPE_PREFIX = "RELEASESCOPE#"
 RECENT = 50  # how many of the newest releases a redelivery searches for its own after a crash
+MAX_VERSION = 10**10 - 1  # the largest version a 10-digit sort key holds
 ReleaseKind = Literal["deploy", "config", "scaling", "rollback"]
 ReleaseStatus = Literal["deploying", "deployed", "failed"]
 
@@ -131,8 +132,11 @@ def record_release(
 
 
 def rolled_back_since(store: Store, app: str, version: int) -> bool:
-    """Whether a rollback was recorded after release `version` (its deploy's late events must not undo it)."""
-    return any(r.kind == "rollback" and r.version > version for r in list_releases(store, app, RECENT))
+    """Whether a rollback was recorded after release `version` (its deploy's late events must not undo it).
+    One Query of the releases after it (usually none; at most RECENT), their kind only."""
+    after = (release_sk(version + 1), release_sk(MAX_VERSION))
+    later = store.query(_pk(app), between=after, limit=RECENT, attributes=("kind",))
+    return any(item.get("kind") == "rollback" for item in later)
 
 
 def status_update(app: str, version: int, status: ReleaseStatus, error: str | None = None) -> ConditionalUpdate:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from orchestrator.adapters.store import VERSION_ATTR, Item, Store
-from orchestrator.pipeline.releases import get_release, record_release
+from orchestrator.pipeline.releases import get_release, record_release, rolled_back_since
 from tests.conftest import CallRecorder, recording_calls
 
 PK, SK = "APP#demo", "BUILD#0000000001"
@@ -170,3 +170,19 @@ def test_a_redelivered_release_is_found_newest_or_older(aws: None) -> None:
     release = get_release(Store(), "demo", 4)
     assert release is not None
     assert release.scope == "BUILD#5#deploy"
+
+
+def test_a_rollback_is_found_among_the_releases_after_a_version_only(aws: None) -> None:
+    for n in range(1, 4):
+        _record(f"BUILD#{n}#deploy")
+    record_release(
+        Store(), "demo", scope="ROLLBACK#1", kind="rollback", description="back to 1", build_number=1,
+        task_definitions={"web": "arn:td/web:1"}, caller="test", at=100, rollback_of=1,
+    )  # fmt: skip
+    assert rolled_back_since(Store(), "demo", 3)
+    assert not rolled_back_since(Store(), "demo", 4)  # the rollback is release 4 itself
+    with recording_calls() as calls:
+        rolled_back_since(Store(), "demo", 2)
+    query = body(calls, "Query")
+    assert "BETWEEN" in query["KeyConditionExpression"]
+    assert "ProjectionExpression" in query
