@@ -479,8 +479,10 @@ class Store:
 
         `current`: the item as this caller last read or wrote it (with its version attribute). The first
         attempt starts from it instead of a read; the write stays conditional on its version, so a stale
-        `current` only costs a retry from a fresh read. "Unchanged" is only ever concluded from a read;
-        `current_is_read`: `current` is one (the item a failed conditional write returned; None: absent)."""
+        `current` only costs a retry from a fresh read. "Unchanged" is only ever concluded from the item as
+        stored: a read, or this Store's image of `current`'s version (what it last read or wrote);
+        `current_is_read`: `current` is one (the item a failed conditional write returned; None: absent).
+        The write sends only the attributes that changed when it starts from the item as stored."""
         known = current if current_is_read or (current is not None and VERSION_ATTR in current) else None
         confirmed = current_is_read
         for _ in range(attempts):
