@@ -15,23 +15,13 @@ from orchestrator.pipeline import keys
 from tests.conftest import CallRecorder, recording_calls
 from tests.integration.builders import START
 from tests.integration.pipeline.world import (
-    TOML_WEB_WORKER_RELEASE,
     build,
     completed,
     declare,
     deliver,
+    deploying,
     record,
-    step_task,
-    stopped,
-    upload_toml,
 )
-
-
-def _deploying() -> None:
-    declare()
-    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
-    deliver(*build())
-    deliver(stopped(step_task("demo", 1, "release")))
 
 
 def _updates(calls: CallRecorder) -> list[dict[str, Any]]:
@@ -52,14 +42,14 @@ def _deployment(process: str, event_name: str, seconds: int) -> dict[str, Any]:
 
 
 def test_the_deploy_lookup_names_the_deploys_processes(aws: None) -> None:
-    _deploying()
+    deploying()
     lookup = Store().get(keys.deployment_pk(record()["services"]["web"]["deployment_id"]), keys.LOOKUP_SK)
     assert lookup is not None
     assert lookup["processes"] == ["web", "worker"]
 
 
 def test_a_service_deployed_while_another_deploys_is_one_quiet_update(aws: None) -> None:
-    _deploying()
+    deploying()
     event = _deployment("web", "SERVICE_DEPLOYMENT_COMPLETED", 300)
     with recording_calls() as calls:
         deliver(event)
@@ -72,7 +62,7 @@ def test_a_service_deployed_while_another_deploys_is_one_quiet_update(aws: None)
 
 
 def test_the_event_that_ends_the_deploy_is_not_quiet(aws: None) -> None:
-    _deploying()
+    deploying()
     deliver(_deployment("web", "SERVICE_DEPLOYMENT_COMPLETED", 300))
     with recording_calls() as calls:
         deliver(_deployment("worker", "SERVICE_DEPLOYMENT_COMPLETED", 310))
@@ -82,7 +72,7 @@ def test_the_event_that_ends_the_deploy_is_not_quiet(aws: None) -> None:
 
 
 def test_a_failure_is_never_quiet(aws: None) -> None:
-    _deploying()
+    deploying()
     with recording_calls() as calls:
         deliver(_deployment("web", "SERVICE_DEPLOYMENT_FAILED", 300))
     first = next(u for u in _updates(calls) if "BUILD#" in json.dumps(u["Key"]))
@@ -93,7 +83,7 @@ def test_a_failure_is_never_quiet(aws: None) -> None:
 def test_a_quiet_write_whose_proof_fails_merges_from_the_item_returned(aws: None) -> None:
     """Both services' COMPLETED events, the second redelivered: its quiet condition fails (no service is still
     deploying), and the merge from the returned item changes nothing (no read, no second write)."""
-    _deploying()
+    deploying()
     deliver(*completed("demo", 1))
     finished = record()
     again = _deployment("web", "SERVICE_DEPLOYMENT_COMPLETED", 300)
@@ -105,7 +95,7 @@ def test_a_quiet_write_whose_proof_fails_merges_from_the_item_returned(aws: None
 
 def test_a_lookup_without_the_deploys_processes_takes_the_ordinary_path(aws: None) -> None:
     """A lookup written before it named the processes: the forward write, which returns the item."""
-    _deploying()
+    deploying()
     web = record()["services"]["web"]
     lookup = Store().get(keys.deployment_pk(web["deployment_id"]), keys.LOOKUP_SK)
     assert lookup is not None

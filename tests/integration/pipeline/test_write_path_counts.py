@@ -14,6 +14,7 @@ from tests.integration.pipeline.world import (
     completed,
     declare,
     deliver,
+    deploying,
     record,
     step_task,
     stopped,
@@ -21,15 +22,8 @@ from tests.integration.pipeline.world import (
 )
 
 
-def _deployed_to_ecs() -> None:
-    declare()
-    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
-    deliver(*build())
-    deliver(stopped(step_task("demo", 1, "release")))
-
-
 def test_a_deployment_in_progress_is_a_lookup_and_one_update_item(aws: None) -> None:
-    _deployed_to_ecs()
+    deploying()
     web = record()["services"]["web"]
     event = ecs_deployment_state_change(
         service_arn=web["service_arn"], deployment_id=web["deployment_id"],
@@ -42,7 +36,7 @@ def test_a_deployment_in_progress_is_a_lookup_and_one_update_item(aws: None) -> 
 
 
 def test_a_late_in_progress_never_reopens_a_completed_service(aws: None) -> None:
-    _deployed_to_ecs()
+    deploying()
     web = record()["services"]["web"]
     deliver(*completed("demo", 1))
     finished = record()
@@ -82,7 +76,7 @@ def test_the_next_deploy_reads_the_replaced_builds_record_only_while_its_deploy_
     """The deploy claim says when a deploy ended (`deploy_ended`, with the deploy's end): the next deploy
     closes the build it replaces without reading its record (test_faults.py and test_releases_and_rollback.py
     cover a replaced deploy still open, which is read and closed)."""
-    _deployed_to_ecs()
+    deploying()
     deliver(*completed("demo", 1))
     upload_toml("demo", 2, TOML_WEB_WORKER_RELEASE)
     deliver(*build(number=2))

@@ -140,6 +140,14 @@ def step_task(app: str, number: int, step: str) -> str:
     return str(arns[0])
 
 
+def deploying() -> None:
+    """`demo` build 1 (web and worker, with a release command) built and released: its deploy has begun."""
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    deliver(*build())
+    deliver(stopped(step_task("demo", 1, "release")))
+
+
 def completed(app: str, number: int, seconds: int = 300) -> list[dict[str, Any]]:
     """COMPLETED for every service deployment of the build."""
     services = record(app, number)["services"]
