@@ -485,16 +485,21 @@ class Store:
         The write sends only the attributes that changed when it starts from the item as stored."""
         known = current if current_is_read or (current is not None and VERSION_ATTR in current) else None
         confirmed = current_is_read
+        # Without a `current`, the image of what this Store last read or wrote is the first guess (no read);
+        # it was stored, so the write may send only what changed, but "unchanged" still needs a read.
+        remembered = current is None and not current_is_read and (primary_id, secondary_id) in self._images
+        if remembered:
+            known = copy.deepcopy(self._images[(primary_id, secondary_id)])
         for _ in range(attempts):
             guessed = known is not None and not confirmed
-            image = self._image_at(primary_id, secondary_id, known) if guessed else None
+            image = self._image_at(primary_id, secondary_id, known) if guessed and not remembered else None
             if image is not None:  # a guess of a version this Store read or wrote: start from what it stored
                 known, confirmed, guessed = copy.deepcopy(image), True, False
             before = known if known is not None or confirmed else self.get(primary_id, secondary_id)
-            known, confirmed = None, False
             # The write sends only what differs from the item as stored (`change` may edit `before` in place:
             # a copy). A guess without an image may show changes not written yet: the whole item is put.
-            stored = None if guessed else copy.deepcopy(before)
+            stored = copy.deepcopy(before) if remembered or not guessed else None
+            known, confirmed, remembered = None, False, False
             after = change(before)
             if after is None or after == before:
                 if guessed:

@@ -186,3 +186,34 @@ def test_a_rollback_is_found_among_the_releases_after_a_version_only(aws: None) 
     query = body(calls, "Query")
     assert "BETWEEN" in query["KeyConditionExpression"]
     assert "ProjectionExpression" in query
+
+
+def test_an_update_without_current_starts_from_the_stores_image(aws: None) -> None:
+    store = Store()
+    store.update(PK, SK, lambda _: dict(RECORD))
+    with recording_calls() as calls:
+        store.update(PK, SK, lambda item: {**(item or {}), "release_version": 3})
+    assert [op for _, op, _ in calls.params] == ["UpdateItem"]  # no read: the image is what it wrote
+    assert stored()["release_version"] == 3
+
+
+def test_an_image_that_someone_else_moved_on_from_costs_a_read_and_a_retry(aws: None) -> None:
+    store = Store()
+    store.update(PK, SK, lambda _: dict(RECORD))
+    Store().update(PK, SK, lambda item: {**(item or {}), "notes": "theirs"})
+    with recording_calls() as calls:
+        store.update(PK, SK, lambda item: {**(item or {}), "release_version": 3})
+    assert [op for _, op, _ in calls.params] == ["UpdateItem", "GetItem", "UpdateItem"]
+    assert stored()["notes"] == "theirs"
+    assert stored()["release_version"] == 3
+
+
+def test_unchanged_is_never_concluded_from_an_image_alone(aws: None) -> None:
+    """The image shows the change made; someone undid it since: a read finds that, and the change is made."""
+    store = Store()
+    store.update(PK, SK, lambda _: dict(RECORD))
+    Store().update(PK, SK, lambda item: {k: v for k, v in (item or {}).items() if k != "notes"})
+    with recording_calls() as calls:
+        store.update(PK, SK, lambda item: {**(item or {}), "notes": "kept"})
+    assert [op for _, op, _ in calls.params] == ["GetItem", "UpdateItem"]
+    assert stored()["notes"] == "kept"
