@@ -463,6 +463,16 @@ class Store:
             raise
         return True, None
 
+    def update_quietly(
+        self, primary_id: str, secondary_id: str, write: ForwardWrite, change: Callable[[Item | None], Item | None]
+    ) -> tuple[Item | None, Item | None] | None:
+        """`write_quietly`; None when it was written. Otherwise `change` runs from the item its failed condition
+        returned (no read), as `update` would from a read: (before, after)."""
+        written, old = self.write_quietly(primary_id, secondary_id, write)
+        if written:
+            return None
+        return self.update(primary_id, secondary_id, change, current=old, current_is_read=True)
+
     def update(
         self,
         primary_id: str,

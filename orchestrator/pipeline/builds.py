@@ -267,14 +267,12 @@ def _store_observation(
     pk, sk = keys.app_pk(app), keys.build_sk(number)
     quiet = quiet_update(obs)
     if quiet is not None:
-        written, old = store.write_quietly(pk, sk, quiet)
-        return None if written else store.update(pk, sk, change, current=old, current_is_read=True)
+        return store.update_quietly(pk, sk, quiet, change)
     # A build's IN_PROGRESS state change is nearly always its first event: the record does not exist yet.
     first = obs.status == "IN_PROGRESS"
     return store.update_forward(
-        keys.app_pk(app), keys.build_sk(number), forward_update(obs), change, likely_absent=first,
-        riders=frozenset({LEASES_ATTR}),
-    )  # fmt: skip
+        pk, sk, forward_update(obs), change, likely_absent=first, riders=frozenset({LEASES_ATTR})
+    )
 
 
 def build_summary(record: BuildRecord) -> dict[str, object]:

@@ -78,10 +78,10 @@ def change_record_quietly(
     `change` is applied from the item DynamoDB returned with the failed condition, as `change_record` would
     from a read; (before, after)."""
     pk, sk = keys.app_pk(app), keys.build_sk(build_number)
-    written, old = store.write_quietly(pk, sk, write)
-    if written:
+    merged = store.update_quietly(pk, sk, write, _applying(app, build_number, change))
+    if merged is None:
         return None
-    before, after = store.update(pk, sk, _applying(app, build_number, change), current=old, current_is_read=True)
+    before, after = merged
     return (BuildRecord.model_validate(before) if before else None), BuildRecord.model_validate(after or before)
 
 
