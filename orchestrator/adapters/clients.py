@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from orchestrator.adapters import retry_quotas
 from orchestrator.adapters.botocore_data import botocore_session
 from orchestrator.settings import adapter_settings
 
@@ -55,6 +56,7 @@ def client(service: str, *, sdk_retries: bool = True) -> Any:
         built.meta.events.register("before-call", hook)
     for install in _client_installers:
         install(built)
+    retry_quotas.track(built)
     return built
 
 
@@ -95,3 +97,4 @@ def remove_client_installer(install: ClientInstaller) -> None:
 def reset_clients() -> None:
     """Drop cached clients (tests and the emulator switch endpoints and moto backends)."""
     client.cache_clear()
+    retry_quotas.forget()

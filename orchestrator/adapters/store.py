@@ -43,6 +43,7 @@ class ConditionalUpdate:
     condition: ConditionBase
     defaults: Item | None = None
     copies: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    removes: tuple[str, ...] = ()  # top-level attributes to remove (none of them in `fields`)
 
 
 def newest_wins(order: str, value: Any, *, replace_equal: bool) -> ConditionBase:
@@ -303,14 +304,16 @@ class Store:
         *,
         defaults: Item | None = None,
         copies: Mapping[str, tuple[str, Any]] | None = None,
+        removes: tuple[str, ...] = (),
     ) -> tuple[bool, Item | None]:
         """`set_fields_if`, also returning the item as it was before the call, whether the condition held or
         not (DynamoDB returns it either way: `ReturnValues` and `ReturnValuesOnConditionCheckFailure`), so a
         caller whose condition failed can merge and write without reading it. (written, old item or None).
         `copies`: attribute → (attribute, default): set to the other attribute's value before this update
-        (or the default where it has none), in the same write, e.g. to keep the value `fields` replace."""
+        (or the default where it has none), in the same write, e.g. to keep the value `fields` replace.
+        `removes`: top-level attributes the write removes (none of them may be in `fields`)."""
         request = self._update_request(
-            ConditionalUpdate(primary_id, secondary_id, fields, condition, defaults, dict(copies or {}))
+            ConditionalUpdate(primary_id, secondary_id, fields, condition, defaults, dict(copies or {}), removes)
         )
         return self._update_item_returning_old(request)
 
@@ -354,11 +357,16 @@ class Store:
         for index, (name, (source, default)) in enumerate(sorted((copies or {}).items())):
             names[f"#cp{index}"], names[f"#cps{index}"], values[f":cp{index}"] = name, source, to_dynamo(default)
             sets.append(f"#cp{index} = if_not_exists(#cps{index}, :cp{index})")  # operands read the old item
+        removes = []
+        for index, name in enumerate(update.removes):
+            names[f"#rm{index}"] = name
+            removes.append(f"#rm{index}")
         expression = _expression(update.condition)
+        text = f"SET {', '.join(sets)} ADD #version :one" if sets else "ADD #version :one"
         return {
             "TableName": self._name,
             "Key": self._key(update.primary_id, update.secondary_id),
-            "UpdateExpression": f"SET {', '.join(sets)} ADD #version :one" if sets else "ADD #version :one",
+            "UpdateExpression": f"{text} REMOVE {', '.join(removes)}" if removes else text,
             "ConditionExpression": expression["ConditionExpression"],
             "ExpressionAttributeNames": {**names, **expression["ExpressionAttributeNames"]},
             "ExpressionAttributeValues": {**serialize(values), **expression.get("ExpressionAttributeValues", {})},

@@ -64,6 +64,10 @@ def handle(
     saves_work: Callable[[Any], bool] | None = None,
 ) -> Response:
     """`saves_work(parsed)`: whether idempotency is worth its two writes for this event (default: always)."""
+    # Each invocation gets botocore's full retry quota back (a small module; handlers import no adapter).
+    from orchestrator.adapters.retry_quotas import renew_retry_quotas
+
+    renew_retry_quotas()
     route = route_for(handler_path)
     try:
         # Before anything walks or serializes it (matching, pydantic, the idempotency hash): no RecursionError.

@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from orchestrator.adapters.aws_errors import RequestRefusedError
 from orchestrator.adapters.ecs import ServiceInfo
-from orchestrator.adapters.store import ConditionalUpdate, Item, Store, expires_after, newest_wins
+from orchestrator.adapters.store import ConditionalUpdate, Item, Store, newest_wins
 from orchestrator.events.ecs import DeploymentStateChangeEvent
 from orchestrator.notifications.publish import NotifyDeps, publish_state_changes
 from orchestrator.observability import logger, metrics
@@ -43,7 +43,8 @@ from orchestrator.pipeline import hooks, keys
 from orchestrator.pipeline.app_registry import EcsConfig
 from orchestrator.pipeline.apppack_toml import DEFAULT_HEALTHCHECK_PATH, SHELL_PROCESS
 from orchestrator.pipeline.apps import AppRef, app_tags
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS, SideEffect, claimed_step, client_token
+from orchestrator.pipeline.claims import SideEffect, claimed_step, client_token
+from orchestrator.pipeline.deployment_lookups import DeploymentReport, is_lookup, park_ended, write_lookup
 from orchestrator.pipeline.deploystatus import (
     DeployStatus,
     DeployStatusProcess,
@@ -206,11 +207,12 @@ def _deploy_service(
         token = client_token(ref.name, number, "create-service", process)
         info = deps.ecs.create_service(create_service_input(ref, process, planned, number, ecs, token, attach))
         action = "created"
+    parked = None
     if info.primary_deployment_id:
-        deps.store.put(
+        parked = write_lookup(
+            deps.store,
+            info.primary_deployment_id,
             {
-                "primary_id": keys.deployment_pk(info.primary_deployment_id),
-                "secondary_id": keys.LOOKUP_SK,
                 "app": ref.name,
                 "build_number": number,
                 "process": process,
@@ -218,10 +220,11 @@ def _deploy_service(
                 "service": name,
                 "healthcheck_path": route.healthcheck_path if attach and route else None,
                 "target_group_arn": route.target_group_arn if attach and route else None,
-                **expires_after(TRANSIENT_TTL_SECONDS),
-            }
+            },
         )
-    return {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}
+    # An end ECS reported before the lookup existed: applied once the deploy is recorded (start_deploy).
+    early = asdict(parked) if parked else None
+    return {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action, "early": early}
 
 
 def start_deploy(
@@ -333,6 +336,13 @@ def start_deploy(
 
     _, stored = change_record(deps.store, app, number, then(pending, change), current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
+    for process in sorted(plan.processes):
+        early = results[process].get("early")
+        lookup = deps.store.get(keys.deployment_pk(services[process].deployment_id), keys.LOOKUP_SK) if early else None
+        if early and is_lookup(lookup):
+            assert lookup is not None
+            apply_deployment_report(lookup, DeploymentReport(**early), deps)
+            stored = None  # changed since: the caller reads it again
     return DeployOutcome("deploy started", app, number, record=stored)
 
 
@@ -460,44 +470,62 @@ def derive_deploy_phase(record: BuildRecord) -> tuple[Phase | None, str | None]:
     return None, None
 
 
+def deployment_report(event: DeploymentStateChangeEvent) -> DeploymentReport:
+    state, reason = deployment_state(event)
+    moment = event.detail.updated_at or event.time
+    return DeploymentReport(
+        deployment_id=event.detail.deployment_id, state=state, reason=reason,
+        updated=int(moment.timestamp()) if moment else None, service_arn=event.service_arn or "",
+    )  # fmt: skip
+
+
 def record_deployment_event(event: DeploymentStateChangeEvent, deps: PipelineDeps | None = None) -> DeployOutcome:
     deps = deps or PipelineDeps()
-    outcome, record = _record_deployment_event(event, deps)
+    report = deployment_report(event)
+    lookup = deps.store.get(keys.deployment_pk(report.deployment_id), keys.LOOKUP_SK)
+    if not is_lookup(lookup):
+        # Not ours, or ours with its lookup not written yet: an end is kept for the lookup's writer.
+        lookup = park_ended(deps.store, report)
+        if lookup is None:
+            logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": report.deployment_id})
+            return DeployOutcome("not managed")
+    assert lookup is not None
+    return apply_deployment_report(lookup, report, deps)
+
+
+def apply_deployment_report(lookup: Item, report: DeploymentReport, deps: PipelineDeps) -> DeployOutcome:
+    """What an ECS deployment event does to the build or release its lookup names: the ECS handler's work, and
+    the lookup writer's for an end reported before the lookup was written (deployment_lookups.py)."""
+    outcome, record = _record_deployment(lookup, report, deps)
     if record is not None and outcome.build_number is not None:  # None: nothing changed that publishes
         publish_state_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(outcome.app), outcome.build_number, record)
     return outcome
 
 
-def _record_deployment_event(
-    event: DeploymentStateChangeEvent, deps: PipelineDeps
+def _record_deployment(
+    lookup: Item, report: DeploymentReport, deps: PipelineDeps
 ) -> tuple[DeployOutcome, BuildRecord | None]:
-    """What the event did, and the build record as this invocation stored it (None: not read, and nothing
+    """What the report did, and the build record as this invocation stored it (None: not read, and nothing
     that publishes changed)."""
-    lookup = deps.store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
-    if lookup is None:
-        logger.debug("ECS deployment not managed; acknowledged", extra={"deployment": event.detail.deployment_id})
-        return DeployOutcome("not managed"), None
+    state, reason = report.state, report.reason
     if lookup.get("release") is not None:  # a rollback's, config change's or resize's: tracked on its release
         from orchestrator.notifications.rollouts import publish_rollout_changes
         from orchestrator.pipeline.release_deployments import record_release_deployment
 
-        state, reason = deployment_state(event)
         record_release_deployment(deps.store, lookup, state, reason)
         publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), str(lookup["app"]), int(lookup["release"]))
         outcome = DeployOutcome(f"release deployment {state.lower()}", str(lookup["app"]), None, str(lookup["process"]))
         return outcome, None
     app, number, process = str(lookup["app"]), int(lookup["build_number"]), str(lookup["process"])
-    state, reason = deployment_state(event)
     if state == "FAILED" and lookup.get("healthcheck_path"):
         reason = health_check_failure(reason, str(lookup["healthcheck_path"]), lookup.get("target_group_arn"), deps)
-    moment = event.detail.updated_at or event.time
     update = ServiceDeployment(
         service_name=str(lookup["service"]),
-        service_arn=event.service_arn or "",
-        deployment_id=event.detail.deployment_id,
+        service_arn=report.service_arn,
+        deployment_id=report.deployment_id,
         state=state,
         reasons=[reason] if reason else [],
-        updated=int(moment.timestamp()) if moment else None,
+        updated=report.updated,
     )
 
     def change(record: BuildRecord) -> BuildRecord:

@@ -8,6 +8,7 @@ from orchestrator.adapters.store import Store
 from orchestrator.events.ecs import DeploymentStateChangeEvent, TaskStateChangeEvent
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.deploy import deployment_state
+from orchestrator.pipeline.deployment_lookups import ENDED, is_lookup
 from orchestrator.pipeline.deps import PipelineDeps
 from orchestrator.pipeline.record_store import load_record
 from orchestrator.pipeline.release import find_task, task_outcome
@@ -32,9 +33,16 @@ def explain_task_event(raw: dict[str, Any], store: Store) -> str:
 def explain_deployment_event(raw: dict[str, Any], store: Store) -> str:
     event = DeploymentStateChangeEvent.model_validate(raw)
     lookup = store.get(keys.deployment_pk(event.detail.deployment_id), keys.LOOKUP_SK)
-    if lookup is None:
-        return f"not managed: ECS deployment {event.detail.deployment_id} belongs to no build; acknowledged"
+    if not is_lookup(lookup):
+        kept = " (its end is kept for a deploy or release that records it later)"
+        ended = kept if deployment_state(event)[0] in ENDED else ""
+        deployment = event.detail.deployment_id
+        return f"not managed: ECS deployment {deployment} belongs to no build or release{ended}; acknowledged"
+    assert lookup is not None
     state, reason = deployment_state(event)
+    if lookup.get("release") is not None:
+        what = f"records service {lookup['service']} {state} on release v{lookup['release']} of app {lookup['app']!r}"
+        return f"{what}: the release ends when every service of it has ended"
     what = f"records service {lookup['service']} {state} on build {lookup['build_number']} of app {lookup['app']!r}"
     if state == "FAILED":
         return f"{what}: the deploy fails ({reason}) and DEPLOYSTATUS says so"

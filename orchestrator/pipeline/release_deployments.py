@@ -12,22 +12,23 @@ import time
 
 from boto3.dynamodb.conditions import Attr
 
-from orchestrator.adapters.store import Item, Store, expires_after
+from orchestrator.adapters.store import Item, Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
-from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS
+from orchestrator.pipeline.deployment_lookups import DeploymentReport, write_lookup
 from orchestrator.pipeline.releases import Release, ReleaseService, get_release, release_sk, set_status
 
 
 def track_release_deployments(store: Store, app: str, version: int, services: dict[str, ReleaseService]) -> None:
-    """Map each deployment to the release, and name the services on it (an event that came first keeps its state)."""
+    """Map each deployment to the release, and name the services on it (an event that came first keeps its
+    state; an end ECS reported before its lookup was written is applied here). Safe to repeat."""
+    parked: list[tuple[Item, DeploymentReport]] = []
     for process, service in services.items():
         if service.deployment_id:
-            store.put({
-                "primary_id": keys.deployment_pk(service.deployment_id), "secondary_id": keys.LOOKUP_SK, "app": app,
-                "release": version, "process": process, "service": service.service,
-                **expires_after(TRANSIENT_TTL_SECONDS),
-            })  # fmt: skip
+            lookup: Item = {"app": app, "release": version, "process": process, "service": service.service}
+            report = write_lookup(store, service.deployment_id, lookup)
+            if report is not None:
+                parked.append((lookup, report))
 
     def remember(item: Item | None) -> Item | None:
         if item is None:
@@ -39,6 +40,8 @@ def track_release_deployments(store: Store, app: str, version: int, services: di
     store.update(keys.app_pk(app), release_sk(version), remember)
     if not any(s.deployment_id for s in services.values()):
         set_status(store, app, version, "deployed")  # nothing to wait for
+    for lookup, report in parked:
+        record_release_deployment(store, lookup, report.state, report.reason)
 
 
 def record_release_deployment(store: Store, lookup: Item, state: str, reason: str | None) -> Release | None:

@@ -86,3 +86,12 @@ def test_a_scenario_under_faults_ends_as_without_them(name: str) -> None:
         assert run.violations == [], f"{name} under {plan.describe()}: {run.violations}"
 
     holds()
+
+
+def test_config_change_under_the_schedule_that_once_ended_in_the_dead_letter_queue() -> None:
+    """Drawn at random once, and failed two ways: botocore's retry quota, spent by earlier invocations, left the
+    parameter handler with no SDK retry (adapters/retry_quotas.py); then its retry recorded the release after ECS
+    had reported the deployments' ends, and the release stayed `deploying` (pipeline/deployment_lookups.py)."""
+    plan = FaultPlan(seed=3380, throttle_rate=0.2, lost_response_rate=0.2)
+    run = run_under_faults(load_scenario("config-change"), plan, baseline("config-change"))
+    assert run.violations == [], run.violations
