@@ -161,6 +161,21 @@ def test_a_config_release_whose_deployments_ended_before_their_lookups_is_deploy
 
 
 @pytest.mark.usefixtures("aws")
+def test_events_explain_names_the_release_of_a_deployment_and_a_deployment_of_no_one() -> None:
+    from orchestrator.explain import explain_event
+
+    deployed_first()
+    change_config()
+    web = Ecs().describe_services("orchestrator", ["demo-web"])["demo-web"]
+    [route] = [r for r in explain_event(completes(web)).routes if r.rule == "ecs-deployment"]
+    assert "on release v2 of app 'demo'" in route.action
+    foreign = ServiceInfo("other", web.arn, "ACTIVE", 1, "ecs-svc/404")
+    [route] = [r for r in explain_event(completes(foreign)).routes if r.rule == "ecs-deployment"]
+    assert route.action.startswith("not managed: ECS deployment ecs-svc/404 belongs to no build or release (its end is kept")
+    assert item(keys.deployment_pk("ecs-svc/404"), keys.LOOKUP_SK) is None  # explaining changes nothing
+
+
+@pytest.mark.usefixtures("aws")
 def test_an_end_is_parked_once_and_the_lookup_write_returns_it_every_time() -> None:
     store = Store()
     ended = DeploymentReport("ecs-svc/1", "COMPLETED", None, 1_800_000_000, "arn:aws:ecs:service/x")
