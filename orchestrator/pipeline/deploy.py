@@ -222,9 +222,9 @@ def _deploy_service(
                 "target_group_arn": route.target_group_arn if attach and route else None,
             },
         )
+    result = {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}
     # An end ECS reported before the lookup existed: applied once the deploy is recorded (start_deploy).
-    early = asdict(parked) if parked else None
-    return {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action, "early": early}
+    return {**result, "early": asdict(parked)} if parked else result
 
 
 def start_deploy(
