@@ -98,7 +98,8 @@ class LambdaFunctions:
             Tags=tags,
             Publish=False,
         )
-        self.wait_active(name)
+        if response.get("State") != "Active":  # usually Pending: wait until it can be published and invoked
+            self.wait_active(name)
         return _state(response, tags)
 
     def update_code(self, name: str, code: bytes) -> str:
@@ -145,8 +146,9 @@ class LambdaFunctions:
             raise
         return str(response["FunctionVersion"])
 
-    def point_alias(self, name: str, alias: str, version: str) -> None:
-        if self.alias_version(name, alias) is None:
+    def point_alias(self, name: str, alias: str, version: str, *, exists: bool | None = None) -> None:
+        """`exists`: whether the alias exists, as the caller just read it (else it is read here)."""
+        if not (exists if exists is not None else self.alias_version(name, alias) is not None):
             self._client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
         else:
             self._client.update_alias(FunctionName=name, Name=alias, FunctionVersion=version)

@@ -186,6 +186,22 @@ class Store:
             raise
         return True
 
+    def try_put(self, item: Item, condition: ConditionBase) -> tuple[bool, Item | None]:
+        """Put `item` if `condition` holds: (True, None); otherwise (False, the item as stored, or None), from
+        the failed condition's response (no read)."""
+        self._forget(str(item["primary_id"]), str(item["secondary_id"]))
+        try:
+            self._dynamodb.put_item(
+                TableName=self._name, Item=serialize(item), ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **_expression(condition),
+            )  # fmt: skip
+        except ClientError as error:
+            if _is_condition_failure(error):
+                old: Any = error.response.get("Item")
+                return False, deserialize(old) if old else None
+            raise
+        return True, None
+
     def put_all_if(self, items: list[Item], condition: ConditionBase) -> list[Item | None] | None:
         """Put all `items` (at most 100) or none, each on `condition`, in one TransactWriteItems. None when
         written; else, per item, the stored item whose condition failed (None for the others, and where
@@ -205,6 +221,8 @@ class Store:
                 (deserialize(r["Item"]) if r.get("Item") else {}) if r.get("Code") == "ConditionalCheckFailed" else None
                 for r in reasons
             ]
+        for item in items:  # as stored (a later `update` of one starts from it, with no read)
+            self._remember(from_dynamo(to_dynamo(item)))
         return None
 
     def put_all_if_absent(self, items: list[Item]) -> list[Item | None] | None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.adapters.bundle_storage import BundleStorage
@@ -111,28 +112,25 @@ def _acquire_lease(store: Store, plan: DeployPlan, bundle_sha: str, owner: str) 
     """Take the version's lease. False when the same bundle is being deployed by someone else
     (nothing to do); DeployInProgressError when a different bundle is."""
     now = _now()
-    holder: dict[str, Any] = {}
-
-    def change(item: Item | None) -> Item | None:
-        if item and item.get("owner") != owner and int(item.get("expires", 0)) > now:
-            holder.update(item)
-            return None
-        return {"owner": owner, "bundle_sha256": bundle_sha, "expires": now + LEASE_SECONDS, "since": now}
-
-    _, after = store.update(app_pk(plan.app_id), lease_sk(plan.version), change)
-    if after is not None:
+    lease = {
+        "primary_id": app_pk(plan.app_id), "secondary_id": lease_sk(plan.version),
+        "owner": owner, "bundle_sha256": bundle_sha, "expires": now + LEASE_SECONDS, "since": now,
+    }  # fmt: skip
+    # Free, ours already, or expired: one conditional put. Otherwise DynamoDB returns who holds it.
+    free = Attr("primary_id").not_exists() | Attr("owner").eq(owner) | Attr("expires").lte(now)
+    taken, holder = store.try_put(lease, free)
+    if taken:
         return True
-    if holder.get("bundle_sha256") == bundle_sha:
+    if (holder or {}).get("bundle_sha256") == bundle_sha:
         return False
+    holder = holder or {}
     raise DeployInProgressError(
         f"{plan.app_id} {plan.version} is being deployed by {holder.get('owner')} until {holder.get('expires')}"
     )
 
 
 def _release_lease(store: Store, plan: DeployPlan, owner: str) -> None:
-    lease = store.get(app_pk(plan.app_id), lease_sk(plan.version))
-    if lease and lease.get("owner") == owner:
-        store.delete(app_pk(plan.app_id), lease_sk(plan.version))
+    store.delete_if(app_pk(plan.app_id), lease_sk(plan.version), Attr("owner").eq(owner))
 
 
 def _config_matches(state: FunctionState, spec: FunctionSpec, role: str) -> bool:
@@ -172,7 +170,8 @@ def _ensure_function(deps: BundleDeps, plan: DeployPlan, spec: FunctionSpec, rol
                 timeout=spec.timeout, memory=spec.memory,
             )  # fmt: skip
             changes.append(f"updated configuration of {spec.name}")
-    live = lambdas.get(spec.name, naming.LIVE_ALIAS)
+    # A function created just now has no alias yet.
+    live = lambdas.get(spec.name, naming.LIVE_ALIAS) if current is not None else None
     if live is not None and live.code_sha256 == spec.code_sha256 and _config_matches(live, spec, role):
         return live.version
     version = lambdas.publish_version(spec.name, spec.code_sha256)
@@ -271,8 +270,9 @@ def deploy_bundle(
         # orchestrator:managed=bundles (set at creation), so there is no per-function resource policy.
         step = "aliases"
         for spec in plan.functions:
-            if deps.lambdas.alias_version(spec.name, naming.LIVE_ALIAS) != versions[spec.function]:
-                deps.lambdas.point_alias(spec.name, naming.LIVE_ALIAS, versions[spec.function])
+            served = deps.lambdas.alias_version(spec.name, naming.LIVE_ALIAS)
+            if served != versions[spec.function]:
+                deps.lambdas.point_alias(spec.name, naming.LIVE_ALIAS, versions[spec.function], exists=served is not None)
                 changes.append(f"pointed {spec.name}:{naming.LIVE_ALIAS} at version {versions[spec.function]}")
             progress("alias", spec.name)
 

@@ -33,8 +33,11 @@ def rollout_state_changes(release: Release) -> list[StateChangeDetail]:
     return changes
 
 
-def publish_rollout_changes(deps: NotifyDeps, app: str, version: int) -> list[StateChangeDetail]:
-    release = get_release(deps.store, app, version)
+def publish_rollout_changes(
+    deps: NotifyDeps, app: str, version: int, release: Release | None = None
+) -> list[StateChangeDetail]:
+    """`release`: as the caller just stored it (else it is read)."""
+    release = release or get_release(deps.store, app, version)
     if release is None:
         return []
     published = []

@@ -64,7 +64,7 @@ from orchestrator.parameters.values import (
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.ownership import ForeignResourceError
 from orchestrator.pipeline.release_deployments import track_release_deployments
-from orchestrator.pipeline.releases import ReleaseKind, ReleaseService, record_release
+from orchestrator.pipeline.releases import Release, ReleaseKind, ReleaseService, record_release
 from orchestrator.pipeline.taskdefs import ENV_NAME, RuntimeInputsError
 from orchestrator.routing.domains import DomainClaimedError, DomainDeps, apply_domains
 from orchestrator.settings import get_settings
@@ -336,8 +336,13 @@ def _arn(name: str) -> str:
     return f"arn:aws:ssm:{get_settings().region}:{ACCOUNT}:parameter/{name.lstrip('/')}"
 
 
+# Read with a config change's context, in its one BatchGetItem: the config state (its ticket starts from it),
+# what was rolled out (what runs now) and the scheduled tasks (re-pointed after the rollout).
+CONFIG_STATES = (state_sk(ParameterKind.CONFIG), ROLLOUT_SK, state_sk(ParameterKind.SCHEDULED_TASKS))
+
+
 def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:
-    ctx = load_context(deps.store, target)
+    ctx = load_context(deps.store, target, CONFIG_STATES)
     if ctx is None:
         return _outcome(ref, target, "not managed", f"{target.describe()} is not declared")
     secrets: dict[str, str] = {}
@@ -347,7 +352,7 @@ def apply_config(target: Target, ref: ParameterRef, deps: ParameterDeps) -> Para
         secrets.update(found)
         return None, fingerprint, ref.name
 
-    current = _take_current(deps, ref, target=target, kind=ParameterKind.CONFIG, read=read)
+    current = _take_current(deps, ref, target=target, kind=ParameterKind.CONFIG, read=read, ctx=ctx)
     if current.unchanged is not None:
         return current.unchanged
     ticket, fingerprint = current.ticket, current.fingerprint
@@ -391,17 +396,18 @@ def _record_release(
         deps.store, ctx.target.key, scope=scope, kind=kind, description=description[:200],
         build_number=running.build_number, task_definitions={**current, **revisions}, caller=caller,
     )  # fmt: skip
+    stored = None
     if recorded or release.status == "deploying":
         services = {p: ReleaseService(service=s, deployment_id=d) for p, (s, d) in result.deployments.items()}
-        track_release_deployments(deps.store, ctx.target.key, release.version, services)
-    _publish_rollout(deps, ctx.target.key, release.version)
+        stored = track_release_deployments(deps.store, ctx.target.key, release.version, services)
+    _publish_rollout(deps, ctx.target.key, release.version, stored)
 
 
-def _publish_rollout(deps: ParameterDeps, app: str, version: int) -> None:
+def _publish_rollout(deps: ParameterDeps, app: str, version: int, release: Release | None = None) -> None:
     from orchestrator.notifications.publish import NotifyDeps
     from orchestrator.notifications.rollouts import publish_rollout_changes
 
-    publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, version)
+    publish_rollout_changes(NotifyDeps(store=deps.store, bus=deps.bus), app, version, release)
 
 
 def _config(ref: ParameterRef, deps: ParameterDeps) -> ParameterOutcome:

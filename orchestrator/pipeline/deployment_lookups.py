@@ -22,7 +22,8 @@ from orchestrator.pipeline.claims import TRANSIENT_TTL_SECONDS
 
 ENDED = ("COMPLETED", "FAILED")
 # What a build's or a release's lookup holds: a lookup written for one owner drops the other's (an
-# UpdateService that changes nothing returns the deployment it did not replace, with its lookup).
+# UpdateService that changes nothing returns the deployment it did not replace, with its lookup). A put
+# replaces them all; the update beside a parked end removes them.
 OWNER_ATTRIBUTES = ("build_number", "release", "process", "processes", "service", "healthcheck_path", "target_group_arn")
 
 
@@ -67,14 +68,18 @@ def park_ended(store: Store, report: DeploymentReport) -> Item | None:
 def write_lookup(store: Store, deployment: str, lookup: Item) -> DeploymentReport | None:
     """Write the lookup of `deployment` (its attributes: `app`, `service`, ...), keeping any parked end, and
     return that end."""
-    fields = {**lookup, **expires_after(TRANSIENT_TTL_SECONDS)}
-    service = str(lookup["service"])
-    removes = tuple(a for a in OWNER_ATTRIBUTES if fields.get(a) is None)
-    # A deployment id belongs to one service: the condition only refuses another service's lookup.
-    written, old = store.set_fields_returning_old(
-        keys.deployment_pk(deployment), keys.LOOKUP_SK, fields,
-        Attr("service").not_exists() | Attr("service").eq(service), removes=removes,
-    )  # fmt: skip
+    fields = {k: v for k, v in {**lookup, **expires_after(TRANSIENT_TTL_SECONDS)}.items() if v is not None}
+    pk, service = keys.deployment_pk(deployment), str(lookup["service"])
+    # A deployment id belongs to one service: the conditions only refuse another service's lookup.
+    same_service = Attr("service").not_exists() | Attr("service").eq(service)
+    # Nearly always: nothing parked, one put (a retry's put writes the same lookup again).
+    written, old = store.try_put(
+        {"primary_id": pk, "secondary_id": keys.LOOKUP_SK, **fields}, Attr("early_state").not_exists() & same_service
+    )
+    if not written and old is not None and old.get("early_state") is not None:
+        # An end is parked: set the lookup beside it (dropping another owner's attributes), and keep it.
+        removes = tuple(a for a in OWNER_ATTRIBUTES if a not in fields)
+        written, old = store.set_fields_returning_old(pk, keys.LOOKUP_SK, fields, same_service, removes=removes)
     if not written:
         raise ValueError(f"ECS deployment {deployment} is already mapped to service {(old or {}).get('service')}")
     return parked_report(deployment, old)

@@ -16,12 +16,22 @@ from orchestrator.adapters.store import Item, Store
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.apps import AppRef
 from orchestrator.pipeline.deployment_lookups import DeploymentReport, write_lookup
-from orchestrator.pipeline.releases import Release, ReleaseService, get_release, release_sk, set_status
+from orchestrator.pipeline.releases import (
+    Release,
+    ReleaseService,
+    get_release,
+    release_of_item,
+    release_sk,
+    set_status,
+)
 
 
-def track_release_deployments(store: Store, app: str, version: int, services: dict[str, ReleaseService]) -> None:
+def track_release_deployments(
+    store: Store, app: str, version: int, services: dict[str, ReleaseService]
+) -> Release | None:
     """Map each deployment to the release, and name the services on it (an event that came first keeps its
-    state; an end ECS reported before its lookup was written is applied here). Safe to repeat."""
+    state; an end ECS reported before its lookup was written is applied here). Safe to repeat. Returns the
+    release as this call stored it, when that was its last write (else None: read it)."""
     parked: list[tuple[Item, DeploymentReport]] = []
     for process, service in services.items():
         if service.deployment_id:
@@ -37,11 +47,15 @@ def track_release_deployments(store: Store, app: str, version: int, services: di
         merged = {p: {**s.model_dump(mode="json"), **known.get(p, {})} for p, s in services.items()}
         return {**item, "services": {**known, **merged}}
 
-    store.update(keys.app_pk(app), release_sk(version), remember)
+    before, after = store.update(keys.app_pk(app), release_sk(version), remember)
+    stored = after or before
     if not any(s.deployment_id for s in services.values()):
         set_status(store, app, version, "deployed")  # nothing to wait for
+        stored = None
     for lookup, report in parked:
         record_release_deployment(store, lookup, report.state, report.reason)
+        stored = None
+    return release_of_item(stored) if stored else None
 
 
 def record_release_deployment(store: Store, lookup: Item, state: str, reason: str | None) -> Release | None:

@@ -65,17 +65,18 @@ def _pk(app: str) -> str:
     return keys.app_pk(app)
 
 
-def _release(item: Item) -> Release:
+def release_of_item(item: Item) -> Release:
+    """The release a RELEASE# item holds."""
     return Release.model_validate({k: v for k, v in item.items() if k in Release.model_fields})
 
 
 def list_releases(store: Store, app: str, limit: int | None = None) -> list[Release]:
-    return [_release(i) for i in store.query(_pk(app), RELEASE_PREFIX, newest_first=True, limit=limit)]
+    return [release_of_item(i) for i in store.query(_pk(app), RELEASE_PREFIX, newest_first=True, limit=limit)]
 
 
 def get_release(store: Store, app: str, version: int) -> Release | None:
     item = store.get(_pk(app), release_sk(version))
-    return _release(item) if item else None
+    return release_of_item(item) if item else None
 
 
 def deploy_release_scope(build_number: int) -> str:
