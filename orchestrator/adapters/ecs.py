@@ -28,6 +28,8 @@ class ServiceInfo:
     desired_count: int
     primary_deployment_id: str | None
     tags: dict[str, str] = field(default_factory=dict)  # who owns it (apppack:appName): pipeline/ownership.py
+    task_definition: str = ""  # the revision the service runs (its primary deployment's)
+    load_balanced: bool = False  # attached to a target group
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def _service_info(service: dict[str, Any]) -> ServiceInfo:
         desired_count=int(service.get("desiredCount", 0)),
         primary_deployment_id=primary["id"] if primary else None,
         tags=_tags(service.get("tags")),
+        task_definition=str(service.get("taskDefinition") or ""),
+        load_balanced=bool(service.get("loadBalancers")),
     )
 
 

@@ -199,9 +199,15 @@ def _deploy_service(
     attach = load_balancer_attachment(route, ecs.container_name, ecs.container_port) if route and ecs.container_port else None
     if existing is not None and existing.status == "ACTIVE":
         revive = planned.min_processes if existing.desired_count < planned.min_processes else None
-        info = deps.ecs.update_service(
-            ecs.cluster, name, task_definition=planned.task_definition, desired_count=revive, load_balancers=attach
-        )
+        unchanged = existing.task_definition == planned.task_definition and (attach is None or existing.load_balanced)
+        if unchanged and revive is None:
+            # A resumed step whose earlier attempt created or updated the service: it runs this revision, and an
+            # UpdateService would change nothing (its primary deployment is this deploy's).
+            info = existing
+        else:
+            info = deps.ecs.update_service(
+                ecs.cluster, name, task_definition=planned.task_definition, desired_count=revive, load_balancers=attach
+            )
         action = "updated"
     else:
         token = client_token(ref.name, number, "create-service", process)

@@ -95,3 +95,14 @@ def test_config_change_under_the_schedule_that_once_ended_in_the_dead_letter_que
     plan = FaultPlan(seed=3380, throttle_rate=0.2, lost_response_rate=0.2)
     run = run_under_faults(load_scenario("config-change"), plan, baseline("config-change"))
     assert run.violations == [], run.violations
+
+
+def test_deploy_rollback_under_the_schedule_that_once_updated_a_service_twice() -> None:
+    """Drawn at random once: the retry of a deploy whose CreateService had succeeded sent the new service an
+    UpdateService to the revision it already ran (tests/integration/pipeline/test_resumed_deploy.py)."""
+    plan = FaultPlan(
+        seed=4032, throttle_rate=0.2, server_error_rate=0.025, lost_response_rate=0.2,
+        outages=(Outage(service="ecs", operation="CreateService", kind="throttle", attempts=4),),
+    )  # fmt: skip
+    run = run_under_faults(load_scenario("deploy-rollback"), plan, baseline("deploy-rollback"))
+    assert run.violations == [], run.violations
