@@ -118,12 +118,12 @@ def _acquire_lease(store: Store, plan: DeployPlan, bundle_sha: str, owner: str) 
     }  # fmt: skip
     # Free, ours already, or expired: one conditional put. Otherwise DynamoDB returns who holds it.
     free = Attr("primary_id").not_exists() | Attr("owner").eq(owner) | Attr("expires").lte(now)
-    taken, holder = store.try_put(lease, free)
+    taken, stored = store.try_put(lease, free)
     if taken:
         return True
-    if (holder or {}).get("bundle_sha256") == bundle_sha:
+    holder = stored or {}
+    if holder.get("bundle_sha256") == bundle_sha:
         return False
-    holder = holder or {}
     raise DeployInProgressError(
         f"{plan.app_id} {plan.version} is being deployed by {holder.get('owner')} until {holder.get('expires')}"
     )
