@@ -229,7 +229,7 @@ def _deploy_service(
             },
         )
     result = {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}
-    # An end ECS reported before the lookup existed: applied once the deploy is recorded (start_deploy).
+    # An end ECS reported before the lookup existed: start_deploy applies it.
     return {**result, "early": asdict(parked)} if parked else result
 
 
@@ -333,6 +333,15 @@ def start_deploy(
         build_number=number, task_definitions={p: q.task_definition for p, q in plan.processes.items()},
         caller=record.initiator or f"codebuild (commit {record.commit[:12] or 'unknown'})", at=at,
     )  # fmt: skip
+    # An end ECS reported before a service's lookup existed, applied as its event would have been. Before the
+    # record says the deploy started: a retry after a failure in between runs this again (the record write
+    # below is what makes a retry return early).
+    for process in sorted(plan.processes):
+        early = results[process].get("early")
+        lookup = deps.store.get(keys.deployment_pk(services[process].deployment_id), keys.LOOKUP_SK) if early else None
+        if early and is_lookup(lookup):
+            assert lookup is not None
+            apply_deployment_report(lookup, DeploymentReport(**early), deps)
     started = Phase(state=PhaseState.STARTED, start=at, arns=sorted(s.service_arn for s in services.values()))
 
     def change(record: BuildRecord) -> BuildRecord:
@@ -342,13 +351,6 @@ def start_deploy(
 
     _, stored = change_record(deps.store, app, number, then(pending, change), current=record)
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
-    for process in sorted(plan.processes):
-        early = results[process].get("early")
-        lookup = deps.store.get(keys.deployment_pk(services[process].deployment_id), keys.LOOKUP_SK) if early else None
-        if early and is_lookup(lookup):
-            assert lookup is not None
-            apply_deployment_report(lookup, DeploymentReport(**early), deps)
-            stored = None  # changed since: the caller reads it again
     return DeployOutcome("deploy started", app, number, record=stored)
 
 

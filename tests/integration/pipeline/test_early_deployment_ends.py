@@ -198,3 +198,33 @@ def test_an_end_is_parked_once_and_the_lookup_write_returns_it_every_time() -> N
     assert stored["build_number"] == 2
     with pytest.raises(ValueError, match="already mapped to service demo-web"):
         write_lookup(store, "ecs-svc/1", {"app": "demo", "build_number": 2, "process": "x", "service": "demo-x"})
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_deploy_that_failed_before_applying_an_early_end_applies_it_on_its_retry(
+    ecs_reports_at_once: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator.pipeline import deploy as deploy_module
+
+    declare()
+    upload_toml("demo", 1, TOML_WEB_ONLY)
+    REPORTS["demo-web"] = completes
+    *before, succeeded = build()
+    deliver(*before)
+    original = deploy_module.apply_deployment_report
+    failures = iter([RuntimeError("the invocation ends here")])
+
+    def fail_once(*args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(deploy_module, "apply_deployment_report", fail_once)
+    with pytest.raises(RuntimeError, match="the invocation ends here"):
+        deliver(succeeded)
+    REPORTS.clear()  # ECS reported the end once, before the lookup existed
+    deliver(succeeded)  # Lambda's retry
+    stored = record()
+    assert stored["deploy"]["state"] == "succeeded"
+    assert [r.status for r in list_releases(Store(), "demo")] == ["deployed"]
