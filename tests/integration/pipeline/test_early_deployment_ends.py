@@ -26,12 +26,14 @@ from orchestrator.pipeline.releases import list_releases
 from tests.integration.builders import START
 from tests.integration.pipeline.world import (
     CONTEXT,
+    INVOCATION_ENDS,
     TOML_WEB_ONLY,
     TOML_WEB_WORKER_RELEASE,
     build,
     completed,
     declare,
     deliver,
+    fails_once,
     item,
     put_parameter,
     record,
@@ -211,17 +213,8 @@ def test_a_deploy_that_failed_before_applying_an_early_end_applies_it_on_its_ret
     REPORTS["demo-web"] = completes
     *before, succeeded = build()
     deliver(*before)
-    original = deploy_module.apply_deployment_report
-    failures = iter([RuntimeError("the invocation ends here")])
-
-    def fail_once(*args: Any, **kwargs: Any) -> Any:
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(deploy_module, "apply_deployment_report", fail_once)
-    with pytest.raises(RuntimeError, match="the invocation ends here"):
+    fails_once(monkeypatch, deploy_module, "apply_deployment_report")
+    with pytest.raises(RuntimeError, match=INVOCATION_ENDS):
         deliver(succeeded)
     REPORTS.clear()  # ECS reported the end once, before the lookup existed
     deliver(succeeded)  # Lambda's retry

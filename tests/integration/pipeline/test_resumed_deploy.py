@@ -6,19 +6,19 @@ service as it is when it runs the planned revision."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from orchestrator.pipeline import deploy as deploy_module
 from tests.conftest import CallRecorder
 from tests.integration.pipeline.world import (
+    INVOCATION_ENDS,
     TOML_WEB_WORKER_RELEASE,
     build,
     completed,
     declare,
     deliver,
     ecs_writes,
+    fails_once,
     record,
     step_task,
     stopped,
@@ -33,18 +33,9 @@ def test_a_deploy_retried_after_its_services_were_made_makes_no_other_service_ca
     declare()
     upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
     deliver(*build())
-    original = deploy_module.write_lookup
-    failures = iter([RuntimeError("the invocation ends here (a crash, a timeout)")])
-
-    def crash_once(*args: Any, **kwargs: Any) -> Any:
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(deploy_module, "write_lookup", crash_once)
+    fails_once(monkeypatch, deploy_module, "write_lookup")  # after CreateService made web
     released = stopped(step_task("demo", 1, "release"))
-    with pytest.raises(RuntimeError, match="the invocation ends here"):
+    with pytest.raises(RuntimeError, match=INVOCATION_ENDS):
         deliver(released)
     deliver(released)  # Lambda's retry
     writes = [(op, call.get("serviceName") or call.get("service")) for op, call in ecs_writes(api_calls)]

@@ -168,3 +168,20 @@ def ecs_calls(recorder: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def ecs_writes(recorder: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(op, p) for op, p in ecs_calls(recorder) if not op.startswith(("Describe", "List"))]
+
+
+INVOCATION_ENDS = "the invocation ends here: a crash, a timeout"
+
+
+def fails_once(monkeypatch: Any, module: Any, name: str) -> None:
+    """`module.name` raises RuntimeError(INVOCATION_ENDS) on its first call, then works: an invocation that
+    ended there, and Lambda's retry of it."""
+    original = getattr(module, name)
+    calls = iter([1])
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        if next(calls, None) is not None:
+            raise RuntimeError(INVOCATION_ENDS)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, once)
