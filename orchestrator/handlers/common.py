@@ -1,5 +1,7 @@
 """What every handler does around its one logic call.
 
+0. The SDK's clients get their full retry quota back (adapters/retry_quotas.py: a warm container's earlier
+   invocations must not leave this one without retries).
 1. An event that this handler's route does not match (a foreign or sample event) is acknowledged.
 2. The event is validated by its pydantic model (as Powertools' parser would); a malformed event is logged,
    counted and raised, so Lambda's bounded retries end in the dead-letter queue and no data is lost.
