@@ -251,13 +251,18 @@ def start_deploy(
         return DeployOutcome("no plan", app, number, record=write_pending(deps.store, app, number, pending, record))
     if record.superseded_by:
         return DeployOutcome("superseded", app, number, record=write_pending(deps.store, app, number, pending, record))
-    if record.deploy is not None:
+    resuming = record.deploy is not None and _unrecorded_deploy(deps.store, app, number, record)
+    if record.deploy is not None and not resuming:
         # The deploy has begun: every service was claimed and recorded (or it failed, and is not retried).
         # A late or repeated event changes nothing, and never marks a build that deployed as superseded.
         stored = write_pending(deps.store, app, number, pending, record)
         return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number, record=stored)
     claim = claim_deploy(deps.store, app, number, list(record.plan.processes))
     holder = int(claim["build_number"])
+    if holder != number and resuming:
+        assert record.deploy is not None  # never marked superseded once it has begun
+        stored = write_pending(deps.store, app, number, pending, record)
+        return DeployOutcome(f"deploy {record.deploy.state or 'started'}", app, number, record=stored)
     if holder != number:
         logger.info("a newer build is deploying; this build is superseded", extra={"app": app, "newer": holder})
         metrics.add_metric(name="SupersededBuilds", unit=MetricUnit.Count, value=1)
@@ -350,8 +355,27 @@ def start_deploy(
         return record.model_copy(update={"scaled_to_zero": gone or None, "release_version": release.version})
 
     _, stored = change_record(deps.store, app, number, then(pending, change), current=record)
+    ended = stored.deploy if stored.deploy is not None and stored.deploy.state in ENDED_STATES else None
+    if ended is not None:
+        # ECS's events ended the deploy before this (resumed) attempt recorded its release: it ends here.
+        succeeded = ended.state is PhaseState.SUCCEEDED
+        ending = status_update(app, release.version, "deployed" if succeeded else "failed", ended.error)
+        deps.store.set_fields_together([ending])
     logger.info("deploy started", extra={"app": app, "build_number": number, "services": sorted(services)})
     return DeployOutcome("deploy started", app, number, record=stored)
+
+
+ENDED_STATES = (PhaseState.SUCCEEDED, PhaseState.FAILED)
+
+
+def _unrecorded_deploy(store: Store, app: str, number: int, record: BuildRecord) -> bool:
+    """Whether an earlier attempt made the deploy's services (its step claim exists) and failed before the
+    record write that names the deploy's release: ECS's events may have moved the deploy since, and the
+    release and the rest of that write are still to be made. One Query, only for a begun deploy without it."""
+    if record.release_version is not None:
+        return False
+    prefix = keys.claim_sk(keys.build_scope(number), "deploy-services", "")
+    return bool(store.query(keys.app_pk(app), prefix, limit=1, attributes=("claim_state",)))
 
 
 def _deploy_failed(

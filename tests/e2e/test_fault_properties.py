@@ -106,3 +106,12 @@ def test_deploy_rollback_under_the_schedule_that_once_updated_a_service_twice() 
     )  # fmt: skip
     run = run_under_faults(load_scenario("deploy-rollback"), plan, baseline("deploy-rollback"))
     assert run.violations == [], run.violations
+
+
+def test_scaling_under_the_schedule_that_once_lost_the_deploys_release() -> None:
+    """Drawn at random once: the deploy's attempt failed after its services were made, ECS's events ended the
+    deploy, and the retry returned early without recording the deploy's release
+    (tests/integration/pipeline/test_resumed_deploy.py)."""
+    plan = FaultPlan(seed=350, server_error_rate=0.1, lost_response_rate=0.2)
+    run = run_under_faults(load_scenario("scaling"), plan, baseline("scaling"))
+    assert run.violations == [], run.violations
