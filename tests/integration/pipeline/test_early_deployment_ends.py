@@ -91,6 +91,20 @@ def deployed_first() -> None:
     deliver(*completed("demo", 1))
 
 
+def reads_of(monkeypatch: pytest.MonkeyPatch, prefix: str) -> list[str]:
+    """The keys whose primary id starts with `prefix` that `Store.get` reads from now on."""
+    read: list[str] = []
+    original = Store.get
+
+    def get(self: Store, primary_id: str, secondary_id: str, *args: Any, **kwargs: Any) -> Any:
+        if primary_id.startswith(prefix):
+            read.append(primary_id)
+        return original(self, primary_id, secondary_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "get", get)
+    return read
+
+
 def change_config() -> dict[str, Any]:
     name = "/apppack/apps/demo/config/FEATURE"
     put_parameter(name, "on")
@@ -101,13 +115,16 @@ def change_config() -> dict[str, Any]:
 
 @pytest.mark.usefixtures("aws")
 def test_a_deploy_whose_only_service_ended_before_its_lookup_succeeds_once(
-    ecs_reports_at_once: list[tuple[str, dict[str, Any]]],
+    ecs_reports_at_once: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     declare()
     upload_toml("demo", 1, TOML_WEB_ONLY)  # no release command: the build's end starts the deploy
     REPORTS["demo-web"] = completes
+    lookup_reads = reads_of(monkeypatch, keys.deployment_pk(""))
     deliver(*build())
     [(service, outcome)] = ecs_reports_at_once
+    # ECS's handler read the lookup once (absent); the deploy applies the end to the lookup it wrote, unread.
+    assert len(lookup_reads) == 1
     assert (service, outcome["status"]) == ("demo-web", "not managed")  # kept for the lookup's writer
     stored = record()
     assert stored["deploy"]["state"] == "succeeded"
