@@ -339,6 +339,10 @@ def start_deploy(
     # An end ECS reported before a service's lookup existed, applied as its event would have been. Before the
     # record says the deploy started: a retry after a failure in between runs this again (the record write
     # below is what makes a retry return early).
+    if pending is not None and any(results[p].get("early") for p in plan.processes):
+        # The change the caller brought (the release task's end) is written first, so that it is announced
+        # before the deploy's end that the early end publishes.
+        record, pending = write_pending(deps.store, app, number, pending, record) or record, None
     for process in sorted(plan.processes):
         early, lookup = results[process].get("early"), results[process].get("lookup")
         if early and lookup is None:  # a step result stored before it carried its lookup
