@@ -82,6 +82,19 @@ def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def _written_or_stored(write: Callable[[], Any]) -> tuple[Any, Item | None]:
+    """Run a conditional write that asks DynamoDB for the stored item when its condition fails
+    (`ReturnValuesOnConditionCheckFailure`): (its response, None) when written, (None, the stored item or None)
+    when the condition failed. Any other error is raised."""
+    try:
+        return write(), None
+    except ClientError as error:
+        if not _is_condition_failure(error):
+            raise
+        item: Any = error.response.get("Item")
+        return None, deserialize(item) if item else None
+
+
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
 
@@ -190,17 +203,13 @@ class Store:
         """Put `item` if `condition` holds: (True, None); otherwise (False, the item as stored, or None), from
         the failed condition's response (no read)."""
         self._forget(str(item["primary_id"]), str(item["secondary_id"]))
-        try:
-            self._dynamodb.put_item(
+        response, stored = _written_or_stored(
+            lambda: self._dynamodb.put_item(
                 TableName=self._name, Item=serialize(item), ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **_expression(condition),
-            )  # fmt: skip
-        except ClientError as error:
-            if _is_condition_failure(error):
-                old: Any = error.response.get("Item")
-                return False, deserialize(old) if old else None
-            raise
-        return True, None
+            )
+        )  # fmt: skip
+        return response is not None, stored
 
     def put_all_if(self, items: list[Item], condition: ConditionBase) -> list[Item | None] | None:
         """Put all `items` (at most 100) or none, each on `condition`, in one TransactWriteItems. None when
@@ -338,15 +347,13 @@ class Store:
     def _update_item_returning_old(self, request: dict[str, Any]) -> tuple[bool, Item | None]:
         """One UpdateItem; (written, the item as it was before, or None). DynamoDB returns the old item whether
         the condition held or not."""
-        try:
-            response = self._dynamodb.update_item(
+        response, stored = _written_or_stored(
+            lambda: self._dynamodb.update_item(
                 **request, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD"
             )
-        except ClientError as error:
-            if _is_condition_failure(error):
-                item: Any = error.response.get("Item")
-                return False, deserialize(item) if item else None
-            raise
+        )
+        if response is None:
+            return False, stored
         old = response.get("Attributes")
         return True, deserialize(old) if old else None
 
@@ -478,16 +485,12 @@ class Store:
         proves that nothing else of the item would move (the caller needs no image of it). When the condition
         fails, DynamoDB returns the item, to merge from without a read: (False, the item or None)."""
         self._forget(primary_id, secondary_id)
-        try:
-            self._dynamodb.update_item(
+        response, stored = _written_or_stored(
+            lambda: self._dynamodb.update_item(
                 **self._forward_request(primary_id, secondary_id, write), ReturnValuesOnConditionCheckFailure="ALL_OLD"
             )
-        except ClientError as error:
-            if _is_condition_failure(error):
-                item: Any = error.response.get("Item")
-                return False, deserialize(item) if item else None
-            raise
-        return True, None
+        )
+        return response is not None, stored
 
     def update_quietly(
         self, primary_id: str, secondary_id: str, write: ForwardWrite, change: Callable[[Item | None], Item | None]

@@ -213,24 +213,22 @@ def _deploy_service(
         token = client_token(ref.name, number, "create-service", process)
         info = deps.ecs.create_service(create_service_input(ref, process, planned, number, ecs, token, attach))
         action = "created"
-    parked = None
-    if info.primary_deployment_id:
-        parked = write_lookup(
-            deps.store,
-            info.primary_deployment_id,
-            {
-                "app": ref.name,
-                "build_number": number,
-                "process": process,
-                "processes": processes,  # the deploy's: whether an event of this one can end it
-                "service": name,
-                "healthcheck_path": route.healthcheck_path if attach and route else None,
-                "target_group_arn": route.target_group_arn if attach and route else None,
-            },
-        )
     result = {"service_arn": info.arn, "deployment_id": info.primary_deployment_id, "action": action}
-    # An end ECS reported before the lookup existed: start_deploy applies it.
-    return {**result, "early": asdict(parked)} if parked else result
+    if not info.primary_deployment_id:
+        return result
+    lookup = {
+        "app": ref.name,
+        "build_number": number,
+        "process": process,
+        "processes": processes,  # the deploy's: whether an event of this one can end it
+        "service": name,
+        "healthcheck_path": route.healthcheck_path if attach and route else None,
+        "target_group_arn": route.target_group_arn if attach and route else None,
+    }
+    parked = write_lookup(deps.store, info.primary_deployment_id, lookup)
+    # An end ECS reported before the lookup existed: start_deploy applies it to the lookup written here.
+    lookup_written = {k: v for k, v in lookup.items() if v is not None}
+    return {**result, "early": asdict(parked), "lookup": lookup_written} if parked else result
 
 
 def start_deploy(
@@ -341,9 +339,14 @@ def start_deploy(
     # An end ECS reported before a service's lookup existed, applied as its event would have been. Before the
     # record says the deploy started: a retry after a failure in between runs this again (the record write
     # below is what makes a retry return early).
+    if pending is not None and any(results[p].get("early") for p in plan.processes):
+        # The change the caller brought (the release task's end) is written first, so that it is announced
+        # before the deploy's end that the early end publishes.
+        record, pending = write_pending(deps.store, app, number, pending, record) or record, None
     for process in sorted(plan.processes):
-        early = results[process].get("early")
-        lookup = deps.store.get(keys.deployment_pk(services[process].deployment_id), keys.LOOKUP_SK) if early else None
+        early, lookup = results[process].get("early"), results[process].get("lookup")
+        if early and lookup is None:  # a step result stored before it carried its lookup
+            lookup = deps.store.get(keys.deployment_pk(services[process].deployment_id), keys.LOOKUP_SK)
         if early and is_lookup(lookup):
             assert lookup is not None
             apply_deployment_report(lookup, DeploymentReport(**early), deps)

@@ -18,12 +18,14 @@ from orchestrator.adapters.store import Store
 from orchestrator.handlers import parameters as parameter_handler
 from orchestrator.local import moto_patches
 from orchestrator.local.ecs_events import deployment_completed, deployment_failed
+from orchestrator.local.resources import keep_published_events
 from orchestrator.local.ssm_events import parameter_store_change
 from orchestrator.pipeline import keys
 from orchestrator.pipeline.deployment_lookups import DeploymentReport, park_ended, write_lookup
 from orchestrator.pipeline.deploystatus import deploystatus_value
 from orchestrator.pipeline.releases import list_releases
 from tests.integration.builders import START
+from tests.integration.pipeline.test_notifications import published
 from tests.integration.pipeline.world import (
     CONTEXT,
     INVOCATION_ENDS,
@@ -91,6 +93,20 @@ def deployed_first() -> None:
     deliver(*completed("demo", 1))
 
 
+def reads_of(monkeypatch: pytest.MonkeyPatch, prefix: str) -> list[str]:
+    """The keys whose primary id starts with `prefix` that `Store.get` reads from now on."""
+    read: list[str] = []
+    original = Store.get
+
+    def get(self: Store, primary_id: str, secondary_id: str, *args: Any, **kwargs: Any) -> Any:
+        if primary_id.startswith(prefix):
+            read.append(primary_id)
+        return original(self, primary_id, secondary_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "get", get)
+    return read
+
+
 def change_config() -> dict[str, Any]:
     name = "/apppack/apps/demo/config/FEATURE"
     put_parameter(name, "on")
@@ -101,13 +117,16 @@ def change_config() -> dict[str, Any]:
 
 @pytest.mark.usefixtures("aws")
 def test_a_deploy_whose_only_service_ended_before_its_lookup_succeeds_once(
-    ecs_reports_at_once: list[tuple[str, dict[str, Any]]],
+    ecs_reports_at_once: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     declare()
     upload_toml("demo", 1, TOML_WEB_ONLY)  # no release command: the build's end starts the deploy
     REPORTS["demo-web"] = completes
+    lookup_reads = reads_of(monkeypatch, keys.deployment_pk(""))
     deliver(*build())
     [(service, outcome)] = ecs_reports_at_once
+    # ECS's handler read the lookup once (absent); the deploy applies the end to the lookup it wrote, unread.
+    assert len(lookup_reads) == 1
     assert (service, outcome["status"]) == ("demo-web", "not managed")  # kept for the lookup's writer
     stored = record()
     assert stored["deploy"]["state"] == "succeeded"
@@ -140,6 +159,22 @@ def test_a_deploy_ends_when_one_service_ended_early_and_the_other_later(
     status = deploystatus_value(item(keys.app_pk("demo"), keys.DEPLOYSTATUS_SK))
     assert status is not None
     assert status["failed"] is True
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_release_task_is_announced_before_a_deploy_that_ended_early(
+    ecs_reports_at_once: list[tuple[str, dict[str, Any]]],
+) -> None:
+    keep_published_events()
+    declare()
+    upload_toml("demo", 1, TOML_WEB_WORKER_RELEASE)
+    deliver(*build())
+    REPORTS["demo-web"] = REPORTS["demo-worker"] = completes
+    deliver(stopped(step_task("demo", 1, "release")))
+    assert sorted(s for s, _ in ecs_reports_at_once) == ["demo-web", "demo-worker"]
+    assert record()["deploy"]["state"] == "succeeded"
+    announced = [f"{e.detail.stage.value}:{e.detail.state}" for e in published()]
+    assert announced[-3:] == ["release:succeeded", "deploy:started", "deploy:succeeded"], announced
 
 
 @pytest.mark.usefixtures("aws")
